@@ -1,0 +1,57 @@
+/** The sprint file, as the schema accepts it (defaults applied). Pure types: used by every folder. */
+
+export type Strategy = 'waves' | 'eager';
+export type Scope = 'full' | 'mvp';
+export type Priority = 'P0' | 'P1' | 'P2';
+
+export interface WorkPackageSpec {
+  id: string;
+  title: string;
+  dependsOn: string[];
+  /** Shell command run with `sh -c` in the package's worktree. */
+  run?: string;
+  /** The work is done by an agent or a person who reports through the HTTP API. */
+  external: boolean;
+  priority: Priority;
+  mvp: boolean;
+  points?: number;
+  /** A duration such as `30m`; see parseDuration. */
+  timeout?: string;
+}
+
+export interface IntegrationSpec {
+  branch?: string;
+  checks: string[];
+}
+
+export interface GithubSpec {
+  /** `owner/name` */
+  repo: string;
+  issue?: number;
+  sync: boolean;
+}
+
+export interface SprintSpec {
+  id: string;
+  title?: string;
+  /** Path to a local git repository. */
+  repo: string;
+  base: string;
+  strategy: Strategy;
+  concurrency: number;
+  scope: Scope;
+  /** A duration from the sprint's start (`8h`) or an ISO time. */
+  deadline?: string;
+  packages: WorkPackageSpec[];
+  integration: IntegrationSpec;
+  github?: GithubSpec;
+}
+
+/** One thing wrong with a sprint file: where (`packages[3].dependsOn[0]`) and what, in a sentence. */
+export interface SpecProblem {
+  path: string;
+  message: string;
+}
+
+export const DEFAULT_CONCURRENCY = 4;
+export const DEFAULT_BASE = 'main';

@@ -1,0 +1,5 @@
+import type { SprintSpec, SpecProblem } from './spec';
+
+export function validateSpec(_spec: SprintSpec): SpecProblem[] {
+  return [];
+}

