@@ -96,7 +96,7 @@ if $build; then
   stamp="dist/.build-stamp"
   if [ ! -f "$stamp" ] || [ -n "$(find src bench package-lock.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     say "compiling TypeScript"
-    npx tsc -p tsconfig.build.json
+    node_modules/.bin/tsc -p tsconfig.build.json
     touch "$stamp"
   fi
 fi

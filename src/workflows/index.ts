@@ -1,1 +1,5 @@
-export {};
+export { sprintWorkflow } from './sprint';
+export type { SprintWorkflowInput, SprintWorkflowOptions } from './sprint';
+export { workPackageWorkflow } from './work-package';
+export type { WorkPackageInput, WorkPackageResult } from './work-package';
+export * from './messages';

@@ -1,0 +1,239 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LineSplitter, LineTail, parseProgressLine } from '../domain/progress-line';
+
+export interface CommandProgress {
+  done: number;
+  total: number;
+  note?: string;
+}
+
+export interface RunCommandInput {
+  command: string;
+  cwd: string;
+  /** Merged over `process.env`. */
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** Aborting cancels the command (its whole process group). */
+  signal?: AbortSignal;
+  /** Called for each `::progress <done>/<total> [note]` line on stdout. */
+  onProgress?: (progress: CommandProgress) => void;
+  /** Called whenever the command writes anything (used to heartbeat). */
+  onOutput?: () => void;
+  /** Delay between SIGTERM and SIGKILL; default 5000. */
+  killGraceMs?: number;
+}
+
+export interface CommandResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  durationMs: number;
+  /** The last lines of stdout and stderr, interleaved as they arrived. */
+  tail: string[];
+  lastProgress?: CommandProgress;
+}
+
+const DEFAULT_KILL_GRACE_MS = 5_000;
+const GROUP_POLL_MS = 20;
+/** How long to wait for SIGKILLed processes to vanish before reporting anyway. */
+const AFTER_KILL_MS = 200;
+/** After the shell exits, how long pipes held by escaped processes may delay the result. */
+const DRAIN_EXTRA_MS = 1_000;
+
+/**
+ * Runs `sh -c <command>` as the leader of its own process group. A non-zero exit is a result,
+ * not an error; the promise rejects only when the command cannot be started at all.
+ */
+export async function runCommand(input: RunCommandInput): Promise<CommandResult> {
+  await assertDirectory(input.cwd);
+  const startedAt = performance.now();
+  if (input.signal?.aborted) {
+    return {
+      exitCode: null,
+      signal: null,
+      timedOut: false,
+      cancelled: true,
+      durationMs: 0,
+      tail: [],
+    };
+  }
+  const child = spawn('sh', ['-c', input.command], {
+    cwd: input.cwd,
+    env: { ...process.env, ...input.env },
+    detached: true, // own process group, so timeouts and cancels reach every descendant
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return await new CommandRun(child, input, startedAt).result;
+}
+
+async function assertDirectory(cwd: string): Promise<void> {
+  const info = await stat(cwd).catch(() => undefined);
+  if (!info) throw new Error(`Cannot run command: working directory ${cwd} does not exist`);
+  if (!info.isDirectory()) {
+    throw new Error(`Cannot run command: working directory ${cwd} is not a directory`);
+  }
+}
+
+/** Tracks one running command from spawn to result. */
+class CommandRun {
+  readonly result: Promise<CommandResult>;
+  private readonly tail = new LineTail();
+  private readonly stdoutLines = new LineSplitter((line) => this.onStdoutLine(line));
+  private readonly stderrLines = new LineSplitter((line) => this.tail.add(line));
+  private readonly killGraceMs: number;
+  private lastProgress: CommandProgress | undefined;
+  private exit: { code: number | null; signal: string | null } | undefined;
+  private timedOut = false;
+  private cancelled = false;
+  private killDeadline: number | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly onAbort = (): void => this.stop('cancelled');
+
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly input: RunCommandInput,
+    private readonly startedAt: number,
+  ) {
+    this.killGraceMs = input.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.result = new Promise((resolve, reject) => {
+      let settled = false;
+      child.once('error', (error) => {
+        if (settled) return;
+        settled = true;
+        this.cleanup();
+        reject(new Error(`Cannot run command in ${input.cwd}: ${error.message}`, { cause: error }));
+      });
+      child.once('close', () => {
+        if (settled) return;
+        settled = true;
+        this.finish().then(resolve, reject);
+      });
+    });
+    if (child.pid === undefined) return; // spawn failed: 'error' follows
+    this.readOutput();
+    child.once('exit', (code, signal) => this.onExit(code, signal));
+    if (input.timeoutMs !== undefined) this.after(input.timeoutMs, () => this.stop('timedOut'));
+    input.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private readOutput(): void {
+    const { stdout, stderr } = this.child;
+    stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stdoutLines.write(chunk);
+      this.notify(this.input.onOutput);
+    });
+    stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrLines.write(chunk);
+      this.notify(this.input.onOutput);
+    });
+  }
+
+  private onStdoutLine(line: string): void {
+    this.tail.add(line);
+    const progress = parseProgressLine(line);
+    if (!progress) return;
+    this.lastProgress = progress;
+    this.notify(() => this.input.onProgress?.(progress));
+  }
+
+  /** Callbacks run inside stream events, where a throw would crash the worker. */
+  private notify(callback: (() => void) | undefined): void {
+    try {
+      callback?.();
+    } catch {
+      // The caller's hook failing must not take the command (or the process) down.
+    }
+  }
+
+  private stop(reason: 'timedOut' | 'cancelled'): void {
+    if (this.exit || this.killDeadline !== undefined) return;
+    if (reason === 'timedOut') this.timedOut = true;
+    else this.cancelled = true;
+    this.terminateGroup();
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exit = { code, signal };
+    // Background processes left behind would be orphans (and may hold our pipes open).
+    if (groupExists(this.pid)) this.terminateGroup();
+    this.after(this.killGraceMs + DRAIN_EXTRA_MS, () => {
+      this.child.stdout?.destroy();
+      this.child.stderr?.destroy();
+    });
+  }
+
+  private terminateGroup(): void {
+    if (this.killDeadline !== undefined) return;
+    this.killDeadline = Date.now() + this.killGraceMs;
+    signalGroup(this.pid, 'SIGTERM');
+    this.killTimer = setTimeout(() => signalGroup(this.pid, 'SIGKILL'), this.killGraceMs);
+  }
+
+  private async finish(): Promise<CommandResult> {
+    this.stdoutLines.end();
+    this.stderrLines.end();
+    if (this.timedOut || this.cancelled) await this.awaitGroupGone();
+    this.cleanup();
+    const result: CommandResult = {
+      exitCode: this.exit?.code ?? this.child.exitCode,
+      signal: this.exit?.signal ?? this.child.signalCode,
+      timedOut: this.timedOut,
+      cancelled: this.cancelled,
+      durationMs: Math.round(performance.now() - this.startedAt),
+      tail: this.tail.lines(),
+    };
+    if (this.lastProgress) result.lastProgress = this.lastProgress;
+    return result;
+  }
+
+  /** Waits until no process of the group is left, escalating to SIGKILL after the grace. */
+  private async awaitGroupGone(): Promise<void> {
+    const deadline = this.killDeadline ?? Date.now();
+    while (groupExists(this.pid) && Date.now() < deadline) await sleep(GROUP_POLL_MS);
+    if (!groupExists(this.pid)) return;
+    signalGroup(this.pid, 'SIGKILL');
+    const killedAt = Date.now();
+    while (groupExists(this.pid) && Date.now() - killedAt < AFTER_KILL_MS) {
+      await sleep(GROUP_POLL_MS);
+    }
+  }
+
+  private after(ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      action();
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  private cleanup(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.input.signal?.removeEventListener('abort', this.onAbort);
+    // Leftovers of a normal exit that ignore SIGTERM still get their SIGKILL, without holding
+    // the process open for it.
+    if (this.child.pid !== undefined && groupExists(this.pid)) this.killTimer?.unref();
+    else clearTimeout(this.killTimer);
+  }
+
+  private get pid(): number {
+    return this.child.pid as number;
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    return false; // ESRCH: nobody left in the group
+  }
+}
+
+function groupExists(pid: number): boolean {
+  return signalGroup(pid, 0);
+}

@@ -1,0 +1,125 @@
+import path from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import type { CheckResult, WorkEvidence } from '../domain/progress';
+import { packageUpdateSignal } from '../workflows/messages';
+import type { PackageUpdate } from '../workflows/messages';
+import { coalesce } from './coalesce';
+import { runCommand } from './executor';
+import type { CommandResult } from './executor';
+import * as git from './git';
+
+export interface ActivityDeps {
+  /** Used to report executor progress to the sprint workflow. */
+  client: Client;
+  /** Every worktree lives below this folder: `<root>/<sprint>/<wp>`. */
+  worktreeRoot: string;
+  /** How often executor progress reaches the workflow at most (history stays small). */
+  progressIntervalMs?: number;
+}
+
+export interface RunPackageInput {
+  sprintWorkflowId: string;
+  sprintId: string;
+  wpId: string;
+  attempt: number;
+  command: string;
+  worktree: string;
+  timeoutMs: number;
+}
+
+export interface RunChecksInput {
+  sprintId: string;
+  worktree: string;
+  checks: string[];
+  timeoutMs: number;
+}
+
+/** Every side effect of a sprint, bound to the worker's configuration (never to workflow input). */
+export function createActivities(deps: ActivityDeps) {
+  const worktreeRoot = path.resolve(deps.worktreeRoot);
+  const progressIntervalMs = deps.progressIntervalMs ?? 2_000;
+
+  return {
+    async prepareWorktree(input: Omit<git.PrepareWorktreeInput, 'worktreeRoot'>): Promise<git.PreparedWorktree> {
+      return git.prepareWorktree({ ...input, worktreeRoot });
+    },
+
+    async commitWork(input: { worktree: string; wpId: string; title: string; baseCommit: string }): Promise<WorkEvidence> {
+      const { commit, filesChanged, insertions, deletions, files } = await git.commitWork(input);
+      return { commit, filesChanged, insertions, deletions, files };
+    },
+
+    async mergeIntoIntegration(
+      input: Omit<Parameters<typeof git.mergeIntoIntegration>[0], 'worktreeRoot'>,
+    ): Promise<git.IntegrationMerge> {
+      return git.mergeIntoIntegration({ ...input, worktreeRoot });
+    },
+
+    /** Runs a package's command in its worktree; a non-zero exit is a result, not a retry. */
+    async runPackage(input: RunPackageInput): Promise<CommandResult> {
+      const handle = deps.client.workflow.getHandle(input.sprintWorkflowId);
+      const progress = coalesce<PackageUpdate>(
+        (update) => handle.signal(packageUpdateSignal, update),
+        progressIntervalMs,
+        (error) => Context.current().log.warn('Progress not delivered', { error: String(error) }),
+      );
+      const result = await withHeartbeats(() =>
+        runCommand({
+          command: input.command,
+          cwd: input.worktree,
+          timeoutMs: input.timeoutMs,
+          signal: Context.current().cancellationSignal,
+          env: {
+            SPRINTWAVE_SPRINT_ID: input.sprintId,
+            SPRINTWAVE_WP_ID: input.wpId,
+            SPRINTWAVE_WORKTREE: input.worktree,
+          },
+          onProgress: (p) => progress.push({ kind: 'progress', wpId: input.wpId, attempt: input.attempt, ...p }),
+        }),
+      );
+      await progress.flush();
+      if (result.cancelled) throw new CancelledFailure(`${input.wpId} was cancelled`);
+      return result;
+    },
+
+    /** Runs the integration checks one after another in the integration worktree. */
+    async runChecks(input: RunChecksInput): Promise<CheckResult[]> {
+      const results: CheckResult[] = [];
+      for (const command of input.checks) {
+        const result = await withHeartbeats(() =>
+          runCommand({
+            command,
+            cwd: input.worktree,
+            timeoutMs: input.timeoutMs,
+            signal: Context.current().cancellationSignal,
+            env: { SPRINTWAVE_SPRINT_ID: input.sprintId, SPRINTWAVE_WORKTREE: input.worktree },
+          }),
+        );
+        if (result.cancelled) throw new CancelledFailure('integration checks were cancelled');
+        results.push({
+          command,
+          exitCode: result.exitCode,
+          passed: result.exitCode === 0 && !result.timedOut,
+          durationMs: result.durationMs,
+          outputTail: result.tail.slice(-50),
+        });
+      }
+      return results;
+    },
+  };
+}
+
+/** Heartbeats while `work` runs, so a lost worker is noticed and cancellation is delivered. */
+async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  const every = Math.max(200, Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
+  context.heartbeat();
+  const timer = setInterval(() => context.heartbeat(), every);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}

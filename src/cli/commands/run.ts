@@ -1,0 +1,26 @@
+import { workflowUrl } from '../../runtime/temporal';
+import type { SprintSpec } from '../../domain/spec';
+import type { CliIO } from '../io';
+import { followSprint } from '../follow';
+import { withSession } from '../session';
+import type { Session } from '../session';
+import { loadRunnableSprint } from '../sprint-file';
+import { startOrAttach } from '../sprint-client';
+
+export interface RunOptions {
+  json?: boolean;
+}
+
+/** Starts (or attaches to) a sprint and follows it to its end. Exit 0 only when it completed. */
+export async function runCommand(file: string, options: RunOptions, io: CliIO): Promise<number> {
+  const spec = await loadRunnableSprint(file);
+  return withSession(io, { worker: 'embedded' }, (session) => runSprint(spec, options, io, session));
+}
+
+export async function runSprint(spec: SprintSpec, options: RunOptions, io: CliIO, session: Session): Promise<number> {
+  const { handle, started } = await startOrAttach(session.temporal.client, session.config, { spec });
+  io.err(started ? `Sprint ${spec.id} started.` : `Sprint ${spec.id} is already running: following it.`);
+  const webUi = session.temporal.uiUrl && workflowUrl(session.temporal.uiUrl, session.temporal.namespace, spec.id);
+  if (webUi) io.err(`Watch it in the Temporal Web UI: ${webUi}`);
+  return followSprint(handle, io, { json: options.json, links: { webUi } });
+}

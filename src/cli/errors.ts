@@ -1,0 +1,28 @@
+import type { SpecProblem } from '../domain/spec';
+
+export const EXIT = { ok: 0, sprintFailed: 1, badInput: 2 } as const;
+
+/** An error the CLI reports as one message and an exit code, never with a stack trace. */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.sprintFailed,
+  ) {
+    super(message);
+  }
+}
+
+/** Invalid input: every problem, each with its path. */
+export class BadInput extends CliError {
+  override name = 'BadInput';
+  constructor(
+    readonly source: string,
+    readonly problems: SpecProblem[],
+  ) {
+    super(
+      `${source} is not a valid sprint:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
+      EXIT.badInput,
+    );
+  }
+}

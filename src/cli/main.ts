@@ -1,0 +1,104 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../runtime/config';
+import { TemporalCliNotFound } from '../runtime/temporal-cli';
+import { demoCommand } from './commands/demo';
+import { planCommand } from './commands/plan';
+import { runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
+import { cancelCommand, retryCommand, startCommand, statusCommand } from './commands/sprint-ops';
+import { BadInput, CliError, EXIT } from './errors';
+import { processIO } from './io';
+import type { CliIO } from './io';
+
+/** argv parsing only: each command is a plain async function returning an exit code. */
+export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command('sprintwave')
+    .description('Run a software sprint of parallel work packages as a durable Temporal workflow.')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  const action =
+    <A extends unknown[]>(fn: (...args: A) => Promise<number>) =>
+    async (...args: A): Promise<void> =>
+      setExit(await fn(...args));
+
+  program
+    .command('plan <file>')
+    .description('validate a sprint file and show its waves, critical path and totals')
+    .option('--json', 'print the plan as JSON')
+    .action(action((file: string, opts: { json?: boolean }) => planCommand(file, opts, io)));
+  program
+    .command('run <file>')
+    .description('start a sprint (or attach to it) and follow it live; exit 0 only when it completed')
+    .option('--json', 'print the final status as JSON')
+    .action(action((file: string, opts: { json?: boolean }) => runCommand(file, opts, io)));
+  program
+    .command('start <file>')
+    .description('start a sprint and return')
+    .action(action((file: string) => startCommand(file, io)));
+  program
+    .command('status <id>')
+    .description('show the progress of a sprint')
+    .option('--json', 'print the status as JSON')
+    .action(action((id: string, opts: { json?: boolean }) => statusCommand(id, opts, io)));
+  program
+    .command('cancel <id>')
+    .description('cancel a running sprint: executors stop, worktrees are kept')
+    .action(action((id: string) => cancelCommand(id, io)));
+  program
+    .command('retry <id> <wp>')
+    .description('retry a failed package (its blocked dependents then run) and follow the sprint')
+    .option('--json', 'print the final status as JSON')
+    .option('--no-wait', 'return once the retry is accepted')
+    .action(action((id: string, wp: string, opts: { json?: boolean; wait?: boolean }) => retryCommand(id, wp, opts, io)));
+  program
+    .command('dev')
+    .description('run the embedded Temporal dev server (with Web UI) and a worker until Ctrl-C')
+    .action(action(() => serveCommand('dev', io)));
+  program
+    .command('worker')
+    .description('run a worker for TEMPORAL_ADDRESS until Ctrl-C')
+    .action(action(() => serveCommand('worker', io)));
+  program
+    .command('demo')
+    .description('create a sample repository and run the example sprint in it')
+    .option('--json', 'print the final status as JSON')
+    .option('--dir <path>', 'where to create the sample repository')
+    .action(action((opts: { json?: boolean; dir?: string }) => demoCommand(opts, io)));
+  return program;
+}
+
+/** The one place errors become messages and exit codes. */
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv);
+    return code;
+  } catch (error) {
+    return reportError(error, io);
+  }
+}
+
+export function reportError(error: unknown, io: CliIO): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+  }
+  if (error instanceof BadInput) {
+    io.err(`error: ${error.message}`);
+    return error.exitCode;
+  }
+  if (error instanceof CliError || error instanceof ConfigError || error instanceof TemporalCliNotFound) {
+    io.err(`error: ${error.message}`);
+    return error instanceof CliError ? error.exitCode : EXIT.badInput;
+  }
+  io.err(`error: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.SPRINTWAVE_DEBUG) io.err(String((error as Error)?.stack));
+  return EXIT.sprintFailed;
+}
+
+export function main(argv: string[]): void {
+  void runCli(argv).then((code) => {
+    process.exitCode = code;
+  });
+}

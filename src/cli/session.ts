@@ -1,0 +1,58 @@
+import { loadConfig } from '../runtime/config';
+import type { Config } from '../runtime/config';
+import { createLogger, installTemporalLogging } from '../runtime/logger';
+import { openTemporal } from '../runtime/temporal';
+import type { TemporalSession } from '../runtime/temporal';
+import { createSprintWorker } from '../runtime/worker';
+import type { CliIO } from './io';
+
+export interface Session {
+  config: Readonly<Config>;
+  temporal: TemporalSession;
+  /** True when this process runs a worker for the sprint (the embedded dev server). */
+  hasWorker: boolean;
+}
+
+export interface SessionOptions {
+  /** Run a worker here: 'embedded' only when this process started the dev server. */
+  worker: 'always' | 'embedded' | 'never';
+}
+
+/**
+ * Connects to Temporal (embedded dev server when TEMPORAL_ADDRESS is unset), runs `work`
+ * with a worker beside it when asked, and always closes what it opened. Ctrl-C stops the
+ * worker; the sprint itself lives on in Temporal.
+ */
+export async function withSession<T>(
+  io: CliIO,
+  options: SessionOptions,
+  work: (session: Session) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  installTemporalLogging(createLogger('sprintwave', config.home));
+  const temporal = await openTemporal(config);
+  if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
+  const wantWorker = options.worker === 'always' || (options.worker === 'embedded' && Boolean(temporal.server));
+  try {
+    if (!wantWorker) return await work({ config, temporal, hasWorker: false });
+    const worker = await createSprintWorker({
+      connection: await temporal.nativeConnection(),
+      client: temporal.client,
+      config,
+    });
+    const stop = (): void => {
+      io.err('\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.');
+      worker.shutdown();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      return await worker.runUntil(work({ config, temporal, hasWorker: true }));
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  } finally {
+    await temporal.close();
+  }
+}

@@ -1,0 +1,76 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { SprintProgress } from '../domain/progress';
+import type { SprintSpec } from '../domain/spec';
+import type { Config } from '../runtime/config';
+import { progressQuery, sprintWorkflow } from '../workflows';
+import type { SprintWorkflowInput } from '../workflows';
+import { CliError, EXIT } from './errors';
+
+export type SprintHandle = WorkflowHandle<typeof sprintWorkflow>;
+
+export interface Started {
+  handle: SprintHandle;
+  /** False when the sprint was already running and we attached to it. */
+  started: boolean;
+}
+
+/** Starts the sprint, or attaches to it when a sprint with that id is still running. */
+export async function startOrAttach(
+  client: Client,
+  config: Readonly<Config>,
+  input: SprintWorkflowInput,
+): Promise<Started> {
+  try {
+    const handle = await client.workflow.start(sprintWorkflow, {
+      workflowId: input.spec.id,
+      taskQueue: config.temporal.taskQueue,
+      args: [input],
+    });
+    return { handle, started: true };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    return { handle: client.workflow.getHandle<typeof sprintWorkflow>(input.spec.id), started: false };
+  }
+}
+
+export async function getSprint(client: Client, id: string): Promise<{ handle: SprintHandle; running: boolean }> {
+  const handle = client.workflow.getHandle<typeof sprintWorkflow>(id);
+  try {
+    const description = await handle.describe();
+    return { handle, running: description.status.name === 'RUNNING' };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) throw new CliError(`No sprint with id ${id}.`, EXIT.badInput);
+    throw error;
+  }
+}
+
+/** The live state of a running sprint, or the final state of one that ended. */
+export async function readSprint(client: Client, id: string): Promise<SprintProgress> {
+  const { handle, running } = await getSprint(client, id);
+  if (running) return handle.query(progressQuery);
+  return finalState(handle);
+}
+
+export async function finalState(handle: SprintHandle): Promise<SprintProgress> {
+  try {
+    return await handle.result();
+  } catch (error) {
+    throw new CliError(`Sprint ${handle.workflowId} ended without a result: ${(error as Error).message}`);
+  }
+}
+
+/** The input a sprint was started with, read back from its history. */
+export async function sprintInput(handle: SprintHandle): Promise<SprintWorkflowInput> {
+  const history = await handle.fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new CliError(`Cannot read the sprint file of ${handle.workflowId} from its history.`);
+  return defaultPayloadConverter.fromPayload<SprintWorkflowInput>(payload);
+}
+
+export function exitCodeFor(state: SprintProgress): number {
+  return state.status === 'completed' ? EXIT.ok : EXIT.sprintFailed;
+}
+
+export type { SprintSpec };

@@ -1,0 +1,448 @@
+import { defaultIntegrationBranch, packageBranch } from './ids';
+import type { SprintPlan } from './plan';
+import type { Priority, Scope, SprintSpec, Strategy } from './spec';
+
+export type PackageStatus =
+  | 'pending'
+  | 'in_progress'
+  | 'completed'
+  | 'failed'
+  | 'blocked'
+  | 'cancelled'
+  | 'deferred';
+
+export type SprintStatus = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface WorkEvidence {
+  commit: string;
+  filesChanged: number;
+  insertions: number;
+  deletions: number;
+  files: string[];
+}
+
+export interface PackageProgress {
+  id: string;
+  title: string;
+  wave: number;
+  dependsOn: string[];
+  priority: Priority;
+  points?: number;
+  status: PackageStatus;
+  agent?: string;
+  startedAt?: number;
+  finishedAt?: number;
+  filesCompleted: number;
+  filesTotal: number;
+  note?: string;
+  attempt: number;
+  branch: string;
+  worktree?: string;
+  commit?: string;
+  filesChanged?: number;
+  insertions?: number;
+  deletions?: number;
+  exitCode?: number | null;
+  error?: string;
+  outputTail?: string[];
+  blockedBy?: string[];
+}
+
+export interface MergeConflict {
+  wpId: string;
+  branch: string;
+  files: string[];
+}
+
+export interface CheckResult {
+  command: string;
+  exitCode: number | null;
+  passed: boolean;
+  durationMs: number;
+  outputTail: string[];
+}
+
+export type IntegrationStatus = 'pending' | 'merging' | 'checking' | 'done' | 'skipped';
+
+export interface IntegrationProgress {
+  branch: string;
+  status: IntegrationStatus;
+  commit?: string;
+  worktree?: string;
+  merged: string[];
+  conflicts: MergeConflict[];
+  checks: CheckResult[];
+  error?: string;
+}
+
+export interface SprintProgress {
+  id: string;
+  title?: string;
+  repo: string;
+  base: string;
+  strategy: Strategy;
+  concurrency: number;
+  scope: Scope;
+  status: SprintStatus;
+  /** The run that owns this sprint's branches; kept across retries of a finished sprint. */
+  owner: string;
+  startedAt: number;
+  finishedAt?: number;
+  waves: string[][];
+  packages: PackageProgress[];
+  integration: IntegrationProgress;
+  /** Why the sprint did not complete, in sentences. */
+  reasons: string[];
+  /** What changed last, for headlines: `Package WP02 completed`. */
+  headline: string;
+}
+
+export type ProgressEvent =
+  | { type: 'package-started'; id: string; at: number; attempt: number }
+  | { type: 'package-worktree'; id: string; attempt: number; worktree: string; branch: string }
+  | { type: 'package-progress'; id: string; attempt: number; done: number; total: number; note?: string }
+  | { type: 'package-completed'; id: string; at: number; evidence: WorkEvidence; note?: string }
+  | {
+      type: 'package-failed';
+      id: string;
+      at: number;
+      error: string;
+      exitCode?: number | null;
+      outputTail?: string[];
+    }
+  | { type: 'package-cancelled'; id: string; at: number }
+  | { type: 'package-blocked'; id: string; by: string[] }
+  | { type: 'package-retried'; id: string }
+  | { type: 'integration-merging' }
+  | { type: 'integration-merged'; commit: string; worktree: string; merged: string[]; conflicts: MergeConflict[] }
+  | { type: 'integration-checked'; checks: CheckResult[] }
+  | { type: 'integration-skipped'; reason: string }
+  | { type: 'integration-failed'; error: string }
+  | { type: 'sprint-finished'; at: number; cancelled?: boolean };
+
+const TERMINAL: ReadonlySet<PackageStatus> = new Set(['completed', 'failed', 'blocked', 'cancelled', 'deferred']);
+
+export function isTerminal(status: PackageStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/** `impl-<first three letters of the id>-<HHMMSS>` of the package's start, in UTC. */
+export function agentId(wpId: string, startedAt: number): string {
+  const letters = wpId.replace(/[^A-Za-z0-9]/g, '').slice(0, 3).toLowerCase() || 'wp';
+  const time = new Date(startedAt).toISOString().slice(11, 19).replace(/:/g, '');
+  return `impl-${letters}-${time}`;
+}
+
+export function initialProgress(
+  spec: SprintSpec,
+  plan: SprintPlan,
+  startedAt: number,
+  owner: string,
+): SprintProgress {
+  const deferred = new Set(plan.deferred);
+  return {
+    owner,
+    id: spec.id,
+    title: spec.title,
+    repo: spec.repo,
+    base: spec.base,
+    strategy: spec.strategy,
+    concurrency: spec.concurrency,
+    scope: spec.scope,
+    status: 'running',
+    startedAt,
+    waves: plan.waves,
+    packages: spec.packages.map((wp) => ({
+      id: wp.id,
+      title: wp.title,
+      wave: plan.waveOf[wp.id] ?? 0,
+      dependsOn: wp.dependsOn,
+      priority: wp.priority,
+      points: wp.points,
+      status: deferred.has(wp.id) ? 'deferred' : 'pending',
+      filesCompleted: 0,
+      filesTotal: 0,
+      attempt: 1,
+      branch: packageBranch(spec.id, wp.id),
+      ...(deferred.has(wp.id) ? { note: 'deferred: outside the MVP scope' } : {}),
+    })),
+    integration: {
+      branch: spec.integration.branch ?? defaultIntegrationBranch(spec.id),
+      status: 'pending',
+      merged: [],
+      conflicts: [],
+      checks: [],
+    },
+    reasons: [],
+    headline: 'Sprint started',
+  };
+}
+
+function updatePackage(
+  state: SprintProgress,
+  id: string,
+  change: (wp: PackageProgress) => PackageProgress | undefined,
+  headline?: string,
+): SprintProgress {
+  let changed = false;
+  const packages = state.packages.map((wp) => {
+    if (wp.id !== id) return wp;
+    const next = change(wp);
+    if (!next || next === wp) return wp;
+    changed = true;
+    return next;
+  });
+  if (!changed) return state;
+  return { ...state, packages, headline: headline ?? state.headline };
+}
+
+/** The one place progress changes. Events for a stale attempt are ignored. */
+export function reduceProgress(state: SprintProgress, event: ProgressEvent): SprintProgress {
+  switch (event.type) {
+    case 'package-started':
+      return updatePackage(
+        state,
+        event.id,
+        (wp) => ({
+          ...wp,
+          status: 'in_progress',
+          attempt: event.attempt,
+          startedAt: event.at,
+          finishedAt: undefined,
+          agent: agentId(wp.id, event.at),
+          error: undefined,
+          exitCode: undefined,
+          blockedBy: undefined,
+        }),
+        `Package ${event.id} started`,
+      );
+    case 'package-worktree':
+      return updatePackage(state, event.id, (wp) =>
+        wp.attempt === event.attempt ? { ...wp, worktree: event.worktree, branch: event.branch } : undefined,
+      );
+    case 'package-progress':
+      return updatePackage(state, event.id, (wp) =>
+        wp.attempt === event.attempt && wp.status === 'in_progress'
+          ? {
+              ...wp,
+              filesCompleted: Math.min(event.done, event.total),
+              filesTotal: event.total,
+              note: event.note ?? wp.note,
+            }
+          : undefined,
+      );
+    case 'package-completed':
+      return updatePackage(
+        state,
+        event.id,
+        (wp) => ({
+          ...wp,
+          status: 'completed',
+          finishedAt: event.at,
+          commit: event.evidence.commit,
+          filesChanged: event.evidence.filesChanged,
+          insertions: event.evidence.insertions,
+          deletions: event.evidence.deletions,
+          filesCompleted: event.evidence.filesChanged,
+          filesTotal: event.evidence.filesChanged,
+          exitCode: 0,
+          note: event.note ?? wp.note,
+        }),
+        `Package ${event.id} completed`,
+      );
+    case 'package-failed':
+      return updatePackage(
+        state,
+        event.id,
+        (wp) => ({
+          ...wp,
+          status: 'failed',
+          finishedAt: event.at,
+          error: event.error,
+          exitCode: event.exitCode,
+          outputTail: event.outputTail,
+          note: event.error,
+        }),
+        `Package ${event.id} failed`,
+      );
+    case 'package-cancelled':
+      return updatePackage(
+        state,
+        event.id,
+        (wp) => (isTerminal(wp.status) ? undefined : { ...wp, status: 'cancelled', finishedAt: event.at }),
+        `Package ${event.id} cancelled`,
+      );
+    case 'package-blocked':
+      return updatePackage(
+        state,
+        event.id,
+        (wp) => ({ ...wp, status: 'blocked', blockedBy: event.by, note: `blocked by ${event.by.join(', ')}` }),
+        `Package ${event.id} blocked by ${event.by.join(', ')}`,
+      );
+    case 'package-retried':
+      return retryPackage(state, event.id);
+    case 'integration-merging':
+      return { ...state, integration: { ...state.integration, status: 'merging' }, headline: 'Merging packages' };
+    case 'integration-merged':
+      return {
+        ...state,
+        integration: {
+          ...state.integration,
+          status: 'checking',
+          commit: event.commit,
+          worktree: event.worktree,
+          merged: event.merged,
+          conflicts: event.conflicts,
+        },
+        headline: event.conflicts.length
+          ? `Merged ${event.merged.length} packages, ${event.conflicts.length} in conflict`
+          : `Merged ${event.merged.length} packages`,
+      };
+    case 'integration-checked':
+      return {
+        ...state,
+        integration: { ...state.integration, status: 'done', checks: event.checks },
+        headline: 'Integration checks finished',
+      };
+    case 'integration-skipped':
+      return {
+        ...state,
+        integration: { ...state.integration, status: 'skipped', error: event.reason },
+      };
+    case 'integration-failed':
+      return {
+        ...state,
+        integration: { ...state.integration, status: 'done', error: event.error },
+        headline: 'Integration failed',
+      };
+    case 'sprint-finished':
+      return finishSprint(state, event.at, event.cancelled ?? false);
+  }
+}
+
+/** A failed, cancelled or blocked package goes back to pending; dependents blocked only by it follow. */
+function retryPackage(state: SprintProgress, id: string): SprintProgress {
+  const retried = updatePackage(
+    state,
+    id,
+    (wp) =>
+      wp.status === 'failed' || wp.status === 'cancelled' || wp.status === 'blocked'
+        ? {
+            ...wp,
+            status: 'pending',
+            attempt: wp.status === 'blocked' ? wp.attempt : wp.attempt + 1,
+            error: undefined,
+            exitCode: undefined,
+            outputTail: undefined,
+            blockedBy: undefined,
+            note: `retry requested`,
+            finishedAt: undefined,
+          }
+        : undefined,
+    `Package ${id} retried`,
+  );
+  if (retried === state) return state;
+  return { ...unblockDependents(retried, id), status: 'running', finishedAt: undefined, reasons: [] };
+}
+
+/** Packages blocked (directly or through others) by a retried package become pending again. */
+function unblockDependents(state: SprintProgress, id: string): SprintProgress {
+  const reopened = new Set([id]);
+  let packages = state.packages;
+  let grew = true;
+  while (grew) {
+    grew = false;
+    packages = packages.map((wp) => {
+      if (wp.status !== 'blocked' || !(wp.blockedBy ?? []).some((by) => reopened.has(by))) return wp;
+      reopened.add(wp.id);
+      grew = true;
+      return { ...wp, status: 'pending', blockedBy: undefined, note: undefined };
+    });
+  }
+  return { ...state, packages };
+}
+
+/** A finished sprint starts again: the given packages retried, completed work kept. */
+export function resumeProgress(previous: SprintProgress, retry: string[]): SprintProgress {
+  let state: SprintProgress = {
+    ...previous,
+    status: 'running',
+    finishedAt: undefined,
+    reasons: [],
+    integration: { ...previous.integration, status: 'pending', merged: [], conflicts: [], checks: [], error: undefined },
+    headline: 'Sprint resumed',
+  };
+  const targets = retry.length ? retry : previous.packages.filter((wp) => wp.status === 'failed' || wp.status === 'cancelled').map((wp) => wp.id);
+  for (const id of targets) state = retryPackage(state, id);
+  return state;
+}
+
+export function finishSprint(state: SprintProgress, at: number, cancelled: boolean): SprintProgress {
+  const reasons = sprintReasons(state);
+  const status: SprintStatus = cancelled ? 'cancelled' : reasons.length ? 'failed' : 'completed';
+  return {
+    ...state,
+    status,
+    finishedAt: at,
+    reasons: cancelled ? ['the sprint was cancelled', ...reasons] : reasons,
+    headline: `Sprint ${status}`,
+  };
+}
+
+/** Everything that stands between the sprint and `completed`. */
+export function sprintReasons(state: SprintProgress): string[] {
+  const reasons: string[] = [];
+  for (const wp of state.packages) {
+    if (wp.status === 'failed') reasons.push(`${wp.id} failed: ${wp.error ?? 'unknown error'}`);
+    else if (wp.status === 'blocked') reasons.push(`${wp.id} was blocked by ${(wp.blockedBy ?? []).join(', ')}`);
+    else if (wp.status === 'cancelled') reasons.push(`${wp.id} was cancelled`);
+    else if (wp.status === 'pending' || wp.status === 'in_progress') reasons.push(`${wp.id} did not finish`);
+  }
+  const integration = state.integration;
+  for (const conflict of integration.conflicts) {
+    reasons.push(`${conflict.wpId} conflicts with the integration branch in ${conflict.files.join(', ')}`);
+  }
+  for (const check of integration.checks) {
+    if (!check.passed) reasons.push(`check \`${check.command}\` failed with exit code ${check.exitCode}`);
+  }
+  if (integration.error) reasons.push(`integration: ${integration.error}`);
+  return reasons;
+}
+
+export interface OverallProgress {
+  packages: number;
+  completed: number;
+  failed: number;
+  inProgress: number;
+  filesCompleted: number;
+  filesTotal: number;
+  percent: number;
+}
+
+/** Percent is the mean of the in-scope packages' own percents; deferred packages do not count. */
+export function overallProgress(state: SprintProgress): OverallProgress {
+  const inScope = state.packages.filter((wp) => wp.status !== 'deferred');
+  let percentSum = 0;
+  let filesCompleted = 0;
+  let filesTotal = 0;
+  for (const wp of inScope) {
+    percentSum += packagePercent(wp);
+    filesCompleted += wp.filesCompleted;
+    filesTotal += wp.filesTotal;
+  }
+  return {
+    packages: inScope.length,
+    completed: inScope.filter((wp) => wp.status === 'completed').length,
+    failed: inScope.filter((wp) => wp.status === 'failed').length,
+    inProgress: inScope.filter((wp) => wp.status === 'in_progress').length,
+    filesCompleted,
+    filesTotal,
+    percent: inScope.length ? Math.round(percentSum / inScope.length) : 100,
+  };
+}
+
+export function packagePercent(wp: PackageProgress): number {
+  if (wp.status === 'completed') return 100;
+  if (wp.status !== 'in_progress' || wp.filesTotal === 0) return 0;
+  return Math.min(99, Math.round((wp.filesCompleted / wp.filesTotal) * 100));
+}

@@ -1,0 +1,53 @@
+import type { PulledIn, SprintPlan } from './plan';
+
+export { planJson } from './plan';
+export type { PlanJson } from './plan';
+
+const LABEL_WIDTH = 'Critical path'.length;
+
+/** The plan as `sprintwave plan` prints it. */
+export function renderPlan(plan: SprintPlan): string {
+  return [
+    header(plan),
+    '',
+    ...waveLines(plan.waves),
+    '',
+    labelled('Critical path', criticalPathText(plan)),
+    labelled('Total', `${count(plan.packages, 'package')}, ${count(plan.points, 'point')}`),
+    ...(plan.deferred.length ? [labelled('Deferred', plan.deferred.join(', '))] : []),
+    ...(plan.pulledIn.length ? [labelled('Pulled in', pulledInText(plan.pulledIn))] : []),
+    ...warningLines(plan.warnings),
+  ].join('\n');
+}
+
+function header(plan: SprintPlan): string {
+  const name = plan.title ? `${plan.id} — ${plan.title}` : plan.id;
+  return `${name} (strategy ${plan.strategy}, concurrency ${plan.concurrency}, scope ${plan.scope})`;
+}
+
+function waveLines(waves: readonly string[][]): string[] {
+  if (waves.length === 0) return ['No packages to run'];
+  const width = `Wave ${waves.length}`.length;
+  return waves.map((wave, i) => `${`Wave ${i + 1}`.padEnd(width)}  ${wave.join(' + ')}`);
+}
+
+function criticalPathText(plan: SprintPlan): string {
+  return `${plan.criticalPath.join(' → ')} (${count(plan.criticalPathPoints, 'point')})`;
+}
+
+function pulledInText(pulledIn: readonly PulledIn[]): string {
+  return pulledIn.map(({ id, neededBy }) => `${id} (needed by ${neededBy.join(', ')})`).join(', ');
+}
+
+function warningLines(warnings: readonly string[]): string[] {
+  if (warnings.length === 0) return [];
+  return ['', 'Warnings', ...warnings.map((warning) => `  ! ${warning}`)];
+}
+
+function labelled(label: string, text: string): string {
+  return `${label.padEnd(LABEL_WIDTH)}  ${text}`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

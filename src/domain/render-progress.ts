@@ -1,0 +1,106 @@
+import { formatDuration } from './duration';
+import { overallProgress, packagePercent } from './progress';
+import type { PackageProgress, PackageStatus, SprintProgress } from './progress';
+
+export const STATUS_MARK: Record<PackageStatus, string> = {
+  pending: '⏳ Pending',
+  in_progress: '🔄 In Progress',
+  completed: '✅ Completed',
+  failed: '❌ Failed',
+  blocked: '⛔ Blocked',
+  cancelled: '🚫 Cancelled',
+  deferred: '⏸️ Deferred',
+};
+
+/** `2025-10-19 16:30:00` in UTC, as the progress table shows times. */
+export function formatTime(at: number): string {
+  return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function row(wp: PackageProgress): string {
+  const files = `${wp.filesCompleted}/${wp.filesTotal}`;
+  return `| ${cell(wp.id)} | ${wp.agent ?? '—'} | ${STATUS_MARK[wp.status]} | ${files} | ${packagePercent(wp)}% |`;
+}
+
+/** The progress table of a sprint: headline, mode, start, one row per package, the Overall line. */
+export function renderProgressTable(state: SprintProgress): string {
+  const overall = overallProgress(state);
+  const lines = [
+    `## 🔄 Sprint Progress: ${cell(state.title ?? state.id)}`,
+    '',
+    `**${cell(state.headline)}**`,
+    '',
+    `**Mode:** ${state.strategy === 'eager' ? 'Eager' : 'Waves'} (${overall.packages} packages, ${state.waves.length} waves, up to ${state.concurrency} at once)`,
+    `**Started:** ${formatTime(state.startedAt)}`,
+    '',
+    '| Package | Agent | Status | Files | Progress |',
+    '|---------|-------|--------|-------|----------|',
+    ...state.packages.map(row),
+    '',
+    `**Overall:** ${overall.percent}% (${overall.filesCompleted}/${overall.filesTotal} files)`,
+  ];
+  const notes = state.packages.filter((wp) => wp.note && wp.status !== 'completed');
+  if (notes.length) {
+    lines.push('', ...notes.map((wp) => `- ${cell(wp.id)}: ${cell(wp.note ?? '')}`));
+  }
+  return lines.join('\n');
+}
+
+/** The final summary: duration, packages, files, merge results, conflicts, integration checks. */
+export function renderSummary(state: SprintProgress): string {
+  const overall = overallProgress(state);
+  const duration = (state.finishedAt ?? state.startedAt) - state.startedAt;
+  const integration = state.integration;
+  const icon = state.status === 'completed' ? '🎉' : state.status === 'cancelled' ? '🚫' : '❌';
+  const lines = [
+    `## ${icon} Final Summary: sprint ${state.status}`,
+    '',
+    `**Total Duration:** ${formatDuration(duration)}`,
+    `**Packages:** ${overall.completed}/${overall.packages} completed` +
+      (overall.failed ? `, ${overall.failed} failed` : ''),
+    `**Total Files:** ${overall.filesCompleted}/${overall.filesTotal}`,
+    '',
+    '### Merge Results',
+    '',
+  ];
+  const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
+  if (integration.status === 'skipped') {
+    lines.push(`Nothing merged: ${integration.error ?? 'skipped'}.`);
+  } else if (integration.merged.length) {
+    lines.push(
+      integration.conflicts.length
+        ? `Merged into \`${integration.branch}\` with conflicts.`
+        : `All completed packages merged into \`${integration.branch}\`.`,
+      '',
+      ...integration.merged.map((id) => `- ${id}: ${byId.get(id)?.filesChanged ?? 0} files integrated`),
+    );
+  } else {
+    lines.push('Nothing merged.');
+  }
+  for (const wp of state.packages.filter((p) => p.status !== 'completed')) {
+    lines.push(`- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${wp.error ? `: ${cell(wp.error)}` : ''})`);
+  }
+  lines.push('', `Conflicts: ${integration.conflicts.length}`);
+  for (const conflict of integration.conflicts) {
+    lines.push(`- ${conflict.wpId} (\`${conflict.branch}\`): ${conflict.files.map((f) => `\`${f}\``).join(', ')}`);
+  }
+  lines.push('', `Integration checks: ${checksVerdict(state)}`);
+  for (const check of integration.checks) {
+    lines.push(`- ${check.passed ? '✅' : '❌'} \`${cell(check.command)}\` (exit ${check.exitCode}, ${formatDuration(check.durationMs)})`);
+  }
+  if (integration.error) lines.push('', `Integration error: ${cell(integration.error)}`);
+  if (state.reasons.length && state.status !== 'completed') {
+    lines.push('', '### Why the sprint did not complete', '', ...state.reasons.map((r) => `- ${cell(r)}`));
+  }
+  return lines.join('\n');
+}
+
+function checksVerdict(state: SprintProgress): string {
+  const checks = state.integration.checks;
+  if (checks.length === 0) return state.integration.conflicts.length ? 'NOT RUN (conflicts)' : 'none';
+  return checks.every((check) => check.passed) ? 'PASSED' : 'FAILED';
+}

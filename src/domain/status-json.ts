@@ -1,0 +1,59 @@
+import { overallProgress } from './progress';
+import type { SprintProgress } from './progress';
+
+export interface StatusLinks {
+  webUi?: string;
+  packages?: Record<string, string>;
+}
+
+/** The sprint status JSON of `status --json`, `run --json` and `GET /sprints/:id`. */
+export function sprintStatusJson(state: SprintProgress, links: StatusLinks = {}) {
+  return {
+    id: state.id,
+    title: state.title,
+    status: state.status,
+    headline: state.headline,
+    strategy: state.strategy,
+    scope: state.scope,
+    concurrency: state.concurrency,
+    startedAt: new Date(state.startedAt).toISOString(),
+    finishedAt: state.finishedAt === undefined ? undefined : new Date(state.finishedAt).toISOString(),
+    packages: state.packages.map((wp) => ({
+      id: wp.id,
+      title: wp.title,
+      status: wp.status,
+      wave: wp.wave,
+      agent: wp.agent,
+      branch: wp.branch,
+      worktree: wp.worktree,
+      commit: wp.commit,
+      filesChanged: wp.filesChanged,
+      filesCompleted: wp.filesCompleted,
+      filesTotal: wp.filesTotal,
+      attempt: wp.attempt,
+      exitCode: wp.exitCode,
+      note: wp.note,
+      error: wp.error,
+      blockedBy: wp.blockedBy,
+    })),
+    overall: overallProgress(state),
+    integration: {
+      branch: state.integration.branch,
+      status: state.integration.status,
+      commit: state.integration.commit,
+      merged: state.integration.merged,
+      conflicts: state.integration.conflicts,
+      checks: state.integration.checks.map(({ command, exitCode, passed, durationMs }) => ({
+        command,
+        exitCode,
+        passed,
+        durationMs,
+      })),
+      error: state.integration.error,
+    },
+    reasons: state.reasons,
+    links,
+  };
+}
+
+export type SprintStatusJson = ReturnType<typeof sprintStatusJson>;

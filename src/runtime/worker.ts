@@ -1,0 +1,33 @@
+import { Worker } from '@temporalio/worker';
+import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { createActivities } from '../activities';
+import type { Config } from './config';
+
+export interface SprintWorkerOptions {
+  connection: NativeConnection;
+  client: Client;
+  config: Readonly<Config>;
+  /** A prebuilt workflow bundle; otherwise the workflows are bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  taskQueue?: string;
+  progressIntervalMs?: number;
+}
+
+export async function createSprintWorker(options: SprintWorkerOptions): Promise<Worker> {
+  const { config } = options;
+  return Worker.create({
+    connection: options.connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({
+      client: options.client,
+      worktreeRoot: config.worktreeRoot,
+      progressIntervalMs: options.progressIntervalMs,
+    }),
+    bundlerOptions: { ignoreModules: [] },
+  });
+}

@@ -1,0 +1,17 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SprintProgress } from '../domain/progress';
+
+/** What a package's child workflow and its executor tell the sprint while the package runs. */
+export type PackageUpdate =
+  | { kind: 'worktree'; wpId: string; attempt: number; worktree: string; branch: string }
+  | { kind: 'progress'; wpId: string; attempt: number; done: number; total: number; note?: string };
+
+export const progressQuery = defineQuery<SprintProgress>('progress');
+export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');
+export const cancelSprintSignal = defineSignal<[reason?: string]>('cancelSprint');
+/** Retry a failed, cancelled or blocked package of a running sprint; answers with the new state. */
+export const retryPackageUpdate = defineUpdate<SprintProgress, [wpId: string]>('retryPackage');
+
+/** An external package's report, sent to its child workflow. */
+export const completePackageSignal = defineSignal<[summary?: string]>('completePackage');
+export const failPackageSignal = defineSignal<[error: string]>('failPackage');

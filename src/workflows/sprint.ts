@@ -1,0 +1,236 @@
+import {
+  CancellationScope,
+  condition,
+  executeChild,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { failureMessage } from './failures';
+import { packageBranch, packageWorkflowId } from '../domain/ids';
+import { planSprint } from '../domain/plan';
+import { initialProgress, reduceProgress, resumeProgress } from '../domain/progress';
+import type { ProgressEvent, SprintProgress } from '../domain/progress';
+import { allSettled, nextStep } from '../domain/schedule';
+import type { SprintSpec } from '../domain/spec';
+import {
+  cancelSprintSignal,
+  packageUpdateSignal,
+  progressQuery,
+  retryPackageUpdate,
+} from './messages';
+import type { PackageUpdate } from './messages';
+import { workPackageWorkflow } from './work-package';
+import type { WorkPackageResult } from './work-package';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { mergeIntoIntegration } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+export interface SprintWorkflowOptions {
+  /** How long a silent executor may go before its worker counts as lost (default 30 s). */
+  heartbeatTimeoutMs?: number;
+  /** Per-check timeout for the integration checks (default 30 min). */
+  checkTimeoutMs?: number;
+}
+
+export interface SprintWorkflowInput {
+  spec: SprintSpec;
+  /** The final state of an earlier run of this sprint, to go on from (retry after it ended). */
+  resume?: SprintProgress;
+  /** Packages to retry when resuming; every failed or cancelled one when empty. */
+  retry?: string[];
+  options?: SprintWorkflowOptions;
+}
+
+/** Workflow time: deterministic on replay. */
+const now = (): number => new Date().getTime();
+
+/** A sprint: packages in dependency waves, each in its own child workflow, then integration. */
+export async function sprintWorkflow(input: SprintWorkflowInput): Promise<SprintProgress> {
+  const { spec } = input;
+  const plan = planSprint(spec);
+  let state = input.resume
+    ? resumeProgress(input.resume, input.retry ?? [])
+    : initialProgress(spec, plan, now(), workflowInfo().firstExecutionRunId);
+  let version = 0;
+  let cancelled = false;
+  const apply = (event: ProgressEvent): void => {
+    state = reduceProgress(state, event);
+    version++;
+  };
+
+  const children = new CancellationScope();
+  const running = new Map<string, Promise<void>>();
+  const cancel = (reason?: string): void => {
+    if (cancelled) return;
+    cancelled = true;
+    log.info('Sprint cancelled', { sprint: spec.id, reason });
+    children.cancel();
+    version++;
+  };
+
+  setHandler(progressQuery, () => state);
+  setHandler(packageUpdateSignal, (update) => apply(toEvent(update)));
+  setHandler(cancelSprintSignal, cancel);
+  setHandler(
+    retryPackageUpdate,
+    (wpId) => {
+      apply({ type: 'package-retried', id: wpId });
+      return state;
+    },
+    {
+      validator: (wpId) => {
+        const wp = state.packages.find((candidate) => candidate.id === wpId);
+        if (!wp) throw new Error(`${wpId} is not a package of sprint ${spec.id}`);
+        if (cancelled) throw new Error(`sprint ${spec.id} is cancelled`);
+        if (!['failed', 'cancelled', 'blocked'].includes(wp.status)) {
+          throw new Error(`${wpId} is ${wp.status}; only a failed, cancelled or blocked package can be retried`);
+        }
+      },
+    },
+  );
+
+  const startPackage = (wpId: string): void => {
+    const wp = spec.packages.find((candidate) => candidate.id === wpId);
+    if (!wp) return;
+    const attempt = state.packages.find((candidate) => candidate.id === wpId)?.attempt ?? 1;
+    apply({ type: 'package-started', id: wpId, at: now(), attempt });
+    const child = children.run(() =>
+      executeChild(workPackageWorkflow, {
+        workflowId: packageWorkflowId(spec.id, wpId),
+        args: [
+          {
+            sprintId: spec.id,
+            wp,
+            repo: spec.repo,
+            base: spec.base,
+            dependencyBranches: wp.dependsOn.map((dep) => packageBranch(spec.id, dep)),
+            owner: state.owner,
+            attempt,
+            heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? 30_000,
+          },
+        ],
+      }),
+    );
+    running.set(
+      wpId,
+      child
+        .then((result) => apply(resultEvent(wpId, result)), (error) => apply(failureEvent(wpId, error)))
+        .finally(() => {
+          running.delete(wpId);
+          version++;
+        }),
+    );
+  };
+
+  try {
+    let seen = -1;
+    while (!cancelled) {
+      for (let step = nextStep(state); step.block.length; step = nextStep(state)) {
+        for (const blocked of step.block) apply({ type: 'package-blocked', ...blocked });
+      }
+      for (const wpId of nextStep(state).start) startPackage(wpId);
+      if (allSettled(state) && running.size === 0) break;
+      seen = version;
+      await condition(() => version !== seen);
+    }
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    cancel('the workflow was cancelled');
+  }
+
+  return CancellationScope.nonCancellable(async () => {
+    await Promise.all(running.values());
+    if (cancelled) {
+      for (const wp of state.packages) {
+        if (wp.status === 'pending' || wp.status === 'in_progress') {
+          apply({ type: 'package-cancelled', id: wp.id, at: now() });
+        }
+      }
+    } else {
+      await integrate(plan.order);
+    }
+    apply({ type: 'sprint-finished', at: now(), cancelled });
+    log.info('Sprint finished', { sprint: spec.id, status: state.status });
+    return state;
+  });
+
+  async function integrate(order: string[]): Promise<void> {
+    const done = new Set(state.packages.filter((wp) => wp.status === 'completed').map((wp) => wp.id));
+    const packages = order.filter((id) => done.has(id)).map((id) => ({ wpId: id, branch: packageBranch(spec.id, id) }));
+    if (packages.length === 0) {
+      apply({ type: 'integration-skipped', reason: 'no package completed' });
+      return;
+    }
+    apply({ type: 'integration-merging' });
+    try {
+      const merge = await mergeIntoIntegration({
+        repo: spec.repo,
+        sprintId: spec.id,
+        base: spec.base,
+        branch: state.integration.branch,
+        packages,
+        owner: state.owner,
+      });
+      apply({ type: 'integration-merged', ...merge });
+      if (merge.conflicts.length > 0 || spec.integration.checks.length === 0) {
+        apply({ type: 'integration-checked', checks: [] });
+        return;
+      }
+      const { runChecks } = proxyActivities<Activities>({
+        startToCloseTimeout: '2 hours',
+        heartbeatTimeout: input.options?.heartbeatTimeoutMs ?? 30_000,
+        retry: { maximumAttempts: 3 },
+      });
+      const checks = await runChecks({
+        worktree: merge.worktree,
+        checks: spec.integration.checks,
+        sprintId: spec.id,
+        timeoutMs: input.options?.checkTimeoutMs ?? 30 * 60_000,
+      });
+      apply({ type: 'integration-checked', checks });
+    } catch (error) {
+      apply({ type: 'integration-failed', error: failureMessage(error) });
+    }
+  }
+}
+
+function toEvent(update: PackageUpdate): ProgressEvent {
+  if (update.kind === 'worktree') {
+    return { type: 'package-worktree', id: update.wpId, attempt: update.attempt, worktree: update.worktree, branch: update.branch };
+  }
+  return {
+    type: 'package-progress',
+    id: update.wpId,
+    attempt: update.attempt,
+    done: update.done,
+    total: update.total,
+    note: update.note,
+  };
+}
+
+function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
+  if (result.status === 'completed') {
+    return { type: 'package-completed', id: wpId, at: now(), evidence: result.evidence, note: result.note };
+  }
+  return {
+    type: 'package-failed',
+    id: wpId,
+    at: now(),
+    error: result.error,
+    exitCode: result.exitCode,
+    outputTail: result.outputTail,
+  };
+}
+
+function failureEvent(wpId: string, error: unknown): ProgressEvent {
+  if (isCancellation(error)) return { type: 'package-cancelled', id: wpId, at: now() };
+  return { type: 'package-failed', id: wpId, at: now(), error: failureMessage(error) };
+}

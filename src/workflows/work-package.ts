@@ -1,0 +1,132 @@
+import {
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { failureMessage } from './failures';
+import { parseDuration } from '../domain/duration';
+import type { WorkEvidence } from '../domain/progress';
+import type { WorkPackageSpec } from '../domain/spec';
+import { completePackageSignal, failPackageSignal, packageUpdateSignal } from './messages';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const GIT_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 } as const;
+const EXECUTOR_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
+const DEFAULT_TIMEOUT_MS = 2 * 3_600_000;
+
+const { prepareWorktree, commitWork } = proxyActivities<Activities>({
+  startToCloseTimeout: '10 minutes',
+  retry: GIT_RETRY,
+});
+
+export interface WorkPackageInput {
+  sprintId: string;
+  wp: WorkPackageSpec;
+  repo: string;
+  base: string;
+  dependencyBranches: string[];
+  owner: string;
+  attempt: number;
+  /** How long a silent executor may go before its worker counts as lost. */
+  heartbeatTimeoutMs: number;
+}
+
+export type WorkPackageResult =
+  | { status: 'completed'; branch: string; worktree: string; evidence: WorkEvidence; note?: string }
+  | {
+      status: 'failed';
+      error: string;
+      exitCode?: number | null;
+      outputTail?: string[];
+      branch?: string;
+      worktree?: string;
+    };
+
+/** One package: its worktree, its executor, then the evidence of what it changed, from git. */
+export async function workPackageWorkflow(input: WorkPackageInput): Promise<WorkPackageResult> {
+  const { wp, attempt } = input;
+  let prepared;
+  try {
+    prepared = await prepareWorktree({
+      repo: input.repo,
+      sprintId: input.sprintId,
+      wpId: wp.id,
+      base: input.base,
+      dependencyBranches: input.dependencyBranches,
+      owner: input.owner,
+    });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    return { status: 'failed', error: `worktree: ${failureMessage(error)}` };
+  }
+  const { branch, worktree } = prepared;
+  const sprint = workflowInfo().parent;
+  if (sprint) {
+    await getExternalWorkflowHandle(sprint.workflowId).signal(packageUpdateSignal, {
+      kind: 'worktree',
+      wpId: wp.id,
+      attempt,
+      worktree,
+      branch,
+    });
+  }
+
+  const outcome = wp.external ? await awaitExternalReport() : await runExecutor(input, worktree);
+  if (outcome.status === 'failed') return { ...outcome, branch, worktree };
+
+  const evidence = await CancellationScope.nonCancellable(() =>
+    commitWork({ worktree, wpId: wp.id, title: wp.title, baseCommit: prepared.baseCommit }),
+  );
+  log.info('Package completed', { wp: wp.id, files: evidence.filesChanged, commit: evidence.commit });
+  return { status: 'completed', branch, worktree, evidence, note: outcome.note };
+}
+
+type Outcome =
+  | { status: 'done'; note?: string }
+  | { status: 'failed'; error: string; exitCode?: number | null; outputTail?: string[] };
+
+async function runExecutor(input: WorkPackageInput, worktree: string): Promise<Outcome> {
+  const { wp } = input;
+  const timeoutMs = (wp.timeout && parseDuration(wp.timeout)) || DEFAULT_TIMEOUT_MS;
+  const { runPackage } = proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs + 60_000,
+    heartbeatTimeout: input.heartbeatTimeoutMs,
+    retry: EXECUTOR_RETRY,
+  });
+  const result = await runPackage({
+    sprintWorkflowId: workflowInfo().parent?.workflowId ?? input.sprintId,
+    sprintId: input.sprintId,
+    wpId: wp.id,
+    attempt: input.attempt,
+    command: wp.run ?? 'true',
+    worktree,
+    timeoutMs,
+  });
+  if (result.timedOut) {
+    return { status: 'failed', error: `timed out after ${wp.timeout ?? '2h'}`, exitCode: result.exitCode, outputTail: result.tail };
+  }
+  if (result.exitCode !== 0) {
+    const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+    return { status: 'failed', error: `\`${wp.run}\` ${how}`, exitCode: result.exitCode, outputTail: result.tail };
+  }
+  return { status: 'done' };
+}
+
+async function awaitExternalReport(): Promise<Outcome> {
+  let outcome: Outcome | undefined;
+  setHandler(completePackageSignal, (summary) => {
+    outcome ??= { status: 'done', note: summary };
+  });
+  setHandler(failPackageSignal, (error) => {
+    outcome ??= { status: 'failed', error };
+  });
+  await condition(() => outcome !== undefined);
+  return outcome as Outcome;
+}

@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  commitWork,
+  mergeIntoIntegration,
+  prepareWorktree,
+  removeWorktree,
+} from '../../src/activities/git';
+import type { MergeIntoIntegrationInput, PreparedWorktree } from '../../src/activities/git';
+import { commitCount, fixtureGit, makeSandbox, read, writeAndCommit } from './git-fixtures';
+import type { Sandbox } from './git-fixtures';
+
+let box: Sandbox;
+
+beforeEach(async () => {
+  box = await makeSandbox();
+});
+
+afterEach(async () => {
+  await box.cleanup();
+});
+
+async function prepare(wpId: string, dependencyBranches: string[] = []): Promise<PreparedWorktree> {
+  return prepareWorktree({
+    repo: box.repo,
+    sprintId: 's1',
+    wpId,
+    base: 'main',
+    dependencyBranches,
+    worktreeRoot: box.worktreeRoot,
+    owner: 'run-1',
+  });
+}
+
+function integration(packages: PreparedWorktree[]): MergeIntoIntegrationInput {
+  return {
+    repo: box.repo,
+    sprintId: 's1',
+    base: 'main',
+    branch: 'sprintwave/s1/integration',
+    packages: packages.map((p) => ({ wpId: path.basename(p.worktree), branch: p.branch })),
+    worktreeRoot: box.worktreeRoot,
+    owner: 'run-1',
+  };
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter(
+      (e) => e.isFile() && !e.parentPath.split(path.sep).includes('.git') && e.name !== '.git',
+    )
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+describe('mergeIntoIntegration', () => {
+  it('merges in order, reports a conflict with its files and goes on; a retry is a no-op', async () => {
+    const wp1 = await prepare('WP01');
+    await writeAndCommit(wp1.worktree, 'shared.txt', 'value=1\n');
+    const wp2 = await prepare('WP02', [wp1.branch]);
+    await writeAndCommit(wp2.worktree, 'b.txt', 'from WP02\n');
+    const wp3 = await prepare('WP03');
+    await writeAndCommit(wp3.worktree, 'shared.txt', 'value=3\n');
+
+    const first = await mergeIntoIntegration(integration([wp1, wp3, wp2]));
+
+    expect(first).toEqual({
+      branch: 'sprintwave/s1/integration',
+      worktree: path.join(box.worktreeRoot, 's1', '_integration'),
+      commit: expect.stringMatching(/^[0-9a-f]{40}$/),
+      merged: ['WP01', 'WP02'],
+      conflicts: [{ wpId: 'WP03', branch: wp3.branch, files: ['shared.txt'] }],
+      alreadyMerged: [],
+      missing: [],
+    });
+    const wt = fixtureGit(first.worktree);
+    const subjects = (await wt.raw(['log', '--first-parent', '--format=%s', 'main..HEAD'])).trim();
+    expect(subjects.split('\n')).toEqual(['sprintwave: merge WP02', 'sprintwave: merge WP01']);
+    expect(await read(first.worktree, 'shared.txt')).toBe('value=1\n');
+    expect(await read(first.worktree, 'b.txt')).toBe('from WP02\n');
+    expect(await wt.raw(['status', '--porcelain'])).toBe('');
+    for (const file of await filesUnder(first.worktree)) {
+      expect(await readFile(file, 'utf8')).not.toMatch(/^(<<<<<<<|>>>>>>>)/m);
+    }
+
+    const count = await commitCount(wt);
+    const retry = await mergeIntoIntegration(integration([wp1, wp3, wp2]));
+
+    expect(retry).toEqual({ ...first, alreadyMerged: ['WP01', 'WP02'] });
+    expect(await commitCount(wt)).toBe(count);
+  });
+
+  it('aborts a merge a crash left half-done, then merges as before', async () => {
+    const wp1 = await prepare('WP01');
+    await writeAndCommit(wp1.worktree, 'shared.txt', 'value=1\n');
+    const wp3 = await prepare('WP03');
+    await writeAndCommit(wp3.worktree, 'shared.txt', 'value=3\n');
+    const first = await mergeIntoIntegration(integration([wp1, wp3]));
+    const wt = fixtureGit(first.worktree);
+    // Plain simple-git reports a conflicted merge as success; the merge is left in progress.
+    expect(await wt.raw(['merge', '--no-ff', '--no-edit', wp3.branch])).toMatch(/CONFLICT/);
+    expect(await wt.raw(['status', '--porcelain'])).toMatch(/^UU shared.txt/m);
+
+    const retry = await mergeIntoIntegration(integration([wp1, wp3]));
+
+    expect(retry).toEqual({ ...first, alreadyMerged: ['WP01'] });
+    expect(await wt.raw(['status', '--porcelain'])).toBe('');
+  });
+
+  it('will not take over a branch it did not create', async () => {
+    const wp1 = await prepare('WP01');
+    await box.git.raw(['branch', 'sprintwave/s1/integration', 'main']);
+    await expect(mergeIntoIntegration(integration([wp1]))).rejects.toMatchObject({
+      type: 'BranchExists',
+      nonRetryable: true,
+    });
+  });
+});
+
+describe('removeWorktree', () => {
+  it('refuses while work is uncommitted or unmerged, then removes and keeps the branch', async () => {
+    const wp = await prepare('WP01');
+    await writeFile(path.join(wp.worktree, 'wip.txt'), 'not committed yet\n');
+    const target = { repo: box.repo, worktree: wp.worktree, branch: wp.branch };
+
+    const dirty = await removeWorktree(target);
+    expect(dirty).toEqual({ removed: false, reason: expect.stringContaining('wip.txt') });
+    expect(await read(wp.worktree, 'wip.txt')).toBe('not committed yet\n');
+
+    const evidence = await commitWork({ ...wp, wpId: 'WP01', title: 'wip' });
+    const unmerged = await removeWorktree(target);
+    expect(unmerged).toEqual({ removed: false, reason: expect.stringMatching(/not merged/) });
+    expect(existsSync(wp.worktree)).toBe(true);
+
+    const merge = await mergeIntoIntegration(integration([wp]));
+    const notThere = await removeWorktree({ ...target, mergedInto: 'main' });
+    expect(notThere).toEqual({
+      removed: false,
+      reason: expect.stringMatching(/not merged into main/),
+    });
+
+    expect(await removeWorktree({ ...target, mergedInto: merge.branch })).toEqual({
+      removed: true,
+    });
+    expect(existsSync(wp.worktree)).toBe(false);
+    expect((await box.git.raw(['rev-parse', wp.branch])).trim()).toBe(evidence.commit);
+    expect(await removeWorktree(target)).toMatchObject({ removed: true });
+  });
+});

@@ -1,0 +1,279 @@
+import type { SprintSpec, WorkPackageSpec } from '../../src/domain/spec';
+import { validateSpec } from '../../src/domain/validate';
+import { checkSprintSpec } from '../../src/schemas/sprint-spec';
+
+function wp(
+  id: string,
+  dependsOn: string[] = [],
+  extra: Partial<WorkPackageSpec> = {},
+): WorkPackageSpec {
+  return {
+    id,
+    title: `Package ${id}`,
+    dependsOn,
+    run: 'true',
+    external: false,
+    priority: 'P1',
+    mvp: false,
+    ...extra,
+  };
+}
+
+function sprint(packages: WorkPackageSpec[], extra: Partial<SprintSpec> = {}): SprintSpec {
+  return {
+    id: 'demo',
+    repo: '.',
+    base: 'main',
+    strategy: 'waves',
+    concurrency: 4,
+    scope: 'full',
+    packages,
+    integration: { checks: [] },
+    ...extra,
+  };
+}
+
+describe('validateSpec', () => {
+  it('finds nothing wrong with a sound sprint', () => {
+    const spec = sprint([wp('WP01'), wp('WP02', ['WP01']), wp('WP03', ['WP01', 'WP02'])], {
+      deadline: '2026-12-01T17:00:00Z',
+      github: { repo: 'acme/widgets', sync: true },
+    });
+    expect(validateSpec(spec)).toEqual([]);
+  });
+
+  it('rejects a sprint without packages', () => {
+    expect(validateSpec(sprint([]))).toEqual([
+      { path: 'packages', message: 'has no work packages: a sprint needs at least one' },
+    ]);
+  });
+
+  it('names the duplicate id and where it was first used', () => {
+    const spec = sprint([wp('WP01'), wp('WP02'), wp('WP03'), wp('WP04'), wp('WP02')]);
+    expect(validateSpec(spec)).toEqual([
+      { path: 'packages[4].id', message: 'WP02 is already the id of packages[1]' },
+    ]);
+  });
+
+  it('reports unknown, self and repeated dependencies at their own paths', () => {
+    const spec = sprint([wp('WP01'), wp('WP02', ['WP02']), wp('WP03', ['WP09', 'WP01', 'WP01'])]);
+    expect(validateSpec(spec)).toEqual([
+      {
+        path: 'packages[1].dependsOn[0]',
+        message: 'depends on WP02, which is this package itself',
+      },
+      {
+        path: 'packages[2].dependsOn[0]',
+        message: 'depends on WP09, which is not a package of this sprint',
+      },
+      {
+        path: 'packages[2].dependsOn[2]',
+        message: 'depends on WP01 again (already listed at dependsOn[1])',
+      },
+    ]);
+  });
+
+  it('names a dependency loop once, at the first package in it', () => {
+    const spec = sprint([
+      wp('WP01'),
+      wp('WP02', ['WP01', 'WP04']),
+      wp('WP03'),
+      wp('WP04', ['WP02']),
+    ]);
+    expect(validateSpec(spec)).toEqual([
+      {
+        path: 'packages[1].dependsOn',
+        message:
+          'WP02 → WP04 → WP02 is a dependency loop (each package depends on the next), so none of them can start',
+      },
+    ]);
+  });
+
+  it('reports each separate loop, and the packages tangled in a loop', () => {
+    const spec = sprint([
+      wp('A', ['B']),
+      wp('B', ['C']),
+      wp('C', ['A', 'D']),
+      wp('D', ['C']),
+      wp('E', ['F']),
+      wp('F', ['E']),
+    ]);
+    const problems = validateSpec(spec);
+    expect(problems).toHaveLength(2);
+    expect(problems).toContainEqual({
+      path: 'packages[0].dependsOn',
+      message:
+        'A → B → C → A is a dependency loop (each package depends on the next), so none of them can start; D is caught in it too',
+    });
+    expect(problems).toContainEqual({
+      path: 'packages[4].dependsOn',
+      message:
+        'E → F → E is a dependency loop (each package depends on the next), so none of them can start',
+    });
+  });
+
+  it('finds a loop of 5,000 packages without overflowing the stack', () => {
+    const ids = Array.from({ length: 5_000 }, (_, i) => `WP${i}`);
+    const spec = sprint(ids.map((id, i) => wp(id, [ids[(i + 1) % ids.length] as string])));
+    const problems = validateSpec(spec);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.path).toBe('packages[0].dependsOn');
+    expect(problems[0]?.message).toMatch(
+      /^WP0 → WP1 → WP2 → .* → WP4999 → WP0 is a dependency loop/,
+    );
+  });
+
+  it('rejects ids that cannot be a branch or folder name', () => {
+    const spec = sprint([wp('WP 1'), wp('../etc')], { id: 'my/sprint' });
+    expect(validateSpec(spec)).toEqual([
+      {
+        path: 'id',
+        message: 'my/sprint is not usable as a branch or folder name: contains a slash',
+      },
+      {
+        path: 'packages[0].id',
+        message: 'WP 1 is not usable as a branch or folder name: contains white space',
+      },
+      {
+        path: 'packages[1].id',
+        message: '../etc is not usable as a branch or folder name: contains a slash',
+      },
+    ]);
+  });
+
+  it('rejects a package called integration unless the integration branch is set', () => {
+    const clash = sprint([wp('integration')]);
+    expect(validateSpec(clash)).toEqual([
+      {
+        path: 'packages[0].id',
+        message:
+          'integration clashes with the default integration branch sprintwave/demo/integration: rename the package or set integration.branch',
+      },
+    ]);
+    const named = sprint([wp('integration')], { integration: { branch: 'release', checks: [] } });
+    expect(validateSpec(named)).toEqual([]);
+  });
+
+  it('asks for exactly one of run and external', () => {
+    const spec = sprint([
+      wp('WP01', [], { external: true }),
+      wp('WP02', [], { run: undefined }),
+      wp('WP03', [], { run: undefined, external: true }),
+    ]);
+    expect(validateSpec(spec)).toEqual([
+      {
+        path: 'packages[0]',
+        message: 'WP01 has both run and external: true; give it one or the other',
+      },
+      {
+        path: 'packages[1]',
+        message:
+          'WP02 has neither run nor external: true; give it a command to run or mark it external',
+      },
+    ]);
+  });
+
+  it('checks concurrency, durations and the GitHub repository', () => {
+    const spec = sprint([wp('WP01', [], { timeout: '5 minutes' })], {
+      concurrency: 0,
+      deadline: 'tomorrow',
+      github: { repo: 'nope', sync: true },
+    });
+    expect(validateSpec(spec)).toEqual([
+      { path: 'concurrency', message: 'must be a whole number of at least 1, not 0' },
+      {
+        path: 'deadline',
+        message: 'tomorrow is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)',
+      },
+      { path: 'github.repo', message: 'nope is not of the form owner/name' },
+      {
+        path: 'packages[0].timeout',
+        message: '5 minutes is not a duration: use a number and a unit, like 90s, 30m or 1h30m',
+      },
+    ]);
+  });
+
+  it('returns every problem at once', () => {
+    const spec = sprint(
+      [wp('WP01', ['WP01']), wp('WP01'), wp('WP 3', ['nope']), wp('A', ['B']), wp('B', ['A'])],
+      { concurrency: 0 },
+    );
+    expect(validateSpec(spec).map((problem) => problem.path)).toEqual([
+      'concurrency',
+      'packages[0].dependsOn[0]',
+      'packages[1].id',
+      'packages[2].id',
+      'packages[2].dependsOn[0]',
+      'packages[3].dependsOn',
+    ]);
+  });
+});
+
+describe('checkSprintSpec', () => {
+  const minimal = {
+    id: 'demo',
+    repo: '.',
+    packages: [{ id: 'WP01', title: 'First', run: 'true' }],
+  };
+
+  it('accepts a minimal sprint and fills in the defaults', () => {
+    const check = checkSprintSpec(minimal);
+    expect(check).toEqual({
+      ok: true,
+      spec: expect.objectContaining({
+        base: 'main',
+        strategy: 'waves',
+        concurrency: 4,
+        scope: 'full',
+      }),
+    });
+  });
+
+  it('names an unknown field by its path', () => {
+    const raw = { ...minimal, packages: [{ ...minimal.packages[0], colour: 'red' }] };
+    expect(checkSprintSpec(raw)).toEqual({
+      ok: false,
+      problems: [{ path: 'packages[0].colour', message: 'is not a known field' }],
+    });
+  });
+
+  it('reports schema problems all at once', () => {
+    const raw = {
+      repo: '.',
+      concurrency: 0,
+      github: { repo: 'nope' },
+      packages: [{ id: 'WP01', title: 'First', run: 'true', timeout: '5 minutes' }],
+    };
+    const check = checkSprintSpec(raw);
+    expect(check.ok).toBe(false);
+    const problems = check.ok ? [] : check.problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { path: 'id', message: 'is required' },
+        { path: 'concurrency', message: 'must be at least 1' },
+        { path: 'github.repo', message: 'must be of the form owner/name' },
+        {
+          path: 'packages[0].timeout',
+          message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
+        },
+      ]),
+    );
+    expect(problems).toHaveLength(4);
+  });
+
+  it('runs the graph checks once the schema is satisfied', () => {
+    const raw = {
+      ...minimal,
+      packages: [{ id: 'WP01', title: 'First', run: 'true', dependsOn: ['WP09'] }],
+    };
+    expect(checkSprintSpec(raw)).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: 'packages[0].dependsOn[0]',
+          message: 'depends on WP09, which is not a package of this sprint',
+        },
+      ],
+    });
+  });
+});
