@@ -213,6 +213,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           error: undefined,
           exitCode: undefined,
           blockedBy: undefined,
+          note: undefined,
         }),
         `Package ${event.id} started`,
       );

@@ -8,8 +8,8 @@ import {
   removeWorktree,
 } from '../../src/activities/git';
 import type { MergeIntoIntegrationInput, PreparedWorktree } from '../../src/activities/git';
-import { commitCount, fixtureGit, makeSandbox, read, writeAndCommit } from './git-fixtures';
-import type { Sandbox } from './git-fixtures';
+import { commitCount, fixtureGit, makeSandbox, read, writeAndCommit } from '../support/git-fixtures';
+import type { Sandbox } from '../support/git-fixtures';
 
 let box: Sandbox;
 

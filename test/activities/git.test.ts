@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { commitWork, prepareWorktree } from '../../src/activities/git';
 import type { PrepareWorktreeInput } from '../../src/activities/git';
-import { fixtureGit, makeSandbox, read, rev, commitCount, writeAndCommit } from './git-fixtures';
-import type { Sandbox } from './git-fixtures';
+import { fixtureGit, makeSandbox, read, rev, commitCount, writeAndCommit } from '../support/git-fixtures';
+import type { Sandbox } from '../support/git-fixtures';
 
 let box: Sandbox;
 

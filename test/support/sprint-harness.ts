@@ -1,4 +1,4 @@
-import { Worker } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { SprintProgress } from '../../src/domain/progress';
 import type { SprintSpec } from '../../src/domain/spec';
@@ -8,8 +8,8 @@ import { createSprintWorker } from '../../src/runtime/worker';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 import { sprintWorkflow } from '../../src/workflows';
 import type { SprintWorkflowInput } from '../../src/workflows';
-import { makeSandbox } from '../activities/git-fixtures';
-import type { Sandbox } from '../activities/git-fixtures';
+import { makeSandbox } from './git-fixtures';
+import type { Sandbox } from './git-fixtures';
 import { connectTestTemporal, uniqueId } from './temporal';
 import type { TestTemporal } from './temporal';
 

@@ -5,7 +5,7 @@ import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { progressQuery, retryPackageUpdate, cancelSprintSignal } from '../../src/workflows';
 import type { SprintProgress } from '../../src/domain/progress';
-import { fixtureGit } from '../activities/git-fixtures';
+import { fixtureGit } from '../support/git-fixtures';
 import { pkg, runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
@@ -175,6 +175,7 @@ describe('sprintWorkflow on a real dev server and real git', () => {
     const release = path.join(harness.sandbox.dir, 'release-running');
     const spec = sprint(harness.sandbox.repo, {
       concurrency: 3,
+      strategy: 'eager',
       packages: [
         { id: 'WP01', title: 'Flaky', run: `test -f ${fixed} && echo ok > ok.txt` },
         { id: 'WP02', title: 'Dependent', dependsOn: ['WP01'], run: 'test -f ok.txt && echo dep > dep.txt' },

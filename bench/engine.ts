@@ -1,0 +1,176 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { SprintSpec } from '../src/domain/spec';
+import { analyseSprint, printLatency } from './latency';
+import type { LatencyReport } from './latency';
+import type { BenchTemporal, Scratch } from './support';
+import { assertCompleted, fmtMs, median, runBash, shellQuote, sprintSpec, timed, uniqueId } from './support';
+
+export const WAVES = 6;
+export const PER_WAVE = 10;
+export const CONCURRENCY = 10;
+export const PACKAGES = WAVES * PER_WAVE;
+export const TARGET_RATIO = 1.5;
+
+export interface EngineResult {
+  reps: number;
+  engineMs: number[];
+  bashMs: number[];
+  engineMedianMs: number;
+  bashMedianMs: number;
+  ratio: number;
+  overheadPerPackageMs: number;
+  target: number;
+  pass: boolean;
+  latency?: LatencyReport;
+}
+
+interface Pkg {
+  id: string;
+  dependsOn: string[];
+  run: string;
+}
+
+const pkgId = (wave: number, i: number): string => `w${wave}-${String(i).padStart(2, '0')}`;
+
+/** 6 waves of 10; a package of wave k needs the same slot of wave k-1 and, for odd slots, the next. */
+export function engineDag(): Pkg[][] {
+  const waves: Pkg[][] = [];
+  for (let wave = 1; wave <= WAVES; wave++) {
+    const members: Pkg[] = [];
+    for (let i = 1; i <= PER_WAVE; i++) {
+      const id = pkgId(wave, i);
+      const dependsOn = wave === 1 ? [] : [pkgId(wave - 1, i)];
+      if (wave > 1 && i % 2 === 1) dependsOn.push(pkgId(wave - 1, (i % PER_WAVE) + 1));
+      members.push({ id, dependsOn, run: `echo ${id} > f-${id}.txt` });
+    }
+    waves.push(members);
+  }
+  return waves;
+}
+
+function engineSpec(repo: string, waves: Pkg[][]): SprintSpec {
+  return sprintSpec({
+    id: uniqueId('bench-engine'),
+    repo,
+    concurrency: CONCURRENCY,
+    strategy: 'waves',
+    packages: waves.flat().map((wp) => ({ ...wp, title: `bench ${wp.id}` })),
+  });
+}
+
+/**
+ * The same git work as the engine, by hand: per package a branch + worktree from main, its
+ * dependencies merged in (--no-ff), the command, add + commit; at most `CONCURRENCY` at once,
+ * wave by wave; then every branch merged --no-ff into an integration branch in wave order.
+ */
+export function bashBaseline(waves: Pkg[][]): string {
+  const commands = waves
+    .flat()
+    .map((wp) => `    ${wp.id}) cmd=${shellQuote(wp.run)} ;;`)
+    .join('\n');
+  const waveBlocks = waves
+    .map((members) => `run_wave <<'EOF'\n${members.map((wp) => [wp.id, ...wp.dependsOn].join(' ')).join('\n')}\nEOF`)
+    .join('\n');
+  const order = waves.flat().map((wp) => wp.id).join(' ');
+  return `#!/usr/bin/env bash
+set -euo pipefail
+repo="$1"; worktrees="$2"
+export repo worktrees
+pkg() {
+  set -euo pipefail
+  local id="$1"; shift
+  local cmd
+  case "$id" in
+${commands}
+  esac
+  local dir="$worktrees/$id"
+  git -C "$repo" worktree add -q -b "bench/$id" "$dir" main
+  cd "$dir"
+  local dep
+  for dep in "$@"; do git merge -q --no-ff --no-edit "bench/$dep"; done
+  sh -c "$cmd"
+  git add -A
+  git commit -q --no-verify -m "bench: $id"
+}
+export -f pkg
+run_wave() { xargs -P ${CONCURRENCY} -L 1 bash -c 'pkg "$@"' _; }
+${waveBlocks}
+git -C "$repo" worktree add -q -b bench/integration "$worktrees/_integration" main
+cd "$worktrees/_integration"
+for id in ${order}; do git merge -q --no-ff --no-edit -m "merge $id" "bench/$id"; done
+`;
+}
+
+async function runBaselineOnce(scratch: Scratch, waves: Pkg[][], name: string): Promise<number> {
+  const repo = await scratch.newRepo(name);
+  const script = path.join(scratch.dir, `${name}.sh`);
+  await writeFile(script, bashBaseline(waves));
+  const { ms } = await timed(() => runBash(script, [repo, path.join(path.dirname(repo), 'worktrees')]));
+  return ms;
+}
+
+async function runEngineOnce(temporal: BenchTemporal, scratch: Scratch, waves: Pkg[][], name: string) {
+  const spec = engineSpec(await scratch.newRepo(name), waves);
+  const { ms, state } = await temporal.runSprint(spec);
+  assertCompleted(state, PACKAGES);
+  return { ms, spec };
+}
+
+export async function benchEngine(temporal: BenchTemporal, scratch: Scratch, reps: number): Promise<EngineResult> {
+  const waves = engineDag();
+  // Warm-up, not measured: the worker's first workflow tasks and git's page cache.
+  const tiny = [waves[0]?.slice(0, 2) ?? []];
+  await runBaselineOnce(scratch, tiny, 'warm-bash');
+  const warm = engineSpec(await scratch.newRepo('warm-engine'), tiny);
+  assertCompleted((await temporal.runSprint(warm)).state, 2);
+
+  const engineMs: number[] = [];
+  const bashMs: number[] = [];
+  let lastSprint = '';
+  for (let rep = 1; rep <= reps; rep++) {
+    // Alternate who goes first, so drift in the machine's load hits both alike.
+    const order = rep % 2 ? (['engine', 'bash'] as const) : (['bash', 'engine'] as const);
+    for (const who of order) {
+      if (who === 'bash') {
+        bashMs.push(await runBaselineOnce(scratch, waves, `bash-${rep}`));
+      } else {
+        const { ms, spec } = await runEngineOnce(temporal, scratch, waves, `engine-${rep}`);
+        engineMs.push(ms);
+        lastSprint = spec.id;
+      }
+      const last = who === 'bash' ? bashMs.at(-1) : engineMs.at(-1);
+      console.log(`  rep ${rep} ${who.padEnd(6)} ${fmtMs(last ?? NaN)}`);
+    }
+  }
+  const engineMedianMs = median(engineMs);
+  const bashMedianMs = median(bashMs);
+  const ratio = engineMedianMs / bashMedianMs;
+  const latency = lastSprint
+    ? await analyseSprint(temporal.client, lastSprint, waves.map((members) => members.map((wp) => wp.id)))
+    : undefined;
+  return {
+    reps,
+    engineMs,
+    bashMs,
+    engineMedianMs,
+    bashMedianMs,
+    ratio,
+    overheadPerPackageMs: (engineMedianMs - bashMedianMs) / PACKAGES,
+    target: TARGET_RATIO,
+    pass: ratio <= TARGET_RATIO,
+    latency,
+  };
+}
+
+export function printEngine(result: EngineResult): void {
+  console.log(`\nEngine vs bash: ${PACKAGES} packages, ${WAVES} waves of ${PER_WAVE}, concurrency ${CONCURRENCY}, N=${result.reps}`);
+  console.log(`  engine median ${fmtMs(result.engineMedianMs)}   (${result.engineMs.map(fmtMs).join(', ')})`);
+  console.log(`  bash   median ${fmtMs(result.bashMedianMs)}   (${result.bashMs.map(fmtMs).join(', ')})`);
+  console.log(`  ratio engine/bash ${result.ratio.toFixed(2)}  target ≤ ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`);
+  console.log(`  orchestration overhead per package ${Math.round(result.overheadPerPackageMs)} ms`);
+  if (result.latency) {
+    console.log('  where a package\'s time goes (last engine run, from workflow histories):');
+    printLatency(result.latency);
+  }
+}
