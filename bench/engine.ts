@@ -22,10 +22,12 @@ export interface EngineResult {
   overheadPerPackageMs: number;
   target: number;
   pass: boolean;
+  /** Worktree-add races the baseline had to retry (none where flock serializes them). */
+  bashRetries: number;
   latency?: LatencyReport;
 }
 
-interface Pkg {
+export interface Pkg {
   id: string;
   dependsOn: string[];
   run: string;
@@ -49,7 +51,7 @@ export function engineDag(): Pkg[][] {
   return waves;
 }
 
-function engineSpec(repo: string, waves: Pkg[][]): SprintSpec {
+export function engineSpec(repo: string, waves: Pkg[][]): SprintSpec {
   return sprintSpec({
     id: uniqueId('bench-engine'),
     repo,
@@ -77,6 +79,12 @@ export function bashBaseline(waves: Pkg[][]): string {
 set -euo pipefail
 repo="$1"; worktrees="$2"
 export repo worktrees
+# Parallel worktree adds trip over a sibling's half-made admin dir ("failed to read
+# .git/worktrees/<other>/commondir"): take turns where flock exists; pkg retries anyway.
+add_worktree() {
+  if command -v flock >/dev/null; then flock "$repo/.git/bench-worktree.lock" git -C "$repo" worktree add -q "$@"
+  else git -C "$repo" worktree add -q "$@"; fi
+}
 pkg() {
   set -euo pipefail
   local id="$1"; shift
@@ -84,8 +92,13 @@ pkg() {
   case "$id" in
 ${commands}
   esac
-  local dir="$worktrees/$id"
-  git -C "$repo" worktree add -q -b "bench/$id" "$dir" main
+  local dir="$worktrees/$id" try ok=''
+  git -C "$repo" branch "bench/$id" main
+  for try in 1 2 3 4 5; do
+    if add_worktree "$dir" "bench/$id" 2>/dev/null; then ok=1; break; fi
+    echo "worktree add $id failed (try $try)" >&2; sleep 0.05
+  done
+  [ -n "$ok" ]
   cd "$dir"
   local dep
   for dep in "$@"; do git merge -q --no-ff --no-edit "bench/$dep"; done
@@ -93,7 +106,7 @@ ${commands}
   git add -A
   git commit -q --no-verify -m "bench: $id"
 }
-export -f pkg
+export -f pkg add_worktree
 run_wave() { xargs -P ${CONCURRENCY} -L 1 bash -c 'pkg "$@"' _; }
 ${waveBlocks}
 git -C "$repo" worktree add -q -b bench/integration "$worktrees/_integration" main
@@ -102,11 +115,14 @@ for id in ${order}; do git merge -q --no-ff --no-edit -m "merge $id" "bench/$id"
 `;
 }
 
+let bashRetries = 0;
+
 async function runBaselineOnce(scratch: Scratch, waves: Pkg[][], name: string): Promise<number> {
   const repo = await scratch.newRepo(name);
   const script = path.join(scratch.dir, `${name}.sh`);
   await writeFile(script, bashBaseline(waves));
-  const { ms } = await timed(() => runBash(script, [repo, path.join(path.dirname(repo), 'worktrees')]));
+  const { ms, value: stderr } = await timed(() => runBash(script, [repo, path.join(path.dirname(repo), 'worktrees')]));
+  bashRetries += stderr.split('\n').filter((line) => line.startsWith('worktree add')).length;
   return ms;
 }
 
@@ -159,6 +175,7 @@ export async function benchEngine(temporal: BenchTemporal, scratch: Scratch, rep
     overheadPerPackageMs: (engineMedianMs - bashMedianMs) / PACKAGES,
     target: TARGET_RATIO,
     pass: ratio <= TARGET_RATIO,
+    bashRetries,
     latency,
   };
 }
@@ -169,6 +186,7 @@ export function printEngine(result: EngineResult): void {
   console.log(`  bash   median ${fmtMs(result.bashMedianMs)}   (${result.bashMs.map(fmtMs).join(', ')})`);
   console.log(`  ratio engine/bash ${result.ratio.toFixed(2)}  target ≤ ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`);
   console.log(`  orchestration overhead per package ${Math.round(result.overheadPerPackageMs)} ms`);
+  if (result.bashRetries) console.log(`  (bash retried ${result.bashRetries} racing worktree adds)`);
   if (result.latency) {
     console.log('  where a package\'s time goes (last engine run, from workflow histories):');
     printLatency(result.latency);

@@ -33,9 +33,15 @@ export interface LatencyReport {
   /** Workflow started → first child started; integration done → workflow completed. */
   sprintStartMs: number;
   sprintEndMs: number;
+  /** Activity attempts beyond the first, over the sprint and its children. */
+  retries: number;
 }
 
 const at = (event: HistoryEvent | undefined): number => tsToMs(event?.eventTime);
+
+function retriesIn(events: HistoryEvent[]): number {
+  return events.reduce((sum, e) => sum + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1), 0);
+}
 
 function activities(events: HistoryEvent[]): Map<string, { scheduled: number; started: number; closed: number }> {
   const byScheduled = new Map<number, { name: string; scheduled: number; started: number; closed: number }>();
@@ -75,12 +81,14 @@ export async function analyseSprint(client: Client, sprintId: string, waves: str
     if (Number.isFinite(ms)) samples.get(stage)?.push(ms);
   };
   let firstChildStart = Infinity;
+  let retries = retriesIn(parent);
   for (const wpId of waves.flat()) {
     const id = packageWorkflowId(sprintId, wpId);
     const events = (await client.workflow.getHandle(id).fetchHistory()).events ?? [];
     const started = at(events.find((e) => e.workflowExecutionStartedEventAttributes));
     const completed = at(events.find((e) => e.workflowExecutionCompletedEventAttributes));
     const acts = activities(events);
+    retries += retriesIn(events);
     const prepare = acts.get('prepareWorktree');
     const runPackage = acts.get('runPackage');
     const commit = acts.get('commitWork');
@@ -118,6 +126,7 @@ export async function analyseSprint(client: Client, sprintId: string, waves: str
     integration: { queueMs: (merge?.started ?? NaN) - (merge?.scheduled ?? NaN), runMs: (merge?.closed ?? NaN) - (merge?.started ?? NaN) },
     sprintStartMs: firstChildStart - sprintStarted,
     sprintEndMs: sprintDone - (merge?.closed ?? NaN),
+    retries,
   };
 }
 
@@ -132,6 +141,7 @@ export function printLatency(report: LatencyReport): void {
     `  integration merge: queue ${ms(report.integration.queueMs)}, run ${ms(report.integration.runMs)}; ` +
       `sprint start → first child ${ms(report.sprintStartMs)}; merge done → sprint done ${ms(report.sprintEndMs)}`,
   );
+  console.log(`  activity retries: ${report.retries}`);
 }
 
 const ms = (value: number): string => (Number.isFinite(value) ? `${Math.round(value)}ms` : '—');

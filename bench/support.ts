@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
-import type { Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import type { WorkerOptions } from '@temporalio/worker';
 import type { SprintProgress } from '../src/domain/progress';
 import type { SprintSpec } from '../src/domain/spec';
 import { loadConfig } from '../src/runtime/config';
@@ -73,8 +73,9 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   return (await run('git', args, { cwd })).stdout;
 }
 
-export async function runBash(script: string, args: string[]): Promise<void> {
-  await run('bash', [script, ...args], { maxBuffer: 16 * 1024 * 1024 });
+/** Runs a bash script; resolves to its stderr. */
+export async function runBash(script: string, args: string[]): Promise<string> {
+  return (await run('bash', [script, ...args], { maxBuffer: 16 * 1024 * 1024 })).stderr;
 }
 
 /** Single-quotes a string for bash. */
@@ -94,7 +95,9 @@ export interface BenchTemporal {
   client: Client;
   taskQueue: string;
   /** Runs a sprint to its end; the time is from the start request to the result. */
-  runSprint(spec: SprintSpec): Promise<{ ms: number; state: SprintProgress }>;
+  runSprint(spec: SprintSpec, taskQueue?: string): Promise<{ ms: number; state: SprintProgress }>;
+  /** Another worker on its own task queue, same bundle and connection; stopped with the rest. */
+  startWorker(options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle'>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -103,6 +106,7 @@ export async function startBenchTemporal(home: string): Promise<BenchTemporal> {
     logger: silent,
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
   });
+  await mkdir(home, { recursive: true });
   const taskQueue = uniqueId('bench');
   const config = loadConfig({ SPRINTWAVE_HOME: home, TEMPORAL_TASK_QUEUE: taskQueue });
   const [server, bundle] = await Promise.all([
@@ -133,25 +137,33 @@ async function connect(
   const native = await NativeConnection.connect({ address: server.address });
   stops.push(() => native.close());
   const client = new Client({ connection, namespace: server.namespace });
-  const worker: Worker = await createSprintWorker({
+  const worker = await createSprintWorker({
     connection: native,
     client,
     config,
     workflowBundle: { code },
   });
-  const running = worker.run();
-  stops.push(async () => {
-    worker.shutdown();
-    await running;
-  });
+  const start = (started: Worker): void => {
+    const running = started.run();
+    stops.push(async () => {
+      started.shutdown();
+      await running;
+    });
+  };
+  start(worker);
   const { taskQueue } = config.temporal;
   return {
     client,
     taskQueue,
-    runSprint: (spec) =>
+    runSprint: (spec, queue = taskQueue) =>
       timed(() =>
-        client.workflow.execute(sprintWorkflow, { workflowId: spec.id, taskQueue, args: [{ spec }] }),
+        client.workflow.execute(sprintWorkflow, { workflowId: spec.id, taskQueue: queue, args: [{ spec }] }),
       ).then(({ ms, value }) => ({ ms, state: value })),
+    async startWorker(options) {
+      const queue = uniqueId('bench-extra');
+      start(await Worker.create({ ...options, connection: native, taskQueue: queue, workflowBundle: { code } }));
+      return queue;
+    },
     stop,
   };
 }

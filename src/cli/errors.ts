@@ -20,9 +20,12 @@ export class BadInput extends CliError {
     readonly source: string,
     readonly problems: SpecProblem[],
   ) {
-    super(
-      `${source} is not a valid sprint:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`,
-      EXIT.badInput,
-    );
+    super(describeProblems(source, problems), EXIT.badInput);
   }
+}
+
+function describeProblems(source: string, problems: SpecProblem[]): string {
+  const [only] = problems;
+  if (problems.length === 1 && only && only.path === source) return `${source} ${only.message}`;
+  return `${source} is not a valid sprint:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`;
 }

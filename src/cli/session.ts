@@ -14,8 +14,11 @@ export interface Session {
 }
 
 export interface SessionOptions {
-  /** Run a worker here: 'embedded' only when this process started the dev server. */
-  worker: 'always' | 'embedded' | 'never';
+  /**
+   * Run a worker in this process: 'embedded' when there is no TEMPORAL_ADDRESS (commands that
+   * follow a sprint to its end); 'never' for commands that only look or send a message.
+   */
+  worker: 'embedded' | 'never';
 }
 
 /**
@@ -29,12 +32,12 @@ export async function withSession<T>(
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig();
-  installTemporalLogging(createLogger('sprintwave', config.home));
   const temporal = await openTemporal(config);
   if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
-  const wantWorker = options.worker === 'always' || (options.worker === 'embedded' && Boolean(temporal.server));
+  const wantWorker = options.worker === 'embedded' && !config.temporal.address;
   try {
     if (!wantWorker) return await work({ config, temporal, hasWorker: false });
+    installTemporalLogging(createLogger('sprintwave', config.home));
     const worker = await createSprintWorker({
       connection: await temporal.nativeConnection(),
       client: temporal.client,

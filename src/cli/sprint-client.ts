@@ -49,8 +49,15 @@ export async function getSprint(client: Client, id: string): Promise<{ handle: S
 /** The live state of a running sprint, or the final state of one that ended. */
 export async function readSprint(client: Client, id: string): Promise<SprintProgress> {
   const { handle, running } = await getSprint(client, id);
-  if (running) return handle.query(progressQuery);
-  return finalState(handle);
+  if (!running) return finalState(handle);
+  try {
+    return await client.withDeadline(Date.now() + 10_000, () => handle.query(progressQuery));
+  } catch (error) {
+    throw new CliError(
+      `Sprint ${id} is running, but no worker answered (${(error as Error).message}). ` +
+        'Start one with `sprintwave dev` or `sprintwave worker`, or follow it with `sprintwave run`.',
+    );
+  }
 }
 
 export async function finalState(handle: SprintHandle): Promise<SprintProgress> {

@@ -66,6 +66,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
 
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
+  if (options.logFile) mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
   const keep = (chunk: Buffer): void => {
     log?.write(chunk);

@@ -11,7 +11,7 @@ export function parseSprintText(text: string, source = 'sprint file'): TextParse
   if (text.trim() === '') {
     return { ok: false, problems: [{ path: source, message: 'is empty' }] };
   }
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,

@@ -30,7 +30,7 @@ export async function startCommand(file: string, io: CliIO): Promise<number> {
 }
 
 export async function statusCommand(id: string, options: { json?: boolean }, io: CliIO): Promise<number> {
-  return withSession(io, { worker: 'embedded' }, async (session) => {
+  return withSession(io, { worker: 'never' }, async (session) => {
     const state = await readSprint(session.temporal.client, id);
     io.out(
       options.json
@@ -42,7 +42,7 @@ export async function statusCommand(id: string, options: { json?: boolean }, io:
 }
 
 export async function cancelCommand(id: string, io: CliIO): Promise<number> {
-  return withSession(io, { worker: 'embedded' }, async (session) => {
+  return withSession(io, { worker: 'never' }, async (session) => {
     const { handle, running } = await getSprint(session.temporal.client, id);
     if (!running) throw new CliError(`Sprint ${id} is not running.`, EXIT.badInput);
     await handle.signal(cancelSprintSignal, 'cancelled from the CLI');

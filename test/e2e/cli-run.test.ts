@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/runtime/dev-server';
+import { collect, runCli, spawnCli } from '../support/cli';
+import { fixtureGit, makeSandbox } from '../support/git-fixtures';
+import type { Sandbox } from '../support/git-fixtures';
+
+jest.setTimeout(180_000);
+
+async function embeddedEnv(home: string): Promise<NodeJS.ProcessEnv> {
+  return {
+    SPRINTWAVE_HOME: home,
+    SPRINTWAVE_TEMPORAL_PORT: String(await freePort()),
+    SPRINTWAVE_UI_PORT: String(await freePort()),
+  };
+}
+
+async function until(test: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('sprintwave run and demo on the embedded dev server', () => {
+  let home: string;
+  let sandbox: Sandbox;
+
+  beforeAll(async () => {
+    home = await mkdtemp(path.join(os.tmpdir(), 'sprintwave-home-'));
+    sandbox = await makeSandbox();
+  });
+
+  afterAll(async () => {
+    await rm(home, { recursive: true, force: true });
+    await sandbox.cleanup();
+  });
+
+  it('`demo --json` creates a sample repository and runs the example sprint to completion', async () => {
+    const result = await runCli(['demo', '--json', '--dir', path.join(home, 'demo-repo')], await embeddedEnv(home));
+    expect(result.stderr).toContain('Temporal dev server started; Web UI: http://127.0.0.1:');
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout);
+    expect(status.status).toBe('completed');
+    expect(status.packages.map((wp: { id: string; status: string; wave: number }) => [wp.id, wp.status, wp.wave])).toEqual([
+      ['WP01', 'completed', 1],
+      ['WP02', 'completed', 2],
+      ['WP03', 'completed', 2],
+      ['WP04', 'completed', 3],
+      ['WP05', 'completed', 4],
+      ['WP06', 'completed', 5],
+    ]);
+    expect(status.integration.merged).toHaveLength(6);
+    expect(status.integration.checks.every((check: { passed: boolean }) => check.passed)).toBe(true);
+    const tree = await fixtureGit(path.join(home, 'demo-repo')).raw(['ls-tree', '-r', '--name-only', status.integration.branch]);
+    expect(tree).toContain('sync/project_identity.py');
+    expect(tree).toContain('tests/integration/test_sync_e2e.py');
+  });
+
+  it('attaches to a sprint still running after Ctrl-C instead of starting it twice, and exits 1 when it fails', async () => {
+    const env = await embeddedEnv(home);
+    const release = path.join(sandbox.dir, 'release');
+    const file = path.join(sandbox.dir, 'resume.sprint.yaml');
+    await writeFile(
+      file,
+      [
+        'id: resume-me',
+        'repo: ./repo',
+        'packages:',
+        '  - id: WP01',
+        '    title: Waits for a release',
+        `    run: 'while [ ! -f ${release} ]; do sleep 0.1; done; echo done > wp01.txt'`,
+        '  - id: WP02',
+        '    title: After it',
+        '    dependsOn: [WP01]',
+        "    run: 'test -f wp01.txt && echo two > wp02.txt'",
+        '',
+      ].join('\n'),
+    );
+    const first = spawnCli(['run', file], env);
+    const firstDone = collect(first);
+    const worktree = path.join(home, 'worktrees', 'resume-me', 'WP01');
+    await until(() => existsSync(worktree), 'the WP01 worktree');
+    process.kill(-(first.pid as number), 'SIGINT');
+    const interrupted = await firstDone;
+    expect(interrupted.stderr).toContain('Sprint resume-me started.');
+    expect(interrupted.code).not.toBe(0);
+
+    await writeFile(release, '');
+    const second = await runCli(['run', file, '--json'], env);
+    expect(second.stderr).toContain('Sprint resume-me is already running: following it.');
+    expect(second.code).toBe(0);
+    const status = JSON.parse(second.stdout);
+    expect(status.status).toBe('completed');
+    const log = await fixtureGit(sandbox.repo).raw(['log', '--format=%s', 'sprintwave/resume-me/WP01']);
+    expect(log.split('\n').filter((s) => s.startsWith('sprintwave: WP01'))).toHaveLength(1);
+
+    const statusAfter = await runCli(['status', 'resume-me', '--json'], env);
+    expect(statusAfter.code).toBe(0);
+    expect(JSON.parse(statusAfter.stdout).status).toBe('completed');
+
+    const failing = path.join(sandbox.dir, 'failing.sprint.yaml');
+    await writeFile(failing, "id: fails\nrepo: ./repo\npackages:\n  - {id: A, title: breaks, run: 'exit 4'}\n");
+    const failed = await runCli(['run', failing], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain('A failed: `exit 4` exited with code 4');
+  });
+});
