@@ -5,6 +5,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,7 +22,9 @@ const GIT_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterva
 const EXECUTOR_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
 const DEFAULT_TIMEOUT_MS = 2 * 3_600_000;
 
-const { prepareWorktree, commitWork } = proxyActivities<Activities>({
+// Local git work runs beside the child workflow, on the worker that holds the worktree, and
+// saves a task-queue round trip per step.
+const { prepareWorktree, commitWork } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   retry: GIT_RETRY,
 });
@@ -69,13 +72,10 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
   const { branch, worktree } = prepared;
   const sprint = workflowInfo().parent;
   if (sprint) {
-    await getExternalWorkflowHandle(sprint.workflowId).signal(packageUpdateSignal, {
-      kind: 'worktree',
-      wpId: wp.id,
-      attempt,
-      worktree,
-      branch,
-    });
+    // Not awaited: the executor need not wait for the sprint to learn the worktree's path.
+    void getExternalWorkflowHandle(sprint.workflowId)
+      .signal(packageUpdateSignal, { kind: 'worktree', wpId: wp.id, attempt, worktree, branch })
+      .catch((error: unknown) => log.warn('Sprint not told of the worktree', { wp: wp.id, error: failureMessage(error) }));
   }
 
   const outcome = wp.external ? await awaitExternalReport() : await runExecutor(input, worktree);

@@ -1,0 +1,78 @@
+import { progressQuery } from '../../src/workflows';
+import type { SprintProgress } from '../../src/domain/progress';
+import { collect, spawnCli } from '../support/cli';
+import { fixtureGit } from '../support/git-fixtures';
+import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+import { testAddress } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+function startWorkerProcess(harness: Harness) {
+  const child = spawnCli(['worker'], {
+    TEMPORAL_ADDRESS: testAddress(),
+    TEMPORAL_TASK_QUEUE: harness.taskQueue,
+    SPRINTWAVE_HOME: harness.config.home,
+  });
+  return { child, done: collect(child) };
+}
+
+async function waitForState(harness: Harness, id: string, test: (s: SprintProgress) => boolean): Promise<SprintProgress> {
+  const handle = harness.temporal.client.workflow.getHandle(id);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const state = await handle.query(progressQuery).catch(() => undefined);
+    if (state && test(state)) return state;
+    if (Date.now() > deadline) throw new Error(`sprint did not reach the expected state: ${JSON.stringify(state?.packages)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('a worker killed mid-sprint', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('is replaced by a second worker that finishes the sprint, each package committed once', async () => {
+    const ids = ['WP01', 'WP02', 'WP03', 'WP04', 'WP05', 'WP06'];
+    const spec = sprint(harness.sandbox.repo, {
+      strategy: 'eager',
+      concurrency: 3,
+      packages: ids.map((id, i) => ({
+        id,
+        title: `Package ${id}`,
+        dependsOn: i >= 3 ? [ids[i - 3]] : [],
+        run: `echo "::progress 0/1"; sleep 1.5; echo ${id} > ${id}.txt; echo "::progress 1/1"`,
+      })),
+    });
+    const first = startWorkerProcess(harness);
+    const handle = await startSprint(harness, { spec, options: { heartbeatTimeoutMs: 3_000 } });
+    await waitForState(harness, spec.id, (s) => s.packages.some((wp) => wp.status === 'in_progress' && wp.filesTotal > 0));
+    first.child.kill('SIGKILL');
+    await first.done;
+
+    const second = startWorkerProcess(harness);
+    try {
+      const state = await handle.result();
+      expect(state.status).toBe('completed');
+      expect(state.packages.every((wp) => wp.status === 'completed')).toBe(true);
+      const git = fixtureGit(harness.sandbox.repo);
+      for (const id of ids) {
+        const commits = await git.raw(['log', '--no-merges', '--format=%s', `main..${pkg(state, id).branch}`]);
+        const own = commits.split('\n').filter((subject) => subject === `sprintwave: ${id} Package ${id}`);
+        expect(own).toHaveLength(1);
+      }
+      const tree = await git.raw(['ls-tree', '--name-only', state.integration.branch]);
+      for (const id of ids) expect(tree).toContain(`${id}.txt`);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.done;
+    }
+  });
+});
