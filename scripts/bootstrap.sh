@@ -97,6 +97,8 @@ if $build; then
   if [ ! -f "$stamp" ] || [ -n "$(find src bench package-lock.json tsconfig.json tsconfig.build.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     say "compiling TypeScript"
     node_modules/.bin/tsc -p tsconfig.build.json
+    say "bundling the workflows"
+    node dist/src/runtime/bundle.js
     touch "$stamp"
   fi
 fi

@@ -321,17 +321,27 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
   }
 }
 
-/** A failed, cancelled or blocked package goes back to pending; dependents blocked only by it follow. */
+/** Why a package cannot be retried now, or undefined when it can. */
+export function retryRefusal(wp: PackageProgress): string | undefined {
+  if (wp.status === 'failed' || wp.status === 'cancelled') return undefined;
+  if (wp.status === 'blocked') {
+    const by = (wp.blockedBy ?? []).join(', ');
+    return `${wp.id} is blocked by ${by}; retry ${by} instead`;
+  }
+  return `${wp.id} is ${wp.status}; only a failed or cancelled package can be retried`;
+}
+
+/** A failed or cancelled package goes back to pending; the packages it blocked follow. */
 function retryPackage(state: SprintProgress, id: string): SprintProgress {
   const retried = updatePackage(
     state,
     id,
     (wp) =>
-      wp.status === 'failed' || wp.status === 'cancelled' || wp.status === 'blocked'
+      retryRefusal(wp) === undefined
         ? {
             ...wp,
             status: 'pending',
-            attempt: wp.status === 'blocked' ? wp.attempt : wp.attempt + 1,
+            attempt: wp.attempt + 1,
             error: undefined,
             exitCode: undefined,
             outputTail: undefined,

@@ -2,6 +2,7 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection, WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
+import { prebuiltBundle } from './bundle';
 import type { Config } from './config';
 
 export interface SprintWorkerOptions {
@@ -16,18 +17,16 @@ export interface SprintWorkerOptions {
 
 export async function createSprintWorker(options: SprintWorkerOptions): Promise<Worker> {
   const { config } = options;
+  const workflowBundle = options.workflowBundle ?? prebuiltBundle();
   return Worker.create({
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       client: options.client,
       worktreeRoot: config.worktreeRoot,
       progressIntervalMs: options.progressIntervalMs,
     }),
-    bundlerOptions: { ignoreModules: [] },
   });
 }

@@ -12,7 +12,7 @@ import type { createActivities } from '../activities';
 import { failureMessage } from './failures';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
 import { planSprint } from '../domain/plan';
-import { initialProgress, reduceProgress, resumeProgress } from '../domain/progress';
+import { initialProgress, reduceProgress, resumeProgress, retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { allSettled, nextStep } from '../domain/schedule';
 import type { SprintSpec } from '../domain/spec';
@@ -90,9 +90,8 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
         const wp = state.packages.find((candidate) => candidate.id === wpId);
         if (!wp) throw new Error(`${wpId} is not a package of sprint ${spec.id}`);
         if (cancelled) throw new Error(`sprint ${spec.id} is cancelled`);
-        if (!['failed', 'cancelled', 'blocked'].includes(wp.status)) {
-          throw new Error(`${wpId} is ${wp.status}; only a failed, cancelled or blocked package can be retried`);
-        }
+        const refusal = retryRefusal(wp);
+        if (refusal) throw new Error(refusal);
       },
     },
   );

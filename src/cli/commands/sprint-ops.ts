@@ -1,3 +1,4 @@
+import { retryRefusal } from '../../domain/progress';
 import { renderProgressTable } from '../../domain/render-progress';
 import { sprintStatusJson } from '../../domain/status-json';
 import { retryPackageUpdate, cancelSprintSignal } from '../../workflows';
@@ -71,9 +72,8 @@ export async function retryCommand(id: string, wpId: string, options: { json?: b
       const previous = await readSprint(client, id);
       const wp = previous.packages.find((candidate) => candidate.id === wpId);
       if (!wp) throw new CliError(`${wpId} is not a package of sprint ${id}.`, EXIT.badInput);
-      if (!['failed', 'cancelled', 'blocked'].includes(wp.status)) {
-        throw new CliError(`${wpId} is ${wp.status}; only a failed, cancelled or blocked package can be retried.`, EXIT.badInput);
-      }
+      const refusal = retryRefusal(wp);
+      if (refusal) throw new CliError(`Cannot retry ${wpId}: ${refusal}.`, EXIT.badInput);
       const input = await sprintInput(handle);
       await startOrAttach(client, session.config, { ...input, resume: previous, retry: [wpId] });
       io.err(`Sprint ${id} resumed to retry ${wpId}; completed packages are kept.`);
