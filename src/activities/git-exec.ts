@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { GitError, simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
+import { spawnGit } from './git-spawner';
 
 /** A git command that exited non-zero (simple-git alone ignores failures with an empty stderr). */
 export class GitExitError extends GitError {
@@ -22,6 +23,22 @@ export function permanent(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, type);
 }
 
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+let processesSpawned = 0;
+let lockRetries = 0;
+
+/** How many git processes this module started and lock retries it made: tests hold a budget. */
+export function gitCounters(): { processes: number; lockRetries: number } {
+  return { processes: processesSpawned, lockRetries };
+}
+
+/**
+ * simple-git, for the rare maintenance commands (worktree list/remove/prune, check-ref-format);
+ * the per-package hot path uses `runGit` below.
+ */
 export function openGit(dir: string, config: string[] = []): SimpleGit {
   try {
     return simpleGit({
@@ -33,125 +50,147 @@ export function openGit(dir: string, config: string[] = []): SimpleGit {
         const detail = text(result.stdErr) || text(result.stdOut);
         return new GitExitError(result.exitCode, detail || `git exited with ${result.exitCode}`);
       },
-    });
+    }).outputHandler(() => processesSpawned++);
   } catch (err) {
     throw permanent('NotARepository', `cannot use ${dir} as a git directory: ${String(err)}`);
   }
 }
 
-/** A git instance that can commit: adds `-c user.*` only for what the user's config lacks. */
-export async function openCommitter(dir: string): Promise<SimpleGit> {
-  const git = openGit(dir);
+/** Set by a git hook or a parent git process, these would point git at another repository. */
+const REPOSITORY_ENV = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_COMMON_DIR',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+];
+
+function gitEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, LC_ALL: 'C' }; // git's messages are matched
+  for (const key of REPOSITORY_ENV) delete env[key];
+  return env;
+}
+
+export interface RunGitOptions {
+  /** `name=value` settings passed as `-c` for this command only. */
+  config?: string[];
+  /** Written to the command's stdin. */
+  input?: string;
+}
+
+/** One git command in `dir`, its stdout; a non-zero exit throws GitExitError with git's words. */
+// Not simple-git: it waits ~50 ms more for every command that prints nothing.
+export async function runGit(
+  dir: string,
+  args: string[],
+  options: RunGitOptions = {},
+): Promise<string> {
+  const settings = (options.config ?? []).flatMap((setting) => ['-c', setting]);
+  processesSpawned++;
+  const result = await spawnGit({
+    args: ['-C', dir, ...settings, ...args],
+    env: gitEnv(),
+    input: options.input,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (result.exitCode === 0) return result.stdout;
+  if (typeof result.exitCode !== 'number') {
+    throw new Error(`cannot run git ${args[0]}: ${result.error ?? result.exitCode}`);
+  }
+  const detail = [result.stderr, result.stdout]
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join('\n');
+  throw new GitExitError(result.exitCode, detail || `git ${args[0]} exited ${result.exitCode}`);
+}
+
+/** A repository as sprintwave uses it: where to run git, and its shared git dir (real path). */
+export interface Repo {
+  dir: string;
+  commonDir: string;
+}
+
+const commonDirs = new Map<string, Promise<string>>();
+
+/** Resolves (once per directory per process) the shared git dir of a repository or worktree. */
+export async function openRepository(dir: string): Promise<Repo> {
+  const key = path.resolve(dir);
+  let commonDir = commonDirs.get(key);
+  if (!commonDir) {
+    commonDir = findCommonDir(key);
+    commonDirs.set(key, commonDir);
+    void commonDir.catch(() => commonDirs.delete(key));
+  }
+  return { dir: key, commonDir: await commonDir };
+}
+
+/** Lets later activities on a worktree made by this process skip asking git where its repo is. */
+export function rememberWorktree(worktree: string, repo: Repo): void {
+  commonDirs.set(path.resolve(worktree), Promise.resolve(repo.commonDir));
+}
+
+async function findCommonDir(dir: string): Promise<string> {
+  let out: string;
+  try {
+    out = await runGit(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
+  } catch (err) {
+    if (!(err instanceof GitExitError)) throw err;
+    throw permanent('NotARepository', `${dir} is not a git repository`);
+  }
+  return realpath(out.trim());
+}
+
+const identities = new Map<string, Promise<string[]>>();
+
+/**
+ * `-c user.*` settings for what the repository's config (with the global/system config) lacks,
+ * looked up once per repository and home directory: a commit never writes any config.
+ */
+export async function identityConfig(repo: Repo): Promise<string[]> {
+  const env = process.env;
+  const key = [repo.commonDir, env.HOME, env.XDG_CONFIG_HOME, env.GIT_CONFIG_GLOBAL].join('\0');
+  let found = identities.get(key);
+  if (!found) {
+    found = missingIdentity(repo.dir);
+    identities.set(key, found);
+    void found.catch(() => identities.delete(key));
+  }
+  return found;
+}
+
+async function missingIdentity(dir: string): Promise<string[]> {
+  let out = '';
+  try {
+    out = await runGit(dir, ['config', '-z', '--get-regexp', '^user\\.(name|email)$']);
+  } catch (err) {
+    if (!(err instanceof GitExitError && err.exitCode === 1)) throw err; // 1: none set
+  }
+  const present = new Set(
+    out
+      .split('\0')
+      .map((record) => record.split('\n'))
+      .filter(([, value]) => value?.trim())
+      .map(([key]) => key),
+  );
   const config: string[] = [];
-  if (!(await configGet(git, 'user.name'))) config.push(`user.name=${FALLBACK_IDENTITY.name}`);
-  if (!(await configGet(git, 'user.email'))) config.push(`user.email=${FALLBACK_IDENTITY.email}`);
-  return config.length === 0 ? git : openGit(dir, config);
+  if (!present.has('user.name')) config.push(`user.name=${FALLBACK_IDENTITY.name}`);
+  if (!present.has('user.email')) config.push(`user.email=${FALLBACK_IDENTITY.email}`);
+  return config;
 }
 
-// simple-git waits an extra 50 ms for any git process that prints nothing, so the queries below
-// are phrased to always print something (`--default ''`, rev-list --count, status --branch).
-
-export async function configGet(git: SimpleGit, key: string): Promise<string | undefined> {
-  const value = (await git.raw(['config', '--default', '', '--get', key])).trim();
-  return value ? value : undefined;
+/** A simple-git instance that can commit: adds `-c user.*` only for what the config lacks. */
+export async function openCommitter(dir: string): Promise<SimpleGit> {
+  return openGit(dir, await identityConfig(await openRepository(dir)));
 }
 
-export async function configSet(git: SimpleGit, key: string, value: string): Promise<void> {
-  await withLockRetry(() => git.raw(['config', '--replace-all', key, value]));
-}
+const LOCK_ERROR =
+  /\.lock'?: File exists|could not lock config file|failed to read \S*worktrees\/\S*\/commondir/i;
 
-/** The commit a ref points to, or undefined when there is no such commit. */
-export async function commitOf(git: SimpleGit, ref: string): Promise<string | undefined> {
-  try {
-    return (await git.raw(['rev-parse', '--verify', '--end-of-options', `${ref}^{commit}`])).trim();
-  } catch (err) {
-    if (err instanceof GitExitError && /Needed a single revision/.test(err.message))
-      return undefined;
-    throw err;
-  }
-}
-
-export async function headCommit(git: SimpleGit): Promise<string> {
-  return (await git.raw(['rev-parse', 'HEAD'])).trim();
-}
-
-/** True when `ancestor` is `of` or one of its ancestors: nothing in it is missing from `of`. */
-export async function isAncestor(git: SimpleGit, ancestor: string, of: string): Promise<boolean> {
-  const out = await git.raw(['rev-list', '--count', '--end-of-options', `${of}..${ancestor}`]);
-  return out.trim() === '0';
-}
-
-/** Rejects refs that git would read as options or that cannot be branch names. */
-export async function checkBranchName(git: SimpleGit, name: string, what: string): Promise<void> {
-  const valid =
-    !name.startsWith('-') &&
-    (await git.raw(['check-ref-format', '--branch', name]).then(
-      () => true,
-      (err: unknown) => (err instanceof GitExitError ? false : Promise.reject(err)),
-    ));
-  if (!valid) throw permanent('UnsafeId', `${what} '${name}' is not a valid branch name`);
-}
-
-export async function unmergedFiles(git: SimpleGit): Promise<string[]> {
-  const out = await git.raw(['diff', '--name-only', '--diff-filter=U', '-z']);
-  return [...new Set(out.split('\0').filter(Boolean))].sort();
-}
-
-export async function abortMergeInProgress(git: SimpleGit): Promise<void> {
-  if (await commitOf(git, 'MERGE_HEAD')) await git.raw(['merge', '--abort']);
-}
-
-export interface StatusEntry {
-  /** Two-letter status code of `git status --porcelain`, e.g. ' M', '??', 'UU'. */
-  code: string;
-  path: string;
-}
-
-const UNMERGED_CODES = new Set(['DD', 'AU', 'UD', 'UA', 'DU', 'AA', 'UU']);
-
-/** Uncommitted changes, untracked files included, ignored files excluded. */
-export async function worktreeStatus(git: SimpleGit): Promise<StatusEntry[]> {
-  const args = ['status', '--porcelain=v1', '-z', '--branch', '--untracked-files=all'];
-  const fields = (await git.raw(args)).split('\0');
-  const entries: StatusEntry[] = [];
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i] ?? '';
-    if (field.length < 4 || field.startsWith('## ')) continue;
-    const code = field.slice(0, 2);
-    entries.push({ code, path: field.slice(3) });
-    if (/[RC]/.test(code)) i++; // a rename or copy is followed by its source path
-  }
-  return entries;
-}
-
-export function isUnmerged(entry: StatusEntry): boolean {
-  return UNMERGED_CODES.has(entry.code);
-}
-
-export type MergeOutcome = { conflict: false } | { conflict: true; files: string[] };
-
-/** Merges, or on a conflict aborts and names the conflicting files; never resolves anything. */
-export async function mergeOrAbort(git: SimpleGit, args: string[]): Promise<MergeOutcome> {
-  try {
-    await withLockRetry(() => git.raw(['merge', ...args]));
-    return { conflict: false };
-  } catch (err) {
-    const files = await unmergedFiles(git);
-    await abortMergeInProgress(git);
-    if (files.length > 0) return { conflict: true, files };
-    if (isLockError(err)) throw err;
-    throw permanent('MergeFailed', `git merge ${args.join(' ')} failed: ${errorText(err)}`);
-  }
-}
-
-const LOCK_ERROR = /\.lock'?: File exists|could not lock config file/i;
-
-function isLockError(err: unknown): boolean {
+export function isLockError(err: unknown): boolean {
   return err instanceof Error && LOCK_ERROR.test(err.message);
-}
-
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Parallel packages share one repository: ride out another git process holding a lock file. */
@@ -161,9 +200,32 @@ export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 8): Prom
       return await fn();
     } catch (err) {
       if (attempt >= attempts || !isLockError(err)) throw err;
+      lockRetries++;
       await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt * (1 + Math.random())));
     }
   }
+}
+
+const queues = new Map<string, Promise<unknown>>();
+
+/** Runs `work` once every earlier `work` with the same key has settled: an in-process mutex. */
+export async function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const result = (queues.get(key) ?? Promise.resolve()).then(work);
+  const settled = result.catch(() => undefined);
+  queues.set(key, settled);
+  try {
+    return await result;
+  } finally {
+    if (queues.get(key) === settled) queues.delete(key);
+  }
+}
+
+/**
+ * Worktree admin changes (add, remove, prune) take turns within a repository: git 2.39's
+ * `worktree add` fails reading a sibling's half-made `.git/worktrees/<other>/commondir`.
+ */
+export async function worktreeAdmin<T>(repo: Repo, work: () => Promise<T>): Promise<T> {
+  return serialized(`worktrees:${repo.commonDir}`, () => withLockRetry(work));
 }
 
 /** Absolute path with symlinks resolved as far as the path exists (git may store either form). */

@@ -1,13 +1,14 @@
+import { identityConfig, openRepository } from './git-exec';
 import {
   abortMergeInProgress,
+  branchesAmong,
+  checkBaseRef,
   checkBranchName,
-  commitOf,
   headCommit,
-  isAncestor,
   mergeOrAbort,
-  openCommitter,
-} from './git-exec';
-import { ensureOwnedBranch, ensureWorktree, openRepo, sprintWorktreePath } from './git-worktree';
+  resolveCommits,
+} from './git-ops';
+import { ensureOwnedWorktree, sprintWorktreePath } from './git-worktree';
 
 export interface MergeConflict {
   wpId: string;
@@ -43,19 +44,34 @@ export interface MergeIntoIntegrationInput {
 
 const INTEGRATION_DIR = '_integration';
 
-/** Merges each package branch with `--no-ff`; a conflict is aborted and reported, never resolved. */
+/**
+ * Merges each package branch with `--no-ff`; a conflict is aborted and reported, never resolved.
+ * Which branches exist and which are merged already is read once up front: then one git process
+ * per merge.
+ */
 export async function mergeIntoIntegration(
   input: MergeIntoIntegrationInput,
 ): Promise<IntegrationMerge> {
   const worktree = sprintWorktreePath(input.worktreeRoot, input.sprintId, INTEGRATION_DIR);
-  const git = await openRepo(input.repo);
-  await checkBranchName(git, input.branch, 'integration branch');
-  for (const pkg of input.packages) await checkBranchName(git, pkg.branch, `branch of ${pkg.wpId}`);
-  await ensureOwnedBranch(git, { ...input, worktree });
-  await ensureWorktree(git, input.branch, worktree);
+  await checkBranchName(input.repo, input.branch, 'integration branch');
+  for (const pkg of input.packages) {
+    await checkBranchName(input.repo, pkg.branch, `branch of ${pkg.wpId}`);
+  }
+  checkBaseRef(input.base);
+  const repo = await openRepository(input.repo);
+  const [tip, baseCommit] = await resolveCommits(repo.dir, [
+    `refs/heads/${input.branch}`,
+    input.base,
+  ]);
+  const wanted = { branch: input.branch, base: input.base, owner: input.owner, worktree };
+  if ((await ensureOwnedWorktree(repo, wanted, { tip, baseCommit })) === 'existing') {
+    await abortMergeInProgress(worktree); // a crash mid-merge must not leave half a merge behind
+  }
 
-  const wt = await openCommitter(worktree);
-  await abortMergeInProgress(wt); // a crash mid-merge must not leave half a merge behind
+  const branches = input.packages.map((pkg) => pkg.branch);
+  const existing = await branchesAmong(worktree, branches);
+  const mergedBefore = await branchesAmong(worktree, branches, 'HEAD');
+  const identity = await identityConfig(repo);
   const result: IntegrationMerge = {
     branch: input.branch,
     worktree,
@@ -66,20 +82,23 @@ export async function mergeIntoIntegration(
     missing: [],
   };
   for (const { wpId, branch } of input.packages) {
-    const tip = await commitOf(wt, `refs/heads/${branch}`);
-    if (!tip) {
+    if (!existing.has(branch)) {
       result.missing.push(wpId);
-    } else if (await isAncestor(wt, tip, 'HEAD')) {
-      result.merged.push(wpId);
-      result.alreadyMerged.push(wpId);
-    } else {
-      const message = `sprintwave: merge ${wpId}`;
-      const args = ['--no-ff', '--no-edit', '-m', message, '--end-of-options', branch];
-      const outcome = await mergeOrAbort(wt, args);
-      if (outcome.conflict) result.conflicts.push({ wpId, branch, files: outcome.files });
-      else result.merged.push(wpId);
+      continue;
     }
+    const message = `sprintwave: merge ${wpId}`;
+    const args = ['--no-ff', '--no-edit', '-m', message, '--end-of-options', branch];
+    const outcome = mergedBefore.has(branch)
+      ? ({ conflict: false, upToDate: true } as const)
+      : await mergeOrAbort(worktree, args, identity);
+    if (outcome.conflict) {
+      result.conflicts.push({ wpId, branch, files: outcome.files });
+      continue;
+    }
+    result.merged.push(wpId);
+    // Also when an earlier branch of this call already brought it in: no commit of its own.
+    if (outcome.upToDate) result.alreadyMerged.push(wpId);
   }
-  result.commit = await headCommit(wt);
+  result.commit = await headCommit(worktree);
   return result;
 }

@@ -1,18 +1,10 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { SimpleGit } from 'simple-git';
 import { unsafeIdReason } from '../domain/ids';
-import {
-  canonicalPath,
-  commitOf,
-  configGet,
-  configSet,
-  isAncestor,
-  openGit,
-  permanent,
-  withLockRetry,
-  worktreeStatus,
-} from './git-exec';
+import { canonicalPath, openGit, permanent, runGit, worktreeAdmin } from './git-exec';
+import type { Repo } from './git-exec';
+import { commitOf } from './git-ops';
+import { readBranchRecord, writeBranchRecord } from './git-records';
 
 export interface WorktreeEntry {
   path: string;
@@ -46,62 +38,89 @@ function checkId(what: string, id: string): void {
   if (reason) throw permanent('UnsafeId', `${what} '${id}' ${reason}`);
 }
 
-export async function openRepo(repo: string): Promise<SimpleGit> {
-  const git = openGit(repo);
-  try {
-    await git.raw(['rev-parse', '--git-dir']);
-  } catch {
-    throw permanent('NotARepository', `${repo} is not a git repository`);
-  }
-  return git;
+export interface OwnedWorktree {
+  branch: string;
+  /** Ref the branch starts from when it has to be created. */
+  base: string;
+  /** Identity of the sprint run that owns the branch. */
+  owner: string;
+  worktree: string;
 }
 
-const ownerKey = (branch: string) => `branch.${branch}.sprintwaveOwner`;
+/** What one `resolveCommits` call said before `ensureOwnedWorktree` (it may resolve more). */
+export interface ResolvedRefs {
+  /** The branch's tip; undefined when there is no such branch yet. */
+  tip: string | undefined;
+  baseCommit: string | undefined;
+}
 
 /**
- * Creates `branch` from `base` owned by `owner`, or confirms that the existing branch is ours.
- * Returns true when the branch already existed. Never reuses or deletes someone else's branch.
+ * Makes `worktree` a worktree on `branch`, owned by `owner`: a new branch and its worktree come
+ * from one `git worktree add -b`; an existing branch must be ours, and its worktree is reused or
+ * repaired. Returns 'created' when this call made the branch at `baseCommit`.
+ * Never reuses or deletes someone else's branch.
  */
-export async function ensureOwnedBranch(
-  git: SimpleGit,
-  opts: { branch: string; base: string; owner: string; worktree: string },
-): Promise<boolean> {
-  const { branch, base, owner } = opts;
-  if (await commitOf(git, `refs/heads/${branch}`)) {
-    const recorded = await configGet(git, ownerKey(branch));
-    if (recorded !== owner) throw branchExists(opts, recorded);
-    return true;
+export async function ensureOwnedWorktree(
+  repo: Repo,
+  wanted: OwnedWorktree,
+  refs: ResolvedRefs,
+): Promise<'created' | 'existing'> {
+  const target = await canonicalPath(wanted.worktree);
+  if (refs.tip) {
+    await checkOwner(repo, wanted);
+    await ensureWorktree(repo, wanted.branch, target);
+    return 'existing';
   }
-  if (base.startsWith('-')) throw permanent('UnsafeId', `base '${base}' is not a valid ref`);
-  const baseCommit = await commitOf(git, base);
-  if (!baseCommit) throw permanent('BaseNotFound', `base '${base}' is not a commit in the repo`);
+  const { baseCommit } = refs;
+  if (!baseCommit) {
+    throw permanent('BaseNotFound', `base '${wanted.base}' is not a commit in the repo`);
+  }
+  if (!(await isEmptyOrMissing(target))) throw notEmpty(wanted);
   // Owner first: a crash between the two steps must not leave an ownerless branch behind.
-  await configSet(git, ownerKey(branch), owner);
-  try {
-    await withLockRetry(() => git.raw(['branch', '--no-track', branch, baseCommit]));
-  } catch (err) {
-    if (!(await commitOf(git, `refs/heads/${branch}`))) throw err;
-    return ensureOwnedBranch(git, opts); // created concurrently: check whose it is
-  }
-  return false;
+  await writeBranchRecord(repo, wanted.branch, { owner: wanted.owner });
+  await mkdir(path.dirname(target), { recursive: true });
+  const created = await worktreeAdmin(repo, async () => {
+    try {
+      await runGit(repo.dir, ['worktree', 'add', '-b', wanted.branch, target, baseCommit]);
+      return true;
+    } catch (err) {
+      // `-b` makes the branch before the worktree: it may exist now even though this failed.
+      if (await commitOf(repo.dir, `refs/heads/${wanted.branch}`)) return false;
+      throw err;
+    }
+  });
+  if (created) return 'created';
+  await checkOwner(repo, wanted); // made concurrently, or by the attempt above: check whose it is
+  await ensureWorktree(repo, wanted.branch, target);
+  return 'existing';
 }
 
-function branchExists(
-  opts: { branch: string; owner: string; worktree: string },
-  recorded: string | undefined,
-): Error {
-  const left = recorded ? `by another sprint run (${recorded})` : 'without a sprintwave owner';
+async function checkOwner(repo: Repo, wanted: OwnedWorktree): Promise<void> {
+  const recorded = (await readBranchRecord(repo, wanted.branch))?.owner;
+  if (recorded !== wanted.owner) throw branchExists(wanted, recorded);
+}
+
+function notEmpty(wanted: OwnedWorktree): Error {
   return permanent(
-    'BranchExists',
-    `branch ${opts.branch} already exists, created ${left}: probably left by an earlier sprint ` +
-      `with the same id. sprintwave never reuses or deletes it. Remove it with ` +
-      `\`git worktree remove ${opts.worktree}\` (if it has a worktree) and ` +
-      `\`git branch -D ${opts.branch}\`, or pick another sprint id.`,
+    'WorktreeConflict',
+    `${wanted.worktree} exists, is not empty and is not a worktree of ${wanted.branch}`,
   );
 }
 
-export async function listWorktrees(git: SimpleGit): Promise<WorktreeEntry[]> {
-  const out = await git.raw(['worktree', 'list', '--porcelain', '-z']);
+function branchExists(wanted: OwnedWorktree, recorded: string | undefined): Error {
+  const left = recorded ? `by another sprint run (${recorded})` : 'without a sprintwave owner';
+  return permanent(
+    'BranchExists',
+    `branch ${wanted.branch} already exists, created ${left}: probably left by an earlier sprint ` +
+      `with the same id. sprintwave never reuses or deletes it. Remove it with ` +
+      `\`git worktree remove ${wanted.worktree}\` (if it has a worktree) and ` +
+      `\`git branch -D ${wanted.branch}\`, or pick another sprint id.`,
+  );
+}
+
+/** Every worktree of the repository, the main one first. */
+export async function listWorktrees(repo: Repo): Promise<WorktreeEntry[]> {
+  const out = await openGit(repo.dir).raw(['worktree', 'list', '--porcelain', '-z']);
   const entries: WorktreeEntry[] = [];
   let current: WorktreeEntry | undefined;
   for (const field of out.split('\0')) {
@@ -122,131 +141,61 @@ export async function listWorktrees(git: SimpleGit): Promise<WorktreeEntry[]> {
   return entries;
 }
 
-async function findWorktree(
-  git: SimpleGit,
+export async function findWorktree(
+  repo: Repo,
   match: (e: WorktreeEntry, canonical: string) => boolean,
 ): Promise<{ entry: WorktreeEntry; isMain: boolean } | undefined> {
-  const entries = await listWorktrees(git);
+  const entries = await listWorktrees(repo);
   for (const [i, entry] of entries.entries()) {
     if (match(entry, await canonicalPath(entry.path))) return { entry, isMain: i === 0 };
   }
   return undefined;
 }
 
-/** Makes `dir` a worktree on `branch`: reuses a healthy one, repairs a missing or half-made one. */
-export async function ensureWorktree(git: SimpleGit, branch: string, dir: string): Promise<void> {
-  const target = await canonicalPath(dir);
+/** Makes `target` a worktree on `branch`: reuses a healthy one, repairs a missing or half-made one. */
+async function ensureWorktree(repo: Repo, branch: string, target: string): Promise<void> {
   const ref = `refs/heads/${branch}`;
   const ours = (e: WorktreeEntry, p: string) => p === target || e.branch === ref;
-
-  let found = await findWorktree(git, ours);
-  // `git worktree add` marks its worktree "initializing" until checkout ends: one killed half-way
-  // never held any work, so it is rebuilt rather than reused with files missing.
-  const halfMade = found?.entry.locked === 'initializing' && !found.isMain && found.entry.path;
-  if (halfMade) {
-    await withLockRetry(() => git.raw(['worktree', 'remove', '--force', '--force', halfMade]));
-    found = await findWorktree(git, ours);
-  }
-  if (found?.entry.prunable) {
-    await withLockRetry(() => git.raw(['worktree', 'prune']));
-    found = await findWorktree(git, ours);
-  }
-  if (found) {
-    const at = await canonicalPath(found.entry.path);
-    if (at === target && found.entry.branch === ref) return;
-    throw permanent(
-      'WorktreeConflict',
-      at === target
-        ? `${dir} is already a worktree of ${found.entry.branch ?? 'a detached HEAD'}, not ${branch}`
-        : `branch ${branch} is already checked out at ${found.entry.path}`,
-    );
-  }
-  if (!(await isEmptyOrMissing(target))) {
-    throw permanent(
-      'WorktreeConflict',
-      `${dir} exists, is not empty and is not a worktree of ${branch}`,
-    );
-  }
-  await mkdir(path.dirname(target), { recursive: true });
-  await withLockRetry(() => git.raw(['worktree', 'add', target, branch]));
+  const git = openGit(repo.dir);
+  await worktreeAdmin(repo, async () => {
+    let found = await findWorktree(repo, ours);
+    // `git worktree add` marks its worktree "initializing" until checkout ends: one killed
+    // half-way never held any work, so it is rebuilt rather than reused with files missing.
+    const halfMade = found?.entry.locked === 'initializing' && !found.isMain && found.entry.path;
+    if (halfMade) {
+      await git.raw(['worktree', 'remove', '--force', '--force', halfMade]);
+      found = await findWorktree(repo, ours);
+    }
+    if (found?.entry.prunable) {
+      await git.raw(['worktree', 'prune']);
+      found = await findWorktree(repo, ours);
+    }
+    if (found) {
+      const at = await canonicalPath(found.entry.path);
+      if (at === target && found.entry.branch === ref) return;
+      throw permanent(
+        'WorktreeConflict',
+        at === target
+          ? `${target} is already a worktree of ${found.entry.branch ?? 'a detached HEAD'}, not ${branch}`
+          : `branch ${branch} is already checked out at ${found.entry.path}`,
+      );
+    }
+    if (!(await isEmptyOrMissing(target))) {
+      throw permanent(
+        'WorktreeConflict',
+        `${target} exists, is not empty and is not a worktree of ${branch}`,
+      );
+    }
+    await mkdir(path.dirname(target), { recursive: true });
+    await runGit(repo.dir, ['worktree', 'add', target, branch]);
+  });
 }
 
-async function isEmptyOrMissing(dir: string): Promise<boolean> {
+export async function isEmptyOrMissing(dir: string): Promise<boolean> {
   try {
     return (await readdir(dir)).length === 0;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw err;
   }
-}
-
-export interface RemoveWorktreeInput {
-  repo: string;
-  worktree: string;
-  branch: string;
-  /** The branch the work must be merged into; without it, any other local branch will do. */
-  mergedInto?: string;
-}
-
-/** Removes a worktree only when nothing in it can be lost; the branch itself is always kept. */
-export async function removeWorktree(
-  input: RemoveWorktreeInput,
-): Promise<{ removed: boolean; reason?: string }> {
-  const git = await openRepo(input.repo);
-  const target = await canonicalPath(input.worktree);
-  const found = await findWorktree(git, (_e, p) => p === target);
-  if (!found) {
-    return (await isEmptyOrMissing(target))
-      ? { removed: true, reason: 'already removed' }
-      : { removed: false, reason: `${input.worktree} is not a worktree of ${input.repo}` };
-  }
-  const { entry, isMain } = found;
-  if (isMain) return { removed: false, reason: `${input.worktree} is the main working tree` };
-  if (entry.prunable) {
-    await withLockRetry(() => git.raw(['worktree', 'prune']));
-    return { removed: true, reason: 'already removed' };
-  }
-  if (entry.branch !== `refs/heads/${input.branch}`) {
-    return {
-      removed: false,
-      reason: `worktree is on ${entry.branch ?? 'a detached HEAD'}, not ${input.branch}`,
-    };
-  }
-  const dirty = (await worktreeStatus(openGit(target))).map((entry) => entry.path);
-  if (dirty.length > 0) {
-    return { removed: false, reason: `uncommitted changes: ${dirty.slice(0, 10).join(', ')}` };
-  }
-  const unmerged = await unmergedReason(git, input, entry.head ?? input.branch);
-  if (unmerged) return { removed: false, reason: unmerged };
-  try {
-    await withLockRetry(() => git.raw(['worktree', 'remove', target]));
-  } catch (err) {
-    return { removed: false, reason: err instanceof Error ? err.message : String(err) };
-  }
-  return { removed: true };
-}
-
-async function unmergedReason(
-  git: SimpleGit,
-  input: RemoveWorktreeInput,
-  tip: string,
-): Promise<string | undefined> {
-  if (input.mergedInto !== undefined) {
-    const into = input.mergedInto.startsWith('-')
-      ? undefined
-      : await commitOf(git, input.mergedInto);
-    if (!into) return `branch ${input.mergedInto} not found`;
-    return (await isAncestor(git, tip, into))
-      ? undefined
-      : `${input.branch} has commits not merged into ${input.mergedInto}`;
-  }
-  const out = await git.raw([
-    'for-each-ref',
-    '--contains',
-    tip,
-    '--format=%(refname)',
-    'refs/heads',
-  ]);
-  const others = out.split('\n').filter((ref) => ref && ref !== `refs/heads/${input.branch}`);
-  return others.length > 0 ? undefined : `${input.branch} is not merged into any other branch`;
 }

@@ -2,29 +2,37 @@
  * Git activities: plain async functions, each idempotent (a re-run after a crash at any point
  * reaches the same end state). Permanent problems are non-retryable ApplicationFailures.
  */
-import type { SimpleGit } from 'simple-git';
+import { stat } from 'node:fs/promises';
 import { packageBranch } from '../domain/ids';
 import {
+  GitExitError,
+  identityConfig,
+  openRepository,
+  permanent,
+  rememberWorktree,
+  runGit,
+  withLockRetry,
+} from './git-exec';
+import type { Repo } from './git-exec';
+import {
   abortMergeInProgress,
+  checkBaseRef,
   checkBranchName,
   commitOf,
-  configGet,
-  configSet,
   headCommit,
   isAncestor,
   isUnmerged,
   mergeOrAbort,
-  openCommitter,
-  permanent,
-  withLockRetry,
+  resolveCommits,
   worktreeStatus,
-} from './git-exec';
-import { ensureOwnedBranch, ensureWorktree, openRepo, packageWorktreePath } from './git-worktree';
+} from './git-ops';
+import { readBranchRecord, writeBranchRecord } from './git-records';
+import { ensureOwnedWorktree, packageWorktreePath } from './git-worktree';
 
 export { mergeIntoIntegration } from './git-integration';
 export type { IntegrationMerge, MergeConflict, MergeIntoIntegrationInput } from './git-integration';
-export { removeWorktree } from './git-worktree';
-export type { RemoveWorktreeInput } from './git-worktree';
+export { removeWorktree } from './git-worktree-remove';
+export type { RemoveWorktreeInput } from './git-worktree-remove';
 
 export interface PrepareWorktreeInput {
   /** Path to the user's git repository (main working copy). */
@@ -50,51 +58,82 @@ export interface PreparedWorktree {
   reused: boolean;
 }
 
+/**
+ * Two git processes make the branch and its worktree (one `cat-file` resolves every ref, one
+ * `worktree add -b`), then one per dependency merge and one to read the merged HEAD.
+ */
 export async function prepareWorktree(input: PrepareWorktreeInput): Promise<PreparedWorktree> {
   const worktree = packageWorktreePath(input.worktreeRoot, input.sprintId, input.wpId);
   const branch = packageBranch(input.sprintId, input.wpId);
-  const git = await openRepo(input.repo);
-  for (const dep of input.dependencyBranches) {
-    await checkBranchName(git, dep, 'dependency branch');
-  }
-  const reused = await ensureOwnedBranch(git, {
-    branch,
-    base: input.base,
-    owner: input.owner,
-    worktree,
+  const deps = input.dependencyBranches;
+  for (const dep of deps) await checkBranchName(input.repo, dep, 'dependency branch');
+  checkBaseRef(input.base);
+  const repo = await openRepository(input.repo);
+  const [tip, baseCommit, ...depTips] = await resolveCommits(repo.dir, [
+    `refs/heads/${branch}`,
+    input.base,
+    ...deps,
+  ]);
+  const wanted = { branch, base: input.base, owner: input.owner, worktree };
+  const made = await ensureOwnedWorktree(repo, wanted, { tip, baseCommit });
+  rememberWorktree(worktree, repo);
+  const base = await ensureBaseCommit(repo, {
+    ...wanted,
+    deps: deps.map((name, i) => ({ name, tip: depTips[i] })),
+    createdAt: made === 'created' ? baseCommit : undefined,
   });
-  await ensureWorktree(git, branch, worktree);
-  const baseCommit = await ensureBaseCommit(
-    await openCommitter(worktree),
-    branch,
-    input.dependencyBranches,
-  );
-  return { branch, worktree, baseCommit, reused };
+  return { branch, worktree, baseCommit: base, reused: tip !== undefined };
 }
 
-/** Merges the dependencies once, then remembers the result so retries return the same commit. */
-async function ensureBaseCommit(wt: SimpleGit, branch: string, deps: string[]): Promise<string> {
-  const key = `branch.${branch}.sprintwaveBase`;
-  const recorded = await configGet(wt, key);
-  const stillThere = recorded && (await commitOf(wt, recorded));
-  if (stillThere && (await isAncestor(wt, stillThere, 'HEAD'))) return stillThere;
-  await abortMergeInProgress(wt); // left by a crash mid-merge; no work has started yet
-  for (const dep of deps) await mergeDependency(wt, branch, dep);
-  const baseCommit = await headCommit(wt);
-  await configSet(wt, key, baseCommit);
+interface BaseWork {
+  branch: string;
+  worktree: string;
+  owner: string;
+  deps: { name: string; tip: string | undefined }[];
+  /** The commit the branch was created at by this call; undefined when it existed. */
+  createdAt: string | undefined;
+}
+
+/** Merges the dependencies once, then records the result so retries return the same commit. */
+async function ensureBaseCommit(repo: Repo, work: BaseWork): Promise<string> {
+  if (work.createdAt === undefined) {
+    const recorded = (await readBranchRecord(repo, work.branch))?.baseCommit;
+    if (recorded && (await isBelowHead(work.worktree, recorded))) return recorded;
+    await abortMergeInProgress(work.worktree); // left by a crash mid-merge; no work started yet
+  }
+  const identity = work.deps.length > 0 ? await identityConfig(repo) : [];
+  for (const dep of work.deps) await mergeDependency(work, dep, identity);
+  const baseCommit =
+    work.deps.length === 0 && work.createdAt ? work.createdAt : await headCommit(work.worktree);
+  await writeBranchRecord(repo, work.branch, { owner: work.owner, baseCommit });
   return baseCommit;
 }
 
-async function mergeDependency(wt: SimpleGit, branch: string, dep: string): Promise<void> {
-  const tip = await commitOf(wt, dep);
-  if (!tip) throw permanent('DependencyMissing', `dependency branch ${dep} does not exist`);
-  if (await isAncestor(wt, tip, 'HEAD')) return;
-  const outcome = await mergeOrAbort(wt, ['--no-ff', '--no-edit', '--end-of-options', dep]);
+async function isBelowHead(worktree: string, commit: string): Promise<boolean> {
+  try {
+    return await isAncestor(worktree, commit, 'HEAD');
+  } catch (err) {
+    if (err instanceof GitExitError) return false; // no such commit any more
+    throw err;
+  }
+}
+
+async function mergeDependency(
+  work: BaseWork,
+  dep: BaseWork['deps'][number],
+  identity: string[],
+): Promise<void> {
+  if (!dep.tip) {
+    throw permanent('DependencyMissing', `dependency branch ${dep.name} does not exist`);
+  }
+  // Already merged (a retry): git says "Already up to date" and makes no commit.
+  const args = ['--no-ff', '--no-edit', '--end-of-options', dep.name];
+  const outcome = await mergeOrAbort(work.worktree, args, identity);
   if (outcome.conflict) {
     throw permanent(
       'DependencyConflict',
-      `merging dependency branch ${dep} into ${branch} conflicts in: ${outcome.files.join(', ')} ` +
-        `(merge aborted)`,
+      `merging dependency branch ${dep.name} into ${work.branch} conflicts in: ` +
+        `${outcome.files.join(', ')} (merge aborted)`,
     );
   }
 }
@@ -119,30 +158,58 @@ export interface CommitWorkInput {
 
 /** Commits whatever the executor left behind and reports, from git, what changed since base. */
 export async function commitWork(input: CommitWorkInput): Promise<WorkEvidence> {
-  const git = await openCommitter(input.worktree);
-  const base = await commitOf(git, input.baseCommit);
-  if (!base) throw permanent('BaseNotFound', `base commit ${input.baseCommit} not found`);
+  const { worktree, baseCommit } = input;
+  if (!/^[0-9a-f]{4,64}$/i.test(baseCommit)) throw baseNotFound(baseCommit);
+  if (!(await isDirectory(worktree))) {
+    throw permanent('NotARepository', `worktree ${worktree} does not exist`);
+  }
   const message = `sprintwave: ${input.wpId} ${input.title.replace(/\s+/g, ' ').trim()}`.trim();
 
-  const status = await worktreeStatus(git);
+  const status = await worktreeStatus(worktree);
   const conflicted = status.filter(isUnmerged).map((entry) => entry.path);
   if (conflicted.length > 0) {
     throw permanent('UnresolvedConflict', `unresolved conflicts in: ${conflicted.join(', ')}`);
   }
   if (status.length > 0) {
-    await withLockRetry(() => git.raw(['add', '--all', '--verbose']));
+    const identity = await identityConfig(await openRepository(worktree));
+    await withLockRetry(() => runGit(worktree, ['add', '--all']));
     // The user's hooks guard their own commits; the integration checks judge this work.
-    await withLockRetry(() => git.raw(['commit', '--no-verify', '-m', message]));
+    const commit = ['commit', '--no-verify', '--quiet', '-m', message];
+    await withLockRetry(() => runGit(worktree, commit, { config: identity }));
   }
-  const commit = await headCommit(git);
   // Read back from git, so a retry after the commit reports the same evidence.
+  const head = await lastCommit(worktree);
   const committedLeftovers =
-    commit !== base && (await git.raw(['log', '-1', '--format=%B', commit])).trim() === message;
-  return { commit, committedLeftovers, ...(await diffStat(git, base, commit)) };
+    !head.commit.startsWith(baseCommit.toLowerCase()) && head.message.trim() === message;
+  return {
+    commit: head.commit,
+    committedLeftovers,
+    ...(await diffStat(worktree, baseCommit, head.commit)),
+  };
 }
 
-async function diffStat(git: SimpleGit, from: string, to: string) {
-  const out = await git.raw(['diff', '--numstat', '--no-renames', '-z', from, to]);
+async function isDirectory(dir: string): Promise<boolean> {
+  return stat(dir).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
+}
+
+function baseNotFound(baseCommit: string): Error {
+  return permanent('BaseNotFound', `base commit ${baseCommit} not found`);
+}
+
+async function lastCommit(worktree: string): Promise<{ commit: string; message: string }> {
+  const out = await runGit(worktree, ['log', '-1', '--format=%H%x00%B', 'HEAD']);
+  const split = out.indexOf('\0');
+  return { commit: out.slice(0, split).trim(), message: out.slice(split + 1) };
+}
+
+async function diffStat(worktree: string, base: string, to: string) {
+  const args = ['diff', '--numstat', '--no-renames', '-z', base, to];
+  const out = await runGit(worktree, args).catch(async (err: unknown) => {
+    throw (await commitOf(worktree, base)) ? err : baseNotFound(base);
+  });
   let insertions = 0;
   let deletions = 0;
   const files: string[] = [];

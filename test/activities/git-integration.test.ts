@@ -8,7 +8,14 @@ import {
   removeWorktree,
 } from '../../src/activities/git';
 import type { MergeIntoIntegrationInput, PreparedWorktree } from '../../src/activities/git';
-import { commitCount, fixtureGit, makeSandbox, read, writeAndCommit } from '../support/git-fixtures';
+import { gitCounters } from '../../src/activities/git-exec';
+import {
+  commitCount,
+  fixtureGit,
+  makeSandbox,
+  read,
+  writeAndCommit,
+} from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
 
 let box: Sandbox;
@@ -106,6 +113,35 @@ describe('mergeIntoIntegration', () => {
 
     expect(retry).toEqual({ ...first, alreadyMerged: ['WP01'] });
     expect(await wt.raw(['status', '--porcelain'])).toBe('');
+  });
+
+  it('reads which branches exist and are merged once, then spends one git process per merge', async () => {
+    const packages: PreparedWorktree[] = [];
+    for (const id of ['WP01', 'WP02', 'WP03', 'WP04', 'WP05', 'WP06']) {
+      const wp = await prepare(id);
+      await writeAndCommit(wp.worktree, `${id}.txt`, `${id}\n`);
+      packages.push(wp);
+    }
+    const before = gitCounters().processes;
+
+    const merge = await mergeIntoIntegration(integration(packages));
+
+    expect(merge.merged).toHaveLength(6);
+    // cat-file + worktree add, two for-each-ref, the identity lookup, one merge each, rev-parse
+    expect(gitCounters().processes - before).toBeLessThanOrEqual(packages.length + 6);
+  });
+
+  it('counts a branch that an earlier one of the same call brought in as already merged', async () => {
+    const wp1 = await prepare('WP01');
+    await writeAndCommit(wp1.worktree, 'a.txt', 'from WP01\n');
+    const wp2 = await prepare('WP02', [wp1.branch]);
+    await writeAndCommit(wp2.worktree, 'b.txt', 'from WP02\n');
+
+    const first = await mergeIntoIntegration(integration([wp2, wp1]));
+
+    expect(first).toMatchObject({ merged: ['WP02', 'WP01'], alreadyMerged: ['WP01'] });
+    const retry = await mergeIntoIntegration(integration([wp2, wp1]));
+    expect(retry).toEqual({ ...first, alreadyMerged: ['WP02', 'WP01'] });
   });
 
   it('will not take over a branch it did not create', async () => {

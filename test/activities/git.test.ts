@@ -1,10 +1,21 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { commitWork, prepareWorktree } from '../../src/activities/git';
 import type { PrepareWorktreeInput } from '../../src/activities/git';
-import { fixtureGit, makeSandbox, read, rev, commitCount, writeAndCommit } from '../support/git-fixtures';
+import { gitCounters } from '../../src/activities/git-exec';
+import { gitHelperPid } from '../../src/activities/git-spawner';
+import {
+  branchRecord,
+  commitCount,
+  fixtureGit,
+  makeSandbox,
+  read,
+  recordPath,
+  rev,
+  writeAndCommit,
+} from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
 
 let box: Sandbox;
@@ -43,9 +54,58 @@ describe('prepareWorktree', () => {
     expect(await read(prepared.worktree, 'README.md')).toBe('# demo\n');
     const wt = fixtureGit(prepared.worktree);
     expect((await wt.raw(['symbolic-ref', 'HEAD'])).trim()).toBe('refs/heads/sprintwave/s1/WP01');
-    expect(await box.git.raw(['config', 'branch.sprintwave/s1/WP01.sprintwaveOwner'])).toBe(
-      'run-1\n',
+    expect(await branchRecord(box.repo, prepared.branch)).toEqual({
+      owner: 'run-1',
+      baseCommit: prepared.baseCommit,
+    });
+    expect(await box.git.raw(['config', '--local', '--list'])).not.toMatch(/sprintwave/);
+  });
+
+  it('records the owner before the branch exists: a crash in between leaves no ownerless branch', async () => {
+    const branch = 'sprintwave/s1/WP01';
+    const record = await recordPath(box.repo, branch);
+    const seen = path.join(box.dir, 'seen');
+    // Git's reference-transaction hook runs as the branch is about to be created: it notes
+    // whether the owner is on disk, then refuses the update, as if the worker died right there.
+    const hook = path.join(box.repo, '.git', 'hooks', 'reference-transaction');
+    await mkdir(path.dirname(hook), { recursive: true });
+    await writeFile(
+      hook,
+      `#!/bin/sh
+[ "$1" = prepared ] || exit 0
+while read -r old new ref; do
+  [ "$ref" = "refs/heads/${branch}" ] || continue
+  if [ -f "${record}" ]; then cat "${record}" >> "${seen}"; else echo none >> "${seen}"; fi
+  exit 1
+done
+exit 0
+`,
     );
+    await chmod(hook, 0o755);
+
+    await expect(prepareWorktree(input('WP01'))).rejects.toThrow();
+    expect(JSON.parse(await readFile(seen, 'utf8'))).toEqual({ owner: 'run-1' });
+    expect(await box.git.raw(['branch', '--list', branch])).toBe('');
+
+    await unlink(hook); // the worker comes back: the retry takes over its own half-done step
+    const again = await prepareWorktree(input('WP01'));
+    expect(again).toMatchObject({ branch, reused: false });
+    expect(await branchRecord(box.repo, branch)).toEqual({
+      owner: 'run-1',
+      baseCommit: again.baseCommit,
+    });
+  });
+
+  it('resumes a branch whose owner and base earlier versions kept in .git/config', async () => {
+    const main = await rev(box.git, 'main');
+    await box.git.raw(['branch', 'sprintwave/s1/WP01', 'main']);
+    await box.git.raw(['config', 'branch.sprintwave/s1/WP01.sprintwaveOwner', 'run-1']);
+    await box.git.raw(['config', 'branch.sprintwave/s1/WP01.sprintwaveBase', main]);
+
+    expect(await prepareWorktree(input('WP01'))).toMatchObject({ baseCommit: main, reused: true });
+    await expect(prepareWorktree(input('WP01', { owner: 'run-2' }))).rejects.toMatchObject({
+      type: 'BranchExists',
+    });
   });
 
   it('merges dependency branches so dependent work sees upstream code', async () => {
@@ -132,11 +192,69 @@ describe('prepareWorktree', () => {
     expect(await wp3.raw(['status', '--porcelain'])).toBe('');
   });
 
-  it('prepares many packages of one repository in parallel', async () => {
-    const ids = ['WP01', 'WP02', 'WP03', 'WP04', 'WP05', 'WP06'];
+  it('prepares 10 packages of one repository in parallel, each on its first attempt', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => `WP${String(i + 1).padStart(2, '0')}`);
+    const before = gitCounters().lockRetries;
+
+    // No retry wrapper here, and no lock retry inside: adds take turns instead of racing.
     const prepared = await Promise.all(ids.map((id) => prepareWorktree(input(id))));
+
     expect(prepared.map((p) => p.reused)).toEqual(ids.map(() => false));
+    expect(gitCounters().lockRetries - before).toBe(0);
     for (const p of prepared) expect(await read(p.worktree, 'README.md')).toBe('# demo\n');
+  });
+
+  it('prepares many packages with dependencies in parallel', async () => {
+    const upstream = await Promise.all(['WP01', 'WP02'].map((id) => prepareWorktree(input(id))));
+    for (const p of upstream) await writeAndCommit(p.worktree, `${p.branch.slice(-4)}.txt`, 'up\n');
+    const deps = upstream.map((p) => p.branch);
+    const ids = ['WP03', 'WP04', 'WP05', 'WP06', 'WP07', 'WP08'];
+
+    const prepared = await Promise.all(
+      ids.map((id) => prepareWorktree(input(id, { dependencyBranches: deps }))),
+    );
+
+    for (const p of prepared) {
+      expect(await read(p.worktree, 'WP01.txt')).toBe('up\n');
+      expect(await read(p.worktree, 'WP02.txt')).toBe('up\n');
+      expect(p.baseCommit).toBe(await rev(fixtureGit(p.worktree), 'HEAD'));
+    }
+  });
+});
+
+describe('git processes per package', () => {
+  async function processesFor(wpId: string, deps: string[]): Promise<number> {
+    const before = gitCounters().processes;
+    const wp = await prepareWorktree(input(wpId, { dependencyBranches: deps }));
+    await writeFile(path.join(wp.worktree, `${wpId}.txt`), `${wpId}\n`);
+    await commitWork({ ...wp, wpId, title: wpId });
+    return gitCounters().processes - before;
+  }
+
+  it('stays within budget: 7 without dependencies, one more per dependency plus one', async () => {
+    await processesFor('WP00', []); // the first package of a repo also looks up the repo itself
+    expect(await processesFor('WP01', [])).toBeLessThanOrEqual(7);
+    expect(await processesFor('WP02', ['sprintwave/s1/WP01'])).toBeLessThanOrEqual(9);
+    const twoDeps = ['sprintwave/s1/WP01', 'sprintwave/s1/WP02'];
+    expect(await processesFor('WP03', twoDeps)).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('the helper process that starts git', () => {
+  it('is started again after it dies, and the activities carry on', async () => {
+    const wp1 = await prepareWorktree(input('WP01'));
+    const pid = gitHelperPid();
+    expect(pid).toEqual(expect.any(Number));
+
+    process.kill(pid ?? 0, 'SIGKILL');
+    for (let i = 0; i < 200 && gitHelperPid() === pid; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const wp2 = await prepareWorktree(input('WP02', { dependencyBranches: [wp1.branch] }));
+
+    expect(wp2.reused).toBe(false);
+    expect(gitHelperPid()).toEqual(expect.any(Number));
+    expect(gitHelperPid()).not.toBe(pid);
   });
 });
 

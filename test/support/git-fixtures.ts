@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
+import { branchRecordPath } from '../../src/activities/git-records';
 
 /** The fixtures commit as this user without touching any config file. */
 // (Commands are left verbose: simple-git adds 50 ms to every git process that prints nothing.)
@@ -64,4 +65,13 @@ export async function rev(git: SimpleGit, ref: string): Promise<string> {
 
 export async function commitCount(git: SimpleGit, ref = 'HEAD'): Promise<number> {
   return Number((await git.raw(['rev-list', '--count', ref])).trim());
+}
+
+/** Where sprintwave keeps what it knows about `branch` (owner, base commit) in `repo`. */
+export async function recordPath(repo: string, branch: string): Promise<string> {
+  return branchRecordPath(await realpath(path.join(repo, '.git')), branch);
+}
+
+export async function branchRecord(repo: string, branch: string): Promise<unknown> {
+  return JSON.parse(await readFile(await recordPath(repo, branch), 'utf8'));
 }
