@@ -13,6 +13,11 @@ export const SEARCH_ATTRIBUTES = {
   SprintStatus: 'Keyword',
 } as const;
 
+/** Server settings of the embedded dev server: hand activities to the worker that scheduled them. */
+const DEV_DYNAMIC_CONFIG: Record<string, unknown> = {
+  'system.enableActivityEagerExecution': true,
+};
+
 export interface DevServerOptions {
   /** SQLite file for durable state; in memory when absent. */
   dbFile?: string;
@@ -63,6 +68,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--search-attribute', `${name}=${type}`);
   }
   if (namespace !== 'default') args.push('--namespace', namespace);
+  for (const [key, value] of Object.entries(DEV_DYNAMIC_CONFIG)) {
+    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
 
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
