@@ -1,0 +1,219 @@
+import { RouteTrie } from './route-trie';
+import { branchRef } from './store';
+import type { GithubStore } from './store';
+
+export const DOCS_URL = 'https://docs.github.com/rest';
+
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: Record<string, unknown>;
+  /** The request's URL without the query, to build `Link` headers from. */
+  url: string;
+  authenticated: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RateLimit {
+  limit: number;
+  remaining: number;
+  reset: number;
+  used: number;
+  resource: 'core';
+}
+
+export interface HandlerContext {
+  store: GithubStore;
+  rateLimit(): RateLimit;
+}
+
+type Handler = (req: ApiRequest, ctx: HandlerContext) => ApiResponse;
+
+export const githubError = (status: number, message: string, extra: object = {}): ApiResponse => ({
+  status,
+  body: { message, documentation_url: DOCS_URL, status: String(status), ...extra },
+});
+
+const notFound = (): ApiResponse => githubError(404, 'Not Found');
+
+const validationFailed = (errors: object[]): ApiResponse =>
+  githubError(422, 'Validation Failed', { errors });
+
+const ok = (body: unknown, status = 200): ApiResponse => ({ status, body });
+
+/** The server also runs with validation off, so handlers still refuse a body without its fields. */
+function missingFields(body: Record<string, unknown>, resource: string, fields: string[]) {
+  const missing = fields.filter((field) => body[field] === undefined || body[field] === null);
+  const errors = missing.map((field) => ({ resource, code: 'missing_field', field }));
+  return errors.length ? validationFailed(errors) : undefined;
+}
+
+function issueNumber(raw: string | undefined): number {
+  return /^\d+$/.test(raw ?? '') ? Number(raw) : NaN;
+}
+
+/** `per_page` (default 30, at most 100) and `page`, with a `Link` header as GitHub sends it. */
+function paginate<T>(items: T[], req: ApiRequest): ApiResponse {
+  const perPage = Math.min(Math.max(Number(req.query.get('per_page')) || 30, 1), 100);
+  const page = Math.max(Math.trunc(Number(req.query.get('page'))) || 1, 1);
+  const last = Math.max(Math.ceil(items.length / perPage), 1);
+  const pageUrl = (n: number): string => {
+    const query = new URLSearchParams(req.query);
+    query.set('per_page', String(perPage));
+    query.set('page', String(n));
+    return `${req.url}?${query.toString()}`;
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(`<${pageUrl(Math.min(page - 1, last))}>; rel="prev"`);
+  if (page < last)
+    links.push(`<${pageUrl(page + 1)}>; rel="next"`, `<${pageUrl(last)}>; rel="last"`);
+  if (page > 1) links.push(`<${pageUrl(1)}>; rel="first"`);
+  const body = items.slice((page - 1) * perPage, page * perPage);
+  return { status: 200, body, headers: links.length ? { link: links.join(', ') } : {} };
+}
+
+const getIssue: Handler = ({ params }, { store }) => {
+  const { owner = '', repo = '' } = params;
+  const issue = store.issue(owner, repo, issueNumber(params.issue_number));
+  return issue ? ok(issue) : notFound();
+};
+
+const createIssue: Handler = ({ params, body }, { store }) => {
+  const { owner = '', repo = '' } = params;
+  const invalid = missingFields(body, 'Issue', ['title']);
+  if (invalid) return invalid;
+  const text = typeof body.body === 'string' ? body.body : null;
+  return ok(store.createIssue(owner, repo, String(body.title), text), 201);
+};
+
+const listComments: Handler = (req, { store }) => {
+  const { owner = '', repo = '' } = req.params;
+  const number = issueNumber(req.params.issue_number);
+  if (!store.issue(owner, repo, number)) return notFound();
+  const since = req.query.get('since');
+  const comments = store
+    .comments(owner, repo, number)
+    .filter((comment) => !since || comment.updated_at >= since);
+  return paginate(comments, req);
+};
+
+const createComment: Handler = ({ params, body }, { store }) => {
+  const { owner = '', repo = '' } = params;
+  const number = issueNumber(params.issue_number);
+  if (!store.issue(owner, repo, number)) return notFound();
+  const invalid = missingFields(body, 'IssueComment', ['body']);
+  if (invalid) return invalid;
+  return ok(store.addComment(owner, repo, number, String(body.body)), 201);
+};
+
+const getComment: Handler = ({ params }, { store }) => {
+  const comment = store.comment(params.owner ?? '', params.repo ?? '', Number(params.comment_id));
+  return comment ? ok(comment) : notFound();
+};
+
+const updateComment: Handler = ({ params, body }, { store }) => {
+  const { owner = '', repo = '' } = params;
+  const invalid = missingFields(body, 'IssueComment', ['body']);
+  if (invalid) return invalid;
+  const comment = store.updateComment(owner, repo, Number(params.comment_id), String(body.body));
+  return comment ? ok(comment) : notFound();
+};
+
+const deleteComment: Handler = ({ params }, { store }) => {
+  const deleted = store.deleteComment(
+    params.owner ?? '',
+    params.repo ?? '',
+    Number(params.comment_id),
+  );
+  return deleted ? { status: 204 } : notFound();
+};
+
+const listPulls: Handler = (req, { store }) => {
+  const { owner = '', repo = '' } = req.params;
+  const state = req.query.get('state') ?? 'open';
+  const head = req.query.get('head');
+  const base = req.query.get('base');
+  const pulls = store
+    .pulls(owner, repo)
+    .filter((pull) => state === 'all' || pull.state === state)
+    .filter(
+      (pull) => !head || (head.includes(':') ? pull.head.label === head : pull.head.ref === head),
+    )
+    .filter((pull) => !base || pull.base.ref === base)
+    .sort((a, b) => b.number - a.number);
+  return paginate(pulls, req);
+};
+
+const createPull: Handler = ({ params, body }, { store }) => {
+  const { owner = '', repo = '' } = params;
+  const invalid = missingFields(body, 'PullRequest', ['title', 'head', 'base']);
+  if (invalid) return invalid;
+  const head = branchRef(owner, String(body.head));
+  const base = String(body.base);
+  const open = store
+    .pulls(owner, repo)
+    .find(
+      (pull) => pull.state === 'open' && pull.head.label === head.label && pull.base.ref === base,
+    );
+  if (open) {
+    const message = `A pull request already exists for ${head.label}.`;
+    return validationFailed([{ resource: 'PullRequest', code: 'custom', message }]);
+  }
+  const input = {
+    title: String(body.title),
+    head: String(body.head),
+    base,
+    body: typeof body.body === 'string' ? body.body : undefined,
+    draft: body.draft === true,
+  };
+  return ok(store.createPull(owner, repo, input), 201);
+};
+
+const updatePull: Handler = ({ params, body }, { store }) => {
+  const { owner = '', repo = '' } = params;
+  const { title, body: text, state, base } = body;
+  if (state !== undefined && state !== 'open' && state !== 'closed') {
+    return validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'state' }]);
+  }
+  const changes = {
+    title: typeof title === 'string' ? title : undefined,
+    body: typeof text === 'string' ? text : undefined,
+    state: state as 'open' | 'closed' | undefined,
+    base: typeof base === 'string' ? base : undefined,
+  };
+  const pull = store.updatePull(owner, repo, issueNumber(params.pull_number), changes);
+  return pull ? ok(pull) : notFound();
+};
+
+const getUser: Handler = ({ authenticated }, { store }) =>
+  authenticated
+    ? ok({ ...store.user, name: null, email: null })
+    : githubError(401, 'Requires authentication');
+
+const getRateLimit: Handler = (_req, { rateLimit }) => {
+  const core = rateLimit();
+  return ok({ resources: { core }, rate: core });
+};
+
+/** The endpoints this server answers; GitHub has many more. */
+export function buildHandlers(): RouteTrie<Handler> {
+  const routes = new RouteTrie<Handler>();
+  routes.add('GET', '/repos/{owner}/{repo}/issues/{issue_number}', getIssue);
+  routes.add('POST', '/repos/{owner}/{repo}/issues', createIssue);
+  routes.add('GET', '/repos/{owner}/{repo}/issues/{issue_number}/comments', listComments);
+  routes.add('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', createComment);
+  routes.add('GET', '/repos/{owner}/{repo}/issues/comments/{comment_id}', getComment);
+  routes.add('PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', updateComment);
+  routes.add('DELETE', '/repos/{owner}/{repo}/issues/comments/{comment_id}', deleteComment);
+  routes.add('GET', '/repos/{owner}/{repo}/pulls', listPulls);
+  routes.add('POST', '/repos/{owner}/{repo}/pulls', createPull);
+  routes.add('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', updatePull);
+  routes.add('GET', '/user', getUser);
+  routes.add('GET', '/rate_limit', getRateLimit);
+  return routes;
+}

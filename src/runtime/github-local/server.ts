@@ -1,0 +1,185 @@
+import http from 'node:http';
+import { FaultQueue, faultResponse } from './faults';
+import type { Fault } from './faults';
+import { buildHandlers, githubError } from './handlers';
+import type { ApiResponse } from './handlers';
+import { githubRoutes, validateRequest } from './openapi';
+import { GithubStore } from './store';
+import type { IssueComment } from './store';
+import { isObject, listen, parseBody, rateLimiter, readBody, recordedHeaders, send } from './wire';
+
+export type { Fault } from './faults';
+export type { IssueComment, Issue, PullRequest } from './store';
+
+export interface LocalGithubOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** When set, requests need `Authorization: token X` or `Bearer X`, else 401. */
+  token?: string;
+  /** Check every request against GitHub's OpenAPI description (default true). */
+  validate?: boolean;
+  /** Login of the token's owner, as `GET /user` and comment authors show it. */
+  login?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names; `authorization` is redacted. */
+  headers: Record<string, string>;
+  /** Parsed JSON, the raw text when it is not JSON, or undefined when empty. */
+  body: unknown;
+  /** The status answered; 0 while pending or when the connection was reset. */
+  status: number;
+  fault?: Fault;
+}
+
+export interface LocalGithub {
+  /** Base URL to use as GITHUB_API_URL. */
+  url: string;
+  requests: RecordedRequest[];
+  comments(owner: string, repo: string, issue: number): IssueComment[];
+  /** Issues exist only once created (here or by `POST .../issues`); others answer 404. */
+  createIssue(owner: string, repo: string, title: string): number;
+  fail(fault: Fault): void;
+  clearFaults(): void;
+  /** Every request is answered 503 until `up()`. */
+  down(): void;
+  up(): void;
+  close(): Promise<void>;
+}
+
+const handlers = buildHandlers();
+
+type Auth = { ok: true; authenticated: boolean } | { ok: false; message: string };
+
+/** Starts a local server that answers the GitHub REST endpoints sprintwave uses. */
+export async function startLocalGithub(options: LocalGithubOptions = {}): Promise<LocalGithub> {
+  const validate = options.validate ?? true;
+  if (validate) githubRoutes(); // parse the description now, not inside the first request
+  const host = options.host ?? '127.0.0.1';
+  const server = http.createServer();
+  const port = await listen(server, options.port ?? 0, host);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const store = new GithubStore(url, options.login ?? 'sprintwave-local');
+  const faults = new FaultQueue();
+  const requests: RecordedRequest[] = [];
+  const pauses = new Set<() => void>();
+  const rateLimit = rateLimiter();
+  let isDown = false;
+
+  function pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        pauses.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      pauses.add(done);
+    });
+  }
+
+  function authenticate(header: string | undefined): Auth {
+    const presented = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    if (options.token === undefined) return { ok: true, authenticated: presented !== undefined };
+    if (header === undefined) return { ok: false, message: 'Requires authentication' };
+    return presented === options.token
+      ? { ok: true, authenticated: true }
+      : { ok: false, message: 'Bad credentials' };
+  }
+
+  async function answer(
+    req: http.IncomingMessage,
+    record: RecordedRequest,
+    raw: string,
+  ): Promise<ApiResponse | 'reset'> {
+    if (isDown) return githubError(503, 'Service Unavailable');
+    const fault = faults.take(record.method, record.path);
+    if (fault) {
+      record.fault = fault;
+      if (fault.delayMs) await pause(fault.delayMs);
+      const faulted = faultResponse(fault);
+      if (faulted) return faulted;
+    }
+    const auth = authenticate(req.headers.authorization);
+    if (!auth.ok) return githubError(401, auth.message);
+    const body = parseBody(raw);
+    if (!body.ok) return githubError(400, 'Problems parsing JSON');
+    if (validate) {
+      const check = validateRequest(record.method, record.path, body.value);
+      if (!check.ok && check.status === 404) return githubError(404, 'Not Found');
+      if (!check.ok) {
+        const docs = check.operation.documentationUrl;
+        return githubError(422, 'Validation Failed', {
+          errors: check.errors,
+          documentation_url: docs,
+        });
+      }
+    }
+    const route = handlers.match(record.method, record.path);
+    if (!route) {
+      const response = githubError(404, 'Not Found');
+      return validate
+        ? { ...response, headers: { 'x-local-github': 'not-implemented' } }
+        : response;
+    }
+    const query = new URL(req.url ?? '/', url).searchParams;
+    const request = {
+      params: route.params,
+      query,
+      body: isObject(body.value) ? body.value : {},
+      url: `${url}${record.path}`,
+      authenticated: auth.authenticated,
+    };
+    return route.value(request, { store, rateLimit: () => rateLimit.peek() });
+  }
+
+  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const target = new URL(req.url ?? '/', url);
+    const raw = await readBody(req);
+    const record: RecordedRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: target.pathname,
+      query: Object.fromEntries(target.searchParams),
+      headers: recordedHeaders(req.headers),
+      body: parseBody(raw).value ?? (raw || undefined),
+      status: 0,
+    };
+    requests.push(record);
+    const response = await answer(req, record, raw).catch((error: unknown) =>
+      githubError(500, error instanceof Error ? error.message : 'Server Error'),
+    );
+    if (response === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    record.status = response.status;
+    const limit = record.path === '/rate_limit' ? rateLimit.peek() : rateLimit.take();
+    send(res, response, limit);
+  }
+
+  server.on('request', (req, res) => {
+    onRequest(req, res).catch(() => res.destroy()); // e.g. the client hung up mid-body
+  });
+
+  return {
+    url,
+    requests,
+    comments: (owner, repo, issue) => store.comments(owner, repo, issue),
+    createIssue: (owner, repo, title) => store.createIssue(owner, repo, title).number,
+    fail: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    down: () => void (isDown = true),
+    up: () => void (isDown = false),
+    close: async () => {
+      [...pauses].forEach((resume) => resume());
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}
