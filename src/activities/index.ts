@@ -9,6 +9,8 @@ import { coalesce } from './coalesce';
 import { runCommand } from './executor';
 import type { CommandResult } from './executor';
 import * as git from './git';
+import { createGithubActivities } from './github';
+import type { GithubDeps } from './github';
 
 export interface ActivityDeps {
   /** Used to report executor progress to the sprint workflow. */
@@ -17,6 +19,8 @@ export interface ActivityDeps {
   worktreeRoot: string;
   /** How often executor progress reaches the workflow at most (history stays small). */
   progressIntervalMs?: number;
+  /** GitHub access from the worker's configuration: the token never travels through workflows. */
+  github?: GithubDeps;
 }
 
 export interface RunPackageInput {
@@ -42,6 +46,8 @@ export function createActivities(deps: ActivityDeps) {
   const progressIntervalMs = deps.progressIntervalMs ?? 2_000;
 
   return {
+    ...createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' }),
+
     async prepareWorktree(input: Omit<git.PrepareWorktreeInput, 'worktreeRoot'>): Promise<git.PreparedWorktree> {
       return git.prepareWorktree({ ...input, worktreeRoot });
     },

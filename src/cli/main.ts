@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config';
 import { TemporalCliNotFound } from '../runtime/temporal-cli';
 import { demoCommand } from './commands/demo';
+import type { DemoOptions } from './commands/demo';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
@@ -64,7 +65,8 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('create a sample repository and run the example sprint in it')
     .option('--json', 'print the final status as JSON')
     .option('--dir <path>', 'where to create the sample repository')
-    .action(action((opts: { json?: boolean; dir?: string }) => demoCommand(opts, io)));
+    .option('--github-local', 'show the live GitHub comments on a GitHub served on this machine (no token needed)')
+    .action(action((opts: DemoOptions) => demoCommand(opts, io)));
   return program;
 }
 

@@ -19,6 +19,8 @@ export interface SessionOptions {
    * follow a sprint to its end); 'never' for commands that only look or send a message.
    */
   worker: 'embedded' | 'never';
+  /** Settings that take precedence over the environment (the demo's local GitHub). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function withSession<T>(
   options: SessionOptions,
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const config = loadConfig();
+  const config = loadConfig({ ...process.env, ...options.env });
   const temporal = await openTemporal(config);
   if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
   const wantWorker = options.worker === 'embedded' && !config.temporal.address;

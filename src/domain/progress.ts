@@ -75,6 +75,13 @@ export interface IntegrationProgress {
   error?: string;
 }
 
+export interface GithubReport {
+  /** `owner/name#issue` */
+  target: string;
+  status: 'on' | 'disabled';
+  error?: string;
+}
+
 export interface SprintProgress {
   id: string;
   title?: string;
@@ -91,6 +98,8 @@ export interface SprintProgress {
   waves: string[][];
   packages: PackageProgress[];
   integration: IntegrationProgress;
+  /** Live progress on a GitHub issue, when the sprint file asks for it. */
+  github?: GithubReport;
   /** Why the sprint did not complete, in sentences. */
   reasons: string[];
   /** What changed last, for headlines: `Package WP02 completed`. */
@@ -118,6 +127,7 @@ export type ProgressEvent =
   | { type: 'integration-checked'; checks: CheckResult[] }
   | { type: 'integration-skipped'; reason: string }
   | { type: 'integration-failed'; error: string }
+  | { type: 'github-disabled'; error: string }
   | { type: 'sprint-finished'; at: number; cancelled?: boolean };
 
 const TERMINAL: ReadonlySet<PackageStatus> = new Set(['completed', 'failed', 'blocked', 'cancelled', 'deferred']);
@@ -173,6 +183,9 @@ export function initialProgress(
       conflicts: [],
       checks: [],
     },
+    ...(spec.github?.sync && spec.github.issue
+      ? { github: { target: `${spec.github.repo}#${spec.github.issue}`, status: 'on' as const } }
+      : {}),
     reasons: [],
     headline: 'Sprint started',
   };
@@ -316,6 +329,8 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
         integration: { ...state.integration, status: 'done', error: event.error },
         headline: 'Integration failed',
       };
+    case 'github-disabled':
+      return state.github ? { ...state, github: { ...state.github, status: 'disabled', error: event.error } } : state;
     case 'sprint-finished':
       return finishSprint(state, event.at, event.cancelled ?? false);
   }

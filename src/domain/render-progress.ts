@@ -93,6 +93,9 @@ export function renderSummary(state: SprintProgress): string {
     lines.push(`- ${check.passed ? '✅' : '❌'} \`${cell(check.command)}\` (exit ${check.exitCode}, ${formatDuration(check.durationMs)})`);
   }
   if (integration.error) lines.push('', `Integration error: ${cell(integration.error)}`);
+  if (state.github?.status === 'disabled') {
+    lines.push('', `GitHub updates were switched off for this sprint: ${cell(state.github.error ?? 'unknown error')}`);
+  }
   if (state.reasons.length && state.status !== 'completed') {
     lines.push('', '### Why the sprint did not complete', '', ...state.reasons.map((r) => `- ${cell(r)}`));
   }

@@ -29,6 +29,8 @@ export interface GithubSpec {
   repo: string;
   issue?: number;
   sync: boolean;
+  /** At most one progress write per this duration (default 10s). */
+  minInterval: string;
 }
 
 export interface SprintSpec {

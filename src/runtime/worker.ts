@@ -27,6 +27,7 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
       client: options.client,
       worktreeRoot: config.worktreeRoot,
       progressIntervalMs: options.progressIntervalMs,
+      github: { token: config.github.token, apiUrl: config.github.apiUrl },
     }),
   });
 }

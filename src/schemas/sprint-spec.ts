@@ -60,6 +60,7 @@ export const sprintSpecSchema = z.strictObject({
       }),
       issue: z.number().int().positive().optional(),
       sync: z.boolean().default(true),
+      minInterval: duration.default('10s'),
     })
     .optional(),
 });

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { failureMessage } from './failures';
+import { startGithubReporter } from './github-reporter';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
 import { planSprint } from '../domain/plan';
 import { initialProgress, reduceProgress, resumeProgress, retryRefusal } from '../domain/progress';
@@ -96,6 +97,16 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     },
   );
 
+  const github = spec.github;
+  const reporter =
+    github?.sync && github.issue !== undefined
+      ? startGithubReporter(spec.id, { ...github, issue: github.issue }, {
+          state: () => state,
+          version: () => version,
+          disable: (error) => apply({ type: 'github-disabled', error }),
+        })
+      : undefined;
+
   const startPackage = (wpId: string): void => {
     const wp = spec.packages.find((candidate) => candidate.id === wpId);
     if (!wp) return;
@@ -158,6 +169,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     }
     apply({ type: 'sprint-finished', at: now(), cancelled });
     log.info('Sprint finished', { sprint: spec.id, status: state.status });
+    await reporter?.finish(state);
     return state;
   });
 

@@ -37,7 +37,7 @@ describe('validateSpec', () => {
   it('finds nothing wrong with a sound sprint', () => {
     const spec = sprint([wp('WP01'), wp('WP02', ['WP01']), wp('WP03', ['WP01', 'WP02'])], {
       deadline: '2026-12-01T17:00:00Z',
-      github: { repo: 'acme/widgets', sync: true },
+      github: { repo: 'acme/widgets', sync: true, minInterval: '10s' },
     });
     expect(validateSpec(spec)).toEqual([]);
   });
@@ -177,7 +177,7 @@ describe('validateSpec', () => {
     const spec = sprint([wp('WP01', [], { timeout: '5 minutes' })], {
       concurrency: 0,
       deadline: 'tomorrow',
-      github: { repo: 'nope', sync: true },
+      github: { repo: 'nope', sync: true, minInterval: '10s' },
     });
     expect(validateSpec(spec)).toEqual([
       { path: 'concurrency', message: 'must be a whole number of at least 1, not 0' },

@@ -1,4 +1,6 @@
-import { progressQuery } from '../../src/workflows';
+import { outboxWorkflowId, progressQuery } from '../../src/workflows';
+import { startLocalGithub } from '../../src/runtime/github-local/server';
+import type { LocalGithub } from '../../src/runtime/github-local/server';
 import type { SprintProgress } from '../../src/domain/progress';
 import { collect, spawnCli } from '../support/cli';
 import { fixtureGit } from '../support/git-fixtures';
@@ -8,11 +10,15 @@ import { testAddress } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
-function startWorkerProcess(harness: Harness) {
+const TOKEN = 'ghp_crashtest000';
+
+function startWorkerProcess(harness: Harness, github: LocalGithub) {
   const child = spawnCli(['worker'], {
     TEMPORAL_ADDRESS: testAddress(),
     TEMPORAL_TASK_QUEUE: harness.taskQueue,
     SPRINTWAVE_HOME: harness.config.home,
+    GITHUB_API_URL: github.url,
+    GITHUB_TOKEN: TOKEN,
   });
   return { child, done: collect(child) };
 }
@@ -30,16 +36,20 @@ async function waitForState(harness: Harness, id: string, test: (s: SprintProgre
 
 describe('a worker killed mid-sprint', () => {
   let harness: Harness;
+  let github: LocalGithub;
 
   beforeAll(async () => {
     harness = await startHarness();
+    github = await startLocalGithub({ token: TOKEN });
   });
 
   afterAll(async () => {
     await harness.close();
+    await github.close();
   });
 
-  it('is replaced by a second worker that finishes the sprint, each package committed once', async () => {
+  it('is replaced by a second worker that finishes the sprint, each package committed once, one progress comment', async () => {
+    const issue = github.createIssue('acme', 'widgets', 'Crash');
     const ids = ['WP01', 'WP02', 'WP03', 'WP04', 'WP05', 'WP06'];
     const spec = sprint(harness.sandbox.repo, {
       strategy: 'eager',
@@ -50,14 +60,15 @@ describe('a worker killed mid-sprint', () => {
         dependsOn: i >= 3 ? [ids[i - 3]] : [],
         run: `echo "::progress 0/1"; sleep 1.5; echo ${id} > ${id}.txt; echo "::progress 1/1"`,
       })),
+      github: { repo: 'acme/widgets', issue, minInterval: '300ms' },
     });
-    const first = startWorkerProcess(harness);
+    const first = startWorkerProcess(harness, github);
     const handle = await startSprint(harness, { spec, options: { heartbeatTimeoutMs: 3_000 } });
     await waitForState(harness, spec.id, (s) => s.packages.some((wp) => wp.status === 'in_progress' && wp.filesTotal > 0));
     first.child.kill('SIGKILL');
     await first.done;
 
-    const second = startWorkerProcess(harness);
+    const second = startWorkerProcess(harness, github);
     try {
       const state = await handle.result();
       expect(state.status).toBe('completed');
@@ -70,6 +81,11 @@ describe('a worker killed mid-sprint', () => {
       }
       const tree = await git.raw(['ls-tree', '--name-only', state.integration.branch]);
       for (const id of ids) expect(tree).toContain(`${id}.txt`);
+      await harness.temporal.client.workflow.getHandle(outboxWorkflowId(spec.id)).result();
+      const comments = github.comments('acme', 'widgets', issue);
+      expect(comments).toHaveLength(2);
+      expect(comments[0]?.body).toContain('**Overall:** 100%');
+      expect(comments[1]?.body).toContain('Final Summary: sprint completed');
     } finally {
       second.child.kill('SIGTERM');
       await second.done;

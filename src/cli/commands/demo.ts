@@ -3,6 +3,8 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { openCommitter } from '../../activities/git-exec';
 import { loadConfig } from '../../runtime/config';
+import { startLocalGithub } from '../../runtime/github-local/server';
+import { outboxWorkflowId } from '../../workflows';
 import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { checkSprintSpec } from '../../schemas/sprint-spec';
 import { parseSprintText } from '../../schemas/sprint-text';
@@ -14,7 +16,14 @@ import { runSprint } from './run';
 export const DEMO_SPRINT = path.join(PROJECT_ROOT, 'examples', 'identity-sync.sprint.yaml');
 
 /** Creates a sample repository and runs the example sprint in it, with live progress. */
-export async function demoCommand(options: { json?: boolean; dir?: string }, io: CliIO): Promise<number> {
+export interface DemoOptions {
+  json?: boolean;
+  dir?: string;
+  /** Post progress to a GitHub served on this machine, and keep its comments in a file. */
+  githubLocal?: boolean;
+}
+
+export async function demoCommand(options: DemoOptions, io: CliIO): Promise<number> {
   const config = loadConfig();
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const repo = path.resolve(options.dir ?? path.join(config.home, 'demo', stamp));
@@ -26,8 +35,30 @@ export async function demoCommand(options: { json?: boolean; dir?: string }, io:
   const checked = parsed.ok ? checkSprintSpec(parsed.value) : parsed;
   if (!checked.ok) throw new BadInput(DEMO_SPRINT, checked.problems);
   const spec = { ...checked.spec, id: `${checked.spec.id}-${stamp}`, repo };
-  return withSession(io, { worker: 'embedded' }, (session) => runSprint(spec, options, io, session));
+  if (!options.githubLocal) {
+    return withSession(io, { worker: 'embedded' }, (session) => runSprint(spec, options, io, session));
+  }
+  const github = await startLocalGithub({ token: LOCAL_TOKEN });
+  try {
+    const issue = github.createIssue('sprintwave', 'demo', `Sprint ${spec.id}`);
+    const withGithub = { ...spec, github: { repo: 'sprintwave/demo', issue, sync: true, minInterval: '2s' } };
+    const env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: LOCAL_TOKEN };
+    return await withSession(io, { worker: 'embedded', env }, async (session) => {
+      const code = await runSprint(withGithub, options, io, session);
+      await session.temporal.client.workflow.getHandle(outboxWorkflowId(spec.id)).result();
+      const file = path.join(repo, '..', `${path.basename(repo)}-github-issue.md`);
+      const comments = github.comments('sprintwave', 'demo', issue);
+      await writeFile(file, comments.map((comment) => comment.body).join('\n\n---\n\n'));
+      io.err(`The ${comments.length} comments on the local GitHub issue sprintwave/demo#${issue}: ${file}`);
+      return code;
+    });
+  } finally {
+    await github.close();
+  }
 }
+
+/** Only the demo's own in-process GitHub accepts it. */
+const LOCAL_TOKEN = 'local-demo-token';
 
 async function createDemoRepo(repo: string): Promise<void> {
   await mkdir(repo, { recursive: true });

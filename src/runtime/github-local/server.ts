@@ -34,6 +34,8 @@ export interface RecordedRequest {
   /** The status answered; 0 while pending or when the connection was reset. */
   status: number;
   fault?: Fault;
+  /** When the request arrived (epoch ms). */
+  at: number;
 }
 
 export interface LocalGithub {
@@ -147,6 +149,7 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
       headers: recordedHeaders(req.headers),
       body: parseBody(raw).value ?? (raw || undefined),
       status: 0,
+      at: Date.now(),
     };
     requests.push(record);
     const response = await answer(req, record, raw).catch((error: unknown) =>

@@ -1,0 +1,95 @@
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  sleep,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import { parseDuration } from '../domain/duration';
+import type { SprintProgress } from '../domain/progress';
+import { renderProgressTable, renderSummary } from '../domain/render-progress';
+import type { GithubSpec } from '../domain/spec';
+import { failureMessage } from './failures';
+import { GITHUB_RETRY, githubOutboxWorkflow, outboxContentSignal, outboxWorkflowId } from './github-outbox';
+import type { OutboxInput } from './github-outbox';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { upsertIssueComment } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: GITHUB_RETRY,
+});
+
+/** Workflow time: deterministic on replay. */
+const now = (): number => new Date().getTime();
+
+export interface GithubReporter {
+  /** Stops reporting and hands the final table and summary to the outbox. Never waits on GitHub. */
+  finish(final: SprintProgress): Promise<void>;
+}
+
+export interface ReporterSource {
+  state(): SprintProgress;
+  /** Grows with every change of the state. */
+  version(): number;
+  /** GitHub refused for good (bad token, no such issue): reported once, reporting stops. */
+  disable(error: string): void;
+}
+
+/**
+ * Keeps ONE progress comment up to date beside the sprint: at most one write per
+ * `minInterval`, always the latest state, in its own scope so GitHub never holds the sprint up.
+ */
+export function startGithubReporter(sprintId: string, github: GithubSpec & { issue: number }, source: ReporterSource): GithubReporter {
+  const minIntervalMs = parseDuration(github.minInterval) ?? 10_000;
+  const target = { sprintId, repo: github.repo, issue: github.issue };
+  let disabled = false;
+  const scope = new CancellationScope();
+  const loop = scope
+    .run(async () => {
+      let posted = -1;
+      let lastWrite = -Infinity;
+      for (;;) {
+        await condition(() => source.version() !== posted);
+        const wait = lastWrite + minIntervalMs - now();
+        if (wait > 0) await sleep(wait);
+        const version = source.version();
+        await upsertIssueComment({ ...target, kind: 'progress', body: renderProgressTable(source.state()) });
+        posted = version;
+        lastWrite = now();
+      }
+    })
+    .catch((error: unknown) => {
+      if (isCancellation(error)) return;
+      disabled = true;
+      const message = failureMessage(error);
+      log.warn('GitHub updates switched off', { sprint: sprintId, error: message });
+      source.disable(message);
+    });
+
+  return {
+    async finish(final) {
+      scope.cancel();
+      await loop;
+      if (disabled) return;
+      const content: OutboxInput = { ...target, progress: renderProgressTable(final), summary: renderSummary(final) };
+      const workflowId = outboxWorkflowId(sprintId);
+      try {
+        await startChild(githubOutboxWorkflow, {
+          workflowId,
+          args: [content],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+        });
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        await getExternalWorkflowHandle(workflowId).signal(outboxContentSignal, content);
+      }
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { renderSummary } from '../../src/domain/render-progress';
+import { startLocalGithub } from '../../src/runtime/github-local/server';
+import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { outboxWorkflowId } from '../../src/workflows';
+import { runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+
+jest.setTimeout(120_000);
+
+const TOKEN = 'ghp_testtoken1234567890';
+
+function writes(github: LocalGithub): { method: string; path: string; status: number }[] {
+  return github.requests.filter((r) => r.method === 'POST' || r.method === 'PATCH');
+}
+
+function packages(count: number, command = 'echo "::progress 1/2"; echo x > $SPRINTWAVE_WP_ID.txt; echo "::progress 2/2"') {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `WP0${i + 1}`,
+    title: `Package ${i + 1}`,
+    dependsOn: i > 0 ? [`WP0${i}`] : [],
+    run: command,
+  }));
+}
+
+describe('live progress on a GitHub issue', () => {
+  let github: LocalGithub;
+  let harness: Harness;
+  let issue: number;
+
+  beforeAll(async () => {
+    github = await startLocalGithub({ token: TOKEN });
+    harness = await startHarness({ GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN });
+  });
+
+  beforeEach(() => {
+    issue = github.createIssue('acme', 'widgets', 'Sprint');
+    github.clearFaults();
+    github.up();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+    await github.close();
+  });
+
+  async function outboxDone(sprintId: string): Promise<void> {
+    await harness.temporal.client.workflow.getHandle(outboxWorkflowId(sprintId)).result();
+  }
+
+  it('keeps one progress comment, edited in place and throttled, and posts the summary once', async () => {
+    const spec = sprint(harness.sandbox.repo, {
+      packages: packages(3),
+      github: { repo: 'acme/widgets', issue, minInterval: '500ms' },
+    });
+    const started = Date.now();
+    const worker = await harness.worker();
+    const state = await worker.runUntil(async () => {
+      const final = await (await startSprint(harness, { spec })).result();
+      await outboxDone(spec.id);
+      return final;
+    });
+    const elapsed = Date.now() - started;
+
+    expect(state.status).toBe('completed');
+    const comments = github.comments('acme', 'widgets', issue);
+    expect(comments).toHaveLength(2);
+    const [progress, summary] = comments;
+    expect(progress?.body).toContain('| Package | Agent | Status | Files | Progress |');
+    expect(progress?.body).toContain('| WP03 | impl-wp0-');
+    expect(progress?.body).toContain('✅ Completed');
+    expect(progress?.body).toContain('**Overall:** 100%');
+    expect(progress?.body).toContain(`<!-- sprintwave:sprint=${spec.id}`);
+    expect(summary?.body).toContain('Final Summary: sprint completed');
+    expect(summary?.body).toContain('Integration checks:');
+
+    const posts = writes(github).filter((r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue}/comments`));
+    expect(posts).toHaveLength(2);
+    expect(writes(github).filter((r) => r.method === 'PATCH').length).toBeGreaterThanOrEqual(1);
+    // Throttled: never more than one write per interval, plus the final table and the summary.
+    expect(writes(github).length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 500) + 1);
+    for (const request of github.requests) expect(JSON.stringify(request)).not.toContain(TOKEN);
+  });
+
+  it('finishes on time while GitHub is down; the outbox delivers once GitHub is back', async () => {
+    github.down();
+    const spec = sprint(harness.sandbox.repo, {
+      packages: packages(2),
+      github: { repo: 'acme/widgets', issue, minInterval: '200ms' },
+    });
+    const started = Date.now();
+    const { state } = await runToEnd(harness, { spec });
+    expect(state.status).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(github.comments('acme', 'widgets', issue)).toHaveLength(0);
+    const outbox = await harness.temporal.client.workflow.getHandle(outboxWorkflowId(spec.id)).describe();
+    expect(outbox.status.name).toBe('RUNNING');
+
+    github.up();
+    const worker = await harness.worker();
+    await worker.runUntil(outboxDone(spec.id));
+    const comments = github.comments('acme', 'widgets', issue);
+    expect(comments).toHaveLength(2);
+    expect(comments[0]?.body).toContain('**Overall:** 100%');
+    expect(comments[1]?.body).toContain('Final Summary: sprint completed');
+  });
+
+  it('waits as long as a rate limit says, then delivers', async () => {
+    github.fail({ status: 403, retryAfter: 2, times: 1, match: { method: 'POST' } });
+    const spec = sprint(harness.sandbox.repo, {
+      // Long enough that the retry happens while the sprint runs, not in the outbox.
+      packages: packages(1, 'sleep 4; echo x > x.txt'),
+      github: { repo: 'acme/widgets', issue, minInterval: '200ms' },
+    });
+    const worker = await harness.worker();
+    await worker.runUntil(async () => {
+      await (await startSprint(harness, { spec })).result();
+      await outboxDone(spec.id);
+    });
+    const onIssue = github.requests.filter((r) => r.path.includes(`/issues/${issue}/`));
+    const limited = onIssue.findIndex((r) => r.status === 403);
+    expect(limited).toBeGreaterThanOrEqual(0);
+    const next = onIssue[limited + 1];
+    expect(next).toBeDefined();
+    expect((next?.at ?? 0) - (onIssue[limited]?.at ?? Infinity)).toBeGreaterThanOrEqual(1_900);
+    expect(github.comments('acme', 'widgets', issue)).toHaveLength(2);
+  });
+
+  it('makes no GitHub call at all with sync: false', async () => {
+    const before = github.requests.length;
+    const spec = sprint(harness.sandbox.repo, {
+      packages: packages(1),
+      github: { repo: 'acme/widgets', issue, sync: false },
+    });
+    const { state } = await runToEnd(harness, { spec });
+    expect(state.status).toBe('completed');
+    expect(state.github).toBeUndefined();
+    expect(github.requests.length).toBe(before);
+  });
+
+  it('switches GitHub off for the sprint on a bad token, without endless retries', async () => {
+    const badHarness = await startHarness({ GITHUB_API_URL: github.url, GITHUB_TOKEN: 'ghp_wrong' });
+    try {
+      const before = github.requests.length;
+      const spec = sprint(badHarness.sandbox.repo, {
+        packages: packages(2),
+        github: { repo: 'acme/widgets', issue, minInterval: '200ms' },
+      });
+      const { state } = await runToEnd(badHarness, { spec });
+      expect(state.status).toBe('completed');
+      expect(state.github).toMatchObject({ status: 'disabled', error: expect.stringMatching(/401/) });
+      expect(github.requests.length - before).toBe(1);
+      const summary = renderSummary(state);
+      expect(summary).toContain('GitHub updates were switched off for this sprint');
+      await expect(
+        badHarness.temporal.client.workflow.getHandle(outboxWorkflowId(spec.id)).describe(),
+      ).rejects.toThrow();
+    } finally {
+      await badHarness.close();
+    }
+  });
+});
