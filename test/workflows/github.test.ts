@@ -79,6 +79,20 @@ describe('live progress on a GitHub issue', () => {
     // Throttled: never more than one write per interval, plus the final table and the summary.
     expect(writes(github).length).toBeLessThanOrEqual(2 + Math.ceil(elapsed / 500) + 1);
     for (const request of github.requests) expect(JSON.stringify(request)).not.toContain(TOKEN);
+    const decodedMark: [string, string][] = [
+      [spec.id, 'acme/widgets'],
+      [outboxWorkflowId(spec.id), 'Final Summary'],
+      [`${spec.id}/WP01`, 'dependencyBranches'],
+    ];
+    for (const [id, mark] of decodedMark) {
+      const history = await harness.temporal.client.workflow.getHandle(id).fetchHistory();
+      const text = JSON.stringify(history, (key, value: unknown) => {
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+        return key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value;
+      });
+      expect(text).toContain(mark); // payloads are decoded, so the next check means something
+      expect(text).not.toContain(TOKEN);
+    }
   });
 
   it('finishes on time while GitHub is down; the outbox delivers once GitHub is back', async () => {
