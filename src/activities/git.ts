@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { packageBranch } from '../domain/ids';
+import type { WorkEvidence as PackageEvidence } from '../domain/progress';
 import {
   GitExitError,
   identityConfig,
@@ -138,13 +139,7 @@ async function mergeDependency(
   }
 }
 
-export interface WorkEvidence {
-  commit: string;
-  filesChanged: number;
-  insertions: number;
-  deletions: number;
-  /** Paths changed since the base commit, sorted. */
-  files: string[];
+export interface WorkEvidence extends PackageEvidence {
   /** True when sprintwave committed what the executor left uncommitted. */
   committedLeftovers: boolean;
 }

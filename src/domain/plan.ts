@@ -41,39 +41,12 @@ export interface CriticalPath {
   points: number;
 }
 
-/** What `sprintwave plan --json` prints (and `POST /plan` answers). */
-export interface PlanJson {
-  id: string;
-  title?: string;
-  strategy: Strategy;
-  concurrency: number;
-  scope: Scope;
-  waves: string[][];
-  criticalPath: string[];
-  criticalPathPoints: number;
-  packages: number;
-  points: number;
-  deferred: string[];
-  pulledIn: PulledIn[];
-  warnings: string[];
-}
+/** What `sprintwave plan --json` prints (and `POST /plan` answers): the plan without its indexes. */
+export type PlanJson = Omit<SprintPlan, 'waveOf' | 'order'>;
 
 export function planJson(plan: SprintPlan): PlanJson {
-  return {
-    id: plan.id,
-    ...(plan.title !== undefined ? { title: plan.title } : {}),
-    strategy: plan.strategy,
-    concurrency: plan.concurrency,
-    scope: plan.scope,
-    waves: plan.waves,
-    criticalPath: plan.criticalPath,
-    criticalPathPoints: plan.criticalPathPoints,
-    packages: plan.packages,
-    points: plan.points,
-    deferred: plan.deferred,
-    pulledIn: plan.pulledIn,
-    warnings: plan.warnings,
-  };
+  const { waveOf: _waveOf, order: _order, ...json } = plan;
+  return json;
 }
 
 /** Plans a sprint that validateSpec found no problem with. */
