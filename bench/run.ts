@@ -5,12 +5,33 @@ import { breakdown, printBreakdown } from './breakdown';
 import type { Breakdown } from './breakdown';
 import { benchEngine, engineDag, printEngine } from './engine';
 import type { EngineResult } from './engine';
+import { benchGithub, printGithub } from './github';
+import type { GithubResult } from './github';
 import { envInt, fmtMs, makeScratch, startBenchTemporal } from './support';
 import type { BenchTemporal } from './support';
+
+const SECTIONS = ['engine', 'eager', 'github'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/** BENCH_ONLY=engine,github runs just those sections (engine includes its breakdown). */
+function selectedSections(): Set<Section> {
+  const only = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = only.filter((name) => !(SECTIONS as readonly string[]).includes(name));
+  if (unknown.length) throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')} (use ${SECTIONS.join(', ')})`);
+  return new Set(only.length ? (only as Section[]) : SECTIONS);
+}
+
+interface Results {
+  engine?: EngineResult;
+  split?: Breakdown;
+  eager?: EagerResult;
+  github?: GithubResult;
+}
 
 /** Runs every benchmark against one dev server and one in-process worker, then cleans up. */
 async function main(): Promise<void> {
   const reps = envInt('BENCH_REPS', 3);
+  const sections = selectedSections();
   const started = performance.now();
   const scratch = await makeScratch();
   let temporal: BenchTemporal | undefined;
@@ -25,15 +46,24 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     temporal = await startBenchTemporal(path.join(scratch.dir, 'home'));
-    const engine = await section('Engine vs bash', () => benchEngine(requireTemporal(temporal), scratch, reps));
-    printEngine(engine);
-    const split = await breakdown(requireTemporal(temporal), scratch, engineDag());
-    printBreakdown(split);
-    const eager = await section('Eager vs waves', () => benchEager(requireTemporal(temporal), scratch, reps));
-    printEager(eager);
-    printSummary(engine, split, eager);
+    const results: Results = {};
+    if (sections.has('engine')) {
+      results.engine = await section('Engine vs bash', () => benchEngine(requireTemporal(temporal), scratch, reps));
+      printEngine(results.engine);
+      results.split = await breakdown(requireTemporal(temporal), scratch, engineDag());
+      printBreakdown(results.split);
+    }
+    if (sections.has('eager')) {
+      results.eager = await section('Eager vs waves', () => benchEager(requireTemporal(temporal), scratch, reps));
+      printEager(results.eager);
+    }
+    if (sections.has('github')) {
+      results.github = await section('GitHub up vs down', () => benchGithub(requireTemporal(temporal), scratch, reps));
+      printGithub(results.github);
+    }
+    printSummary(results);
     console.log(`\nbench took ${fmtMs(performance.now() - started)}`);
-    console.log(`BENCH_RESULT ${JSON.stringify(resultJson(engine, split, eager))}`);
+    console.log(`BENCH_RESULT ${JSON.stringify(resultJson(reps, results))}`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
@@ -51,25 +81,45 @@ async function section<T>(title: string, work: () => Promise<T>): Promise<T> {
   return work();
 }
 
-function printSummary(engine: EngineResult, split: Breakdown, eager: EagerResult): void {
-  const rows = [
-    ['engine/bash makespan (60 WPs)', engine.ratio.toFixed(2), `≤ ${engine.target}`, engine.pass ? 'PASS' : 'MISS'],
-    ['overhead per package', `${Math.round(engine.overheadPerPackageMs)} ms`, '', ''],
-    ['  git activities alone / bash', (split.gitOnlyMs / engine.bashMedianMs).toFixed(2), '', ''],
-    ['  orchestration alone / bash', (split.orchestrationOnlyMs / engine.bashMedianMs).toFixed(2), '', ''],
-    ['eager makespan/critical path', eager.eager.ratio.toFixed(2), `≤ ${eager.target}`, eager.pass ? 'PASS' : 'MISS'],
-    ['waves makespan/critical path', eager.waves.ratio.toFixed(2), '(comparison)', ''],
-  ];
+function printSummary({ engine, split, eager, github }: Results): void {
+  const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
+  const rows: string[][] = [];
+  if (engine && split) {
+    rows.push(
+      ['engine/bash makespan (60 WPs)', engine.ratio.toFixed(2), `≤ ${engine.target}`, verdict(engine.pass)],
+      ['overhead per package', `${Math.round(engine.overheadPerPackageMs)} ms`, '', ''],
+      ['  git activities alone / bash', (split.gitOnlyMs / engine.bashMedianMs).toFixed(2), '', ''],
+      ['  orchestration alone / bash', (split.orchestrationOnlyMs / engine.bashMedianMs).toFixed(2), '', ''],
+    );
+  }
+  if (eager) {
+    rows.push(
+      ['eager makespan/critical path', eager.eager.ratio.toFixed(2), `≤ ${eager.target}`, verdict(eager.pass)],
+      ['waves makespan/critical path', eager.waves.ratio.toFixed(2), '(comparison)', ''],
+    );
+  }
+  if (github) {
+    rows.push(
+      [
+        `github down/up makespan (${github.packages} WPs)`,
+        github.ratio.toFixed(3),
+        `${(1 - github.target).toFixed(2)}–${(1 + github.target).toFixed(2)}`,
+        verdict(github.makespanPass),
+      ],
+      ['github writes while up (worst run)', String(github.maxWrites), `≤ ${github.worstBound.toFixed(1)}`, verdict(github.writesPass)],
+      ['github requests while down (median)', String(github.medianRequestsWhileDown), '', ''],
+    );
+  }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   console.log('\nSummary');
   for (const row of rows) console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`);
 }
 
-function resultJson(engine: EngineResult, split: Breakdown, eager: EagerResult) {
+function resultJson(reps: number, { engine, split, eager, github }: Results) {
   const round = (ms: number): number => Math.round(ms);
   return {
-    reps: engine.reps,
-    engine: {
+    reps,
+    engine: engine && split && {
       packages: 60,
       engineMedianMs: round(engine.engineMedianMs),
       bashMedianMs: round(engine.bashMedianMs),
@@ -86,7 +136,7 @@ function resultJson(engine: EngineResult, split: Breakdown, eager: EagerResult) 
       gitOnlyMs: round(split.gitOnlyMs),
       orchestrationOnlyMs: round(split.orchestrationOnlyMs),
     },
-    eager: {
+    eager: eager && {
       packages: eager.packages,
       criticalPathMs: eager.criticalPathMs,
       eagerMedianMs: round(eager.eager.medianMs),
@@ -95,6 +145,26 @@ function resultJson(engine: EngineResult, split: Breakdown, eager: EagerResult) 
       wavesRatio: Number(eager.waves.ratio.toFixed(3)),
       target: eager.target,
       pass: eager.pass,
+    },
+    github: github && {
+      packages: github.packages,
+      minIntervalS: github.minIntervalS,
+      upMedianMs: round(github.upMedianMs),
+      downMedianMs: round(github.downMedianMs),
+      upMs: github.up.map((r) => round(r.makespanMs)),
+      downMs: github.down.map((r) => round(r.makespanMs)),
+      ratio: Number(github.ratio.toFixed(3)),
+      target: github.target,
+      makespanPass: github.makespanPass,
+      writes: github.up.map((r) => r.writes),
+      writeBounds: github.up.map((r) => Number(r.bound.toFixed(2))),
+      writeBoundsToOutboxEnd: github.up.map((r) => Number(r.boundToOutboxEnd.toFixed(2))),
+      writeWindowsMs: github.up.map((r) => round(r.windowMs)),
+      writeAtMs: github.up.map((r) => r.writeAtMs),
+      writesPass: github.writesPass,
+      requestsWhileDown: github.down.map((r) => r.requestsWhileDown),
+      outboxAfterUpMs: github.down.map((r) => round(r.outboxMs)),
+      pass: github.pass,
     },
   };
 }

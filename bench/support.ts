@@ -98,6 +98,8 @@ export interface BenchTemporal {
   runSprint(spec: SprintSpec, taskQueue?: string): Promise<{ ms: number; state: SprintProgress }>;
   /** Another worker on its own task queue, same bundle and connection; stopped with the rest. */
   startWorker(options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle'>): Promise<string>;
+  /** Another sprint worker on its own task queue whose config also reads `env` (e.g. GITHUB_API_URL). */
+  startSprintWorker(env: Record<string, string>): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -118,7 +120,7 @@ export async function startBenchTemporal(home: string): Promise<BenchTemporal> {
     for (const step of stops.reverse()) await step().catch(() => undefined);
   };
   try {
-    return await connect(server, config, bundle.code, stops, stop);
+    return await connect(server, config, bundle.code, stops, stop, home);
   } catch (error) {
     await stop();
     throw error;
@@ -131,6 +133,7 @@ async function connect(
   code: string,
   stops: (() => Promise<void>)[],
   stop: () => Promise<void>,
+  home: string,
 ): Promise<BenchTemporal> {
   const connection = await Connection.connect({ address: server.address });
   stops.push(() => connection.close());
@@ -162,6 +165,12 @@ async function connect(
     async startWorker(options) {
       const queue = uniqueId('bench-extra');
       start(await Worker.create({ ...options, connection: native, taskQueue: queue, workflowBundle: { code } }));
+      return queue;
+    },
+    async startSprintWorker(env) {
+      const queue = uniqueId('bench-sprint');
+      const own = loadConfig({ ...env, SPRINTWAVE_HOME: home, TEMPORAL_TASK_QUEUE: queue });
+      start(await createSprintWorker({ connection: native, client, config: own, workflowBundle: { code } }));
       return queue;
     },
     stop,

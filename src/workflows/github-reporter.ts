@@ -54,7 +54,8 @@ export function startGithubReporter(sprintId: string, github: GithubSpec & { iss
   const loop = scope
     .run(async () => {
       let posted = -1;
-      let lastWrite = -Infinity;
+      // The first table waits one interval too: a write budget of 2 + duration / minInterval holds.
+      let lastWrite = now();
       for (;;) {
         await condition(() => source.version() !== posted);
         const wait = lastWrite + minIntervalMs - now();
