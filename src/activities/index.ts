@@ -2,13 +2,19 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
+import type { EventEnvelope } from '../domain/events';
 import type { CheckResult, WorkEvidence } from '../domain/progress';
+import type { ResolvedIdentity } from '../workflows/event-stream';
 import { packageUpdateSignal } from '../workflows/messages';
 import type { PackageUpdate } from '../workflows/messages';
 import { coalesce } from './coalesce';
 import { runCommand } from './executor';
 import type { CommandResult } from './executor';
 import * as git from './git';
+import { createEventActivities } from './events';
+import type { RecordEventsResult } from './events';
+import { ensureProjectIdentity } from './identity';
+import { syncAutoStart } from './project-config';
 import { createGithubActivities } from './github';
 import type { GithubDeps } from './github';
 
@@ -21,6 +27,8 @@ export interface ActivityDeps {
   progressIntervalMs?: number;
   /** GitHub access from the worker's configuration: the token never travels through workflows. */
   github?: GithubDeps;
+  /** Where events are queued and sent; the sync token stays here too. */
+  events?: { dataDir: string; eventsUrl?: string; syncToken?: string; teamSlug?: string };
 }
 
 export interface RunPackageInput {
@@ -45,8 +53,28 @@ export function createActivities(deps: ActivityDeps) {
   const worktreeRoot = path.resolve(deps.worktreeRoot);
   const progressIntervalMs = deps.progressIntervalMs ?? 2_000;
 
+  const events = deps.events ?? { dataDir: path.join(worktreeRoot, '..') };
+  const queueOnly = createEventActivities({ dataDir: events.dataDir });
+  const sending = createEventActivities(events);
+  const loggedIn = Boolean(events.syncToken && events.eventsUrl);
+
   return {
     ...createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' }),
+
+    /** The project's identity, and whether its events may leave this machine. */
+    async resolveEventIdentity(input: { repo: string }): Promise<ResolvedIdentity> {
+      const { identity, warning } = await ensureProjectIdentity(input.repo, {
+        nodeIdFile: path.join(events.dataDir, 'node-id'),
+      });
+      const teamSlug = loggedIn ? (events.teamSlug ?? 'local') : 'local';
+      const autoStart = await syncAutoStart(input.repo);
+      return { identity: { ...identity, team_slug: teamSlug }, send: loggedIn && autoStart, warning };
+    },
+
+    /** Queues events locally (each id once) and, when sending, delivers them to the sync backend. */
+    async recordEvents(input: { events: EventEnvelope[]; send: boolean }): Promise<RecordEventsResult> {
+      return (input.send ? sending : queueOnly).recordEvents(input.events);
+    },
 
     async prepareWorktree(input: Omit<git.PrepareWorktreeInput, 'worktreeRoot'>): Promise<git.PreparedWorktree> {
       return git.prepareWorktree({ ...input, worktreeRoot });

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config';
 import { TemporalCliNotFound } from '../runtime/temporal-cli';
 import { demoCommand } from './commands/demo';
+import { eventsCommand, syncFlushCommand } from './commands/events';
 import type { DemoOptions } from './commands/demo';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
@@ -52,6 +53,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--json', 'print the final status as JSON')
     .option('--no-wait', 'return once the retry is accepted')
     .action(action((id: string, wp: string, opts: { json?: boolean; wait?: boolean }) => retryCommand(id, wp, opts, io)));
+  program
+    .command('events <id>')
+    .description("list a sprint's identity-tagged events from the local queue")
+    .option('--json', 'print the events as JSON')
+    .action(action((id: string, opts: { json?: boolean }) => eventsCommand(id, opts, io)));
+  program
+    .command('sync')
+    .description('the sync backend')
+    .command('flush')
+    .description('send the queued events that were not delivered yet')
+    .action(action(() => syncFlushCommand(io)));
   program
     .command('dev')
     .description('run the embedded Temporal dev server (with Web UI) and a worker until Ctrl-C')

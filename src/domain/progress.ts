@@ -100,6 +100,10 @@ export interface SprintProgress {
   integration: IntegrationProgress;
   /** Live progress on a GitHub issue, when the sprint file asks for it. */
   github?: GithubReport;
+  /** Things people should know that did not stop the sprint (a read-only checkout, say). */
+  warnings: string[];
+  /** The last event sequence number used: events are numbered per sprint, gapless. */
+  eventSequence: number;
   /** Why the sprint did not complete, in sentences. */
   reasons: string[];
   /** What changed last, for headlines: `Package WP02 completed`. */
@@ -128,6 +132,7 @@ export type ProgressEvent =
   | { type: 'integration-skipped'; reason: string }
   | { type: 'integration-failed'; error: string }
   | { type: 'github-disabled'; error: string }
+  | { type: 'warning'; message: string }
   | { type: 'sprint-finished'; at: number; cancelled?: boolean };
 
 const TERMINAL: ReadonlySet<PackageStatus> = new Set(['completed', 'failed', 'blocked', 'cancelled', 'deferred']);
@@ -186,6 +191,8 @@ export function initialProgress(
     ...(spec.github?.sync && spec.github.issue
       ? { github: { target: `${spec.github.repo}#${spec.github.issue}`, status: 'on' as const } }
       : {}),
+    warnings: [],
+    eventSequence: 0,
     reasons: [],
     headline: 'Sprint started',
   };
@@ -331,6 +338,8 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
       };
     case 'github-disabled':
       return state.github ? { ...state, github: { ...state.github, status: 'disabled', error: event.error } } : state;
+    case 'warning':
+      return state.warnings.includes(event.message) ? state : { ...state, warnings: [...state.warnings, event.message] };
     case 'sprint-finished':
       return finishSprint(state, event.at, event.cancelled ?? false);
   }

@@ -15,6 +15,8 @@ const envSchema = z.object({
   SPRINTWAVE_API_TOKEN: z.string().min(1).optional(),
   SPRINTWAVE_URL: z.url().optional(),
   SPRINTWAVE_EVENTS_URL: z.url().optional(),
+  SPRINTWAVE_SYNC_TOKEN: z.string().min(1).optional(),
+  SPRINTWAVE_TEAM_SLUG: z.string().min(1).optional(),
   SPRINTWAVE_HOME: z.string().min(1).optional(),
   SPRINTWAVE_UI_PORT: port.optional(),
   SPRINTWAVE_TEMPORAL_PORT: port.optional(),
@@ -24,7 +26,7 @@ export interface Config {
   temporal: { address?: string; namespace: string; taskQueue: string; devPort: number; uiPort: number };
   github: { token?: string; apiUrl: string };
   api: { host: string; port: number; token?: string; url: string };
-  eventsUrl?: string;
+  events: { url?: string; syncToken?: string; teamSlug?: string };
   home: string;
   worktreeRoot: string;
 }
@@ -58,7 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       token: e.SPRINTWAVE_API_TOKEN,
       url: e.SPRINTWAVE_URL ?? `http://${e.SPRINTWAVE_API_HOST}:${e.SPRINTWAVE_API_PORT}`,
     },
-    eventsUrl: e.SPRINTWAVE_EVENTS_URL,
+    events: { url: e.SPRINTWAVE_EVENTS_URL, syncToken: e.SPRINTWAVE_SYNC_TOKEN, teamSlug: e.SPRINTWAVE_TEAM_SLUG },
     home,
     worktreeRoot: path.join(home, 'worktrees'),
   };

@@ -28,6 +28,12 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
       worktreeRoot: config.worktreeRoot,
       progressIntervalMs: options.progressIntervalMs,
       github: { token: config.github.token, apiUrl: config.github.apiUrl },
+      events: {
+        dataDir: config.home,
+        eventsUrl: config.events.url,
+        syncToken: config.events.syncToken,
+        teamSlug: config.events.teamSlug,
+      },
     }),
   });
 }

@@ -5,3 +5,4 @@ export type { WorkPackageInput, WorkPackageResult } from './work-package';
 export * from './messages';
 export { githubOutboxWorkflow, outboxWorkflowId } from './github-outbox';
 export type { OutboxInput } from './github-outbox';
+export { eventsOutboxWorkflow, eventsOutboxWorkflowId } from './event-shipper';

@@ -9,12 +9,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import { eventStream } from './event-stream';
 import { failureMessage } from './failures';
 import { startGithubReporter } from './github-reporter';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
 import { planSprint } from '../domain/plan';
 import { initialProgress, reduceProgress, resumeProgress, retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
+import { eventsForChange } from '../domain/event-log';
 import { allSettled, nextStep } from '../domain/schedule';
 import type { SprintSpec } from '../domain/spec';
 import {
@@ -28,6 +30,11 @@ import { workPackageWorkflow } from './work-package';
 import type { WorkPackageResult } from './work-package';
 
 type Activities = ReturnType<typeof createActivities>;
+
+const { resolveEventIdentity } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumAttempts: 5 },
+});
 
 const { mergeIntoIntegration } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
@@ -62,9 +69,12 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     : initialProgress(spec, plan, now(), workflowInfo().firstExecutionRunId);
   let version = 0;
   let cancelled = false;
+  const events = eventStream(() => state, (next) => (state = next));
   const apply = (event: ProgressEvent): void => {
+    const before = state;
     state = reduceProgress(state, event);
     version++;
+    events.emit(eventsForChange(before, state, event));
   };
 
   const children = new CancellationScope();
@@ -96,6 +106,12 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
       },
     },
   );
+
+  const identity = await resolveEventIdentity({ repo: spec.repo });
+  if (identity.warning) apply({ type: 'warning', message: identity.warning });
+  events.start(identity);
+  // A resumed sprint's reopened packages changed status before this run: those are transitions too.
+  if (input.resume) events.emit(eventsForChange(input.resume, state, { type: 'package-retried', id: '' }));
 
   const github = spec.github;
   const reporter =
@@ -169,7 +185,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     }
     apply({ type: 'sprint-finished', at: now(), cancelled });
     log.info('Sprint finished', { sprint: spec.id, status: state.status });
-    await reporter?.finish(state);
+    await Promise.all([reporter?.finish(state), events.finish()]);
     return state;
   });
 

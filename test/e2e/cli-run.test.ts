@@ -40,7 +40,8 @@ describe('sprintwave run and demo on the embedded dev server', () => {
   });
 
   it('`demo --json` creates a sample repository and runs the example sprint to completion', async () => {
-    const result = await runCli(['demo', '--json', '--dir', path.join(home, 'demo-repo')], await embeddedEnv(home));
+    const env = await embeddedEnv(home);
+    const result = await runCli(['demo', '--json', '--dir', path.join(home, 'demo-repo')], env);
     expect(result.stderr).toContain('Temporal dev server started; Web UI: http://127.0.0.1:');
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout);
@@ -58,6 +59,17 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     const tree = await fixtureGit(path.join(home, 'demo-repo')).raw(['ls-tree', '-r', '--name-only', status.integration.branch]);
     expect(tree).toContain('sync/project_identity.py');
     expect(tree).toContain('tests/integration/test_sync_e2e.py');
+
+    const events = await runCli(['events', status.id, '--json'], env);
+    expect(events.code).toBe(0);
+    const list = JSON.parse(events.stdout) as { event_type: string; project_uuid: string; sequence: number }[];
+    expect(list[0]?.event_type).toBe('SprintStarted');
+    expect(list.at(-1)?.event_type).toBe('SprintCompleted');
+    expect(list.map((e) => e.sequence)).toEqual(list.map((_e, i) => i + 1));
+    expect(new Set(list.map((e) => e.project_uuid)).size).toBe(1);
+    const flush = await runCli(['sync', 'flush'], env);
+    expect(flush.code).toBe(2);
+    expect(flush.stderr).toContain('Not logged in');
   });
 
   it('attaches to a sprint still running after Ctrl-C instead of starting it twice, and exits 1 when it fails', async () => {

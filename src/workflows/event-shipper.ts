@@ -1,0 +1,80 @@
+import { CancellationScope, ParentClosePolicy, condition, isCancellation, log, proxyActivities, startChild } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import type { EventEnvelope } from '../domain/events';
+import { failureMessage } from './failures';
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Retries forever with capped backoff: a sync backend may be down for a long time. */
+const EVENTS_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+const { recordEvents } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: EVENTS_RETRY,
+});
+
+const BATCH = 100;
+/** How long the end of a sprint waits for its last events before handing them to the outbox. */
+const DRAIN_WAIT = '3 seconds';
+
+export interface EventsOutboxInput {
+  events: EventEnvelope[];
+  send: boolean;
+}
+
+/** One per sprint run: a resumed sprint's outbox must not collide with an earlier one still delivering. */
+export function eventsOutboxWorkflowId(sprintId: string, runId: string): string {
+  return `events-outbox/${sprintId}/${runId}`;
+}
+
+/** Delivers the events a finished sprint could not, once the sync backend answers again. */
+export async function eventsOutboxWorkflow(input: EventsOutboxInput): Promise<void> {
+  for (let i = 0; i < input.events.length; i += BATCH) {
+    await recordEvents({ events: input.events.slice(i, i + BATCH), send: input.send });
+  }
+}
+
+export interface EventShipper {
+  push(events: EventEnvelope[]): void;
+  /** Drains for a moment, then stops; what is left goes to a detached outbox, so the sprint ends on time. */
+  finish(sprintId: string, runId: string): Promise<void>;
+}
+
+/** Ships events in order, in batches, beside the sprint: never more than one call in flight. */
+export function startEventShipper(send: boolean): EventShipper {
+  const pending: EventEnvelope[] = [];
+  let inFlight: EventEnvelope[] = [];
+  let stopped = false;
+  const scope = new CancellationScope();
+  const loop = scope
+    .run(async () => {
+      for (;;) {
+        await condition(() => pending.length > 0);
+        inFlight = pending.splice(0, BATCH);
+        await recordEvents({ events: inFlight, send });
+        inFlight = [];
+      }
+    })
+    .catch((error: unknown) => {
+      if (!isCancellation(error)) log.warn('Events not recorded', { error: failureMessage(error) });
+    });
+
+  return {
+    push(events) {
+      if (!stopped) pending.push(...events);
+    },
+    async finish(sprintId, runId) {
+      stopped = true;
+      await condition(() => pending.length === 0 && inFlight.length === 0, DRAIN_WAIT);
+      scope.cancel();
+      await loop;
+      const left = [...inFlight, ...pending];
+      if (left.length === 0) return;
+      await startChild(eventsOutboxWorkflow, {
+        workflowId: eventsOutboxWorkflowId(sprintId, runId),
+        args: [{ events: left, send }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    },
+  };
+}

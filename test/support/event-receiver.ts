@@ -1,0 +1,60 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventEnvelope } from '../../src/domain/events';
+
+export interface EventReceiver {
+  url: string;
+  /** Every event received, duplicates included, in arrival order. */
+  received: EventEnvelope[];
+  keys: string[];
+  /** Answer the next `count` requests with 500. */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+/** A sync backend on loopback that records what it gets. */
+export async function startEventReceiver(token: string): Promise<EventReceiver> {
+  const received: EventEnvelope[] = [];
+  const keys: string[] = [];
+  let failures = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      if (req.headers.authorization !== `Bearer ${token}`) {
+        res.writeHead(401).end();
+        return;
+      }
+      if (failures > 0) {
+        failures--;
+        res.writeHead(500).end();
+        return;
+      }
+      keys.push(String(req.headers['idempotency-key']));
+      received.push(...(JSON.parse(body) as { events: EventEnvelope[] }).events);
+      res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/events`,
+    received,
+    keys,
+    failNext: (count) => void (failures = count),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** Sequences 1..n with no gap, and no event id twice. */
+export function checkStream(events: EventEnvelope[]): { duplicates: number; gaps: number[] } {
+  const ids = new Set<string>();
+  let duplicates = 0;
+  for (const event of events) {
+    if (ids.has(event.event_id)) duplicates++;
+    ids.add(event.event_id);
+  }
+  const sequences = [...new Set(events.map((e) => e.sequence))].sort((a, b) => a - b);
+  const gaps = sequences.filter((s, i) => s !== i + 1);
+  return { duplicates, gaps };
+}
