@@ -48,6 +48,24 @@ describe('identity-tagged events', () => {
     }
   });
 
+  it('a read-only checkout gets an in-memory identity and a warning in the sprint state', async () => {
+    const harness = await startHarness();
+    try {
+      // A file where the folder should be: the config cannot be written, whoever runs the test.
+      await writeFile(path.join(harness.sandbox.repo, '.sprintwave'), 'not a folder');
+      await writeFile(path.join(harness.sandbox.repo, '.git', 'info', 'exclude'), '.sprintwave\n');
+      const spec = sprint(harness.sandbox.repo, { packages: [{ id: 'WP01', title: 'a', run: 'echo a > a.txt' }] });
+      const { state } = await runToEnd(harness, { spec });
+      expect(state.status).toBe('completed');
+      expect(state.warnings).toEqual([expect.stringContaining('read-only')]);
+      const events = (await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id);
+      expect(new Set(events.map((e) => e.project_uuid)).size).toBe(1);
+      expect(checkStream(events)).toEqual({ duplicates: 0, gaps: [] });
+    } finally {
+      await harness.close();
+    }
+  });
+
   describe('logged in, with a backend that fails and recovers', () => {
     let receiver: EventReceiver;
     let harness: Harness;
@@ -91,6 +109,22 @@ describe('identity-tagged events', () => {
       const queued = (await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id);
       expect(queued.map((e) => e.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
       expect(JSON.stringify(receiver.received)).not.toContain(SYNC_TOKEN);
+    });
+
+    it('keeps events local when the project says sync.auto_start: false', async () => {
+      const repo = harness.sandbox.repo;
+      const configFile = path.join(repo, '.sprintwave', 'config.yaml');
+      const before = await readFile(configFile, 'utf8');
+      await writeFile(configFile, `${before}sync:\n  auto_start: false\n`);
+      try {
+        const spec = sprint(repo, { packages: [{ id: 'WP01', title: 'a', run: 'echo a > local.txt' }] });
+        const { state } = await runToEnd(harness, { spec });
+        expect(state.status).toBe('completed');
+        expect(receiver.received.filter((e) => e.sprint_id === spec.id)).toEqual([]);
+        expect((await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id).length).toBeGreaterThan(3);
+      } finally {
+        await writeFile(configFile, before);
+      }
     });
   });
 });

@@ -3,6 +3,8 @@ import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
 import type { SprintProgress } from '../../src/domain/progress';
 import { collect, spawnCli } from '../support/cli';
+import { checkStream, startEventReceiver } from '../support/event-receiver';
+import type { EventReceiver } from '../support/event-receiver';
 import { fixtureGit } from '../support/git-fixtures';
 import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
@@ -11,14 +13,17 @@ import { testAddress } from '../support/temporal';
 jest.setTimeout(120_000);
 
 const TOKEN = 'ghp_crashtest000';
+const SYNC_TOKEN = 'sync_crashtest000';
 
-function startWorkerProcess(harness: Harness, github: LocalGithub) {
+function startWorkerProcess(harness: Harness, github: LocalGithub, receiver: EventReceiver) {
   const child = spawnCli(['worker'], {
     TEMPORAL_ADDRESS: testAddress(),
     TEMPORAL_TASK_QUEUE: harness.taskQueue,
     SPRINTWAVE_HOME: harness.config.home,
     GITHUB_API_URL: github.url,
     GITHUB_TOKEN: TOKEN,
+    SPRINTWAVE_EVENTS_URL: receiver.url,
+    SPRINTWAVE_SYNC_TOKEN: SYNC_TOKEN,
   });
   return { child, done: collect(child) };
 }
@@ -37,18 +42,21 @@ async function waitForState(harness: Harness, id: string, test: (s: SprintProgre
 describe('a worker killed mid-sprint', () => {
   let harness: Harness;
   let github: LocalGithub;
+  let receiver: EventReceiver;
 
   beforeAll(async () => {
     harness = await startHarness();
     github = await startLocalGithub({ token: TOKEN });
+    receiver = await startEventReceiver(SYNC_TOKEN);
   });
 
   afterAll(async () => {
     await harness.close();
     await github.close();
+    await receiver.close();
   });
 
-  it('is replaced by a second worker that finishes the sprint, each package committed once, one progress comment', async () => {
+  it('is replaced by a second worker that finishes the sprint: each package committed once, one progress comment, each event once', async () => {
     const issue = github.createIssue('acme', 'widgets', 'Crash');
     const ids = ['WP01', 'WP02', 'WP03', 'WP04', 'WP05', 'WP06'];
     const spec = sprint(harness.sandbox.repo, {
@@ -62,13 +70,13 @@ describe('a worker killed mid-sprint', () => {
       })),
       github: { repo: 'acme/widgets', issue, minInterval: '300ms' },
     });
-    const first = startWorkerProcess(harness, github);
+    const first = startWorkerProcess(harness, github, receiver);
     const handle = await startSprint(harness, { spec, options: { heartbeatTimeoutMs: 3_000 } });
     await waitForState(harness, spec.id, (s) => s.packages.some((wp) => wp.status === 'in_progress' && wp.filesTotal > 0));
     first.child.kill('SIGKILL');
     await first.done;
 
-    const second = startWorkerProcess(harness, github);
+    const second = startWorkerProcess(harness, github, receiver);
     try {
       const state = await handle.result();
       expect(state.status).toBe('completed');
@@ -86,6 +94,17 @@ describe('a worker killed mid-sprint', () => {
       expect(comments).toHaveLength(2);
       expect(comments[0]?.body).toContain('**Overall:** 100%');
       expect(comments[1]?.body).toContain('Final Summary: sprint completed');
+
+      const events = receiver.received.filter((e) => e.sprint_id === spec.id);
+      expect(events.at(-1)?.event_type).toBe('SprintCompleted');
+      expect(checkStream(events)).toEqual({ duplicates: 0, gaps: [] });
+      for (const id of ids) {
+        const changes = events.filter((e) => e.event_type === 'WPStatusChanged' && e.wp_id === id);
+        expect(changes.map((e) => `${String(e.payload.from)}→${String(e.payload.to)}`)).toEqual([
+          'pending→in_progress',
+          'in_progress→completed',
+        ]);
+      }
     } finally {
       second.child.kill('SIGTERM');
       await second.done;
