@@ -9,6 +9,8 @@ import type { SprintHandle } from './sprint-client';
 
 export interface FollowOptions {
   json?: boolean;
+  /** Stops following (not the sprint). */
+  signal?: AbortSignal;
   pollMs?: number;
   links?: { webUi?: string };
 }
@@ -17,7 +19,15 @@ export interface FollowOptions {
 export async function followSprint(handle: SprintHandle, io: CliIO, options: FollowOptions = {}): Promise<number> {
   const view = options.json ? undefined : createLiveView(io);
   let done = false;
-  const result = finalState(handle).finally(() => (done = true));
+  const stopped = new Promise<never>((_resolve, reject) => {
+    options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true });
+  });
+  stopped.catch(() => undefined);
+  // Aborting the long poll too: a call left retrying would outlive the connection.
+  const final = options.signal
+    ? handle.client.withAbortSignal(options.signal, () => finalState(handle))
+    : finalState(handle);
+  const result = Promise.race([final, stopped]).finally(() => (done = true));
   const poll = async (): Promise<void> => {
     while (!done) {
       try {
@@ -32,11 +42,11 @@ export async function followSprint(handle: SprintHandle, io: CliIO, options: Fol
   let state: SprintProgress;
   try {
     state = await result;
+    view?.update(state);
   } finally {
     await polling;
+    view?.stop();
   }
-  view?.update(state);
-  view?.stop();
   if (options.json) io.out(JSON.stringify(sprintStatusJson(state, options.links ?? {}), null, 2));
   else io.out(`\n${renderSummary(state)}`);
   return exitCodeFor(state);

@@ -4,6 +4,8 @@ import { createLogger, installTemporalLogging } from '../runtime/logger';
 import { openTemporal } from '../runtime/temporal';
 import type { TemporalSession } from '../runtime/temporal';
 import { createSprintWorker } from '../runtime/worker';
+import type { Worker } from '@temporalio/worker';
+import { CliError } from './errors';
 import type { CliIO } from './io';
 
 export interface Session {
@@ -11,7 +13,11 @@ export interface Session {
   temporal: TemporalSession;
   /** True when this process runs a worker for the sprint (the embedded dev server). */
   hasWorker: boolean;
+  /** Aborted on Ctrl-C: long waits stop, so everything closes in order. */
+  interrupted: AbortSignal;
 }
+
+export const INTERRUPTED_EXIT = 130;
 
 export interface SessionOptions {
   /**
@@ -37,27 +43,33 @@ export async function withSession<T>(
   const temporal = await openTemporal(config);
   if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
   const wantWorker = options.worker === 'embedded' && !config.temporal.address;
+  const interruption = new AbortController();
+  let worker: Worker | undefined;
+  const stop = (): void => {
+    io.err('\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.');
+    interruption.abort();
+    worker?.shutdown();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   try {
-    if (!wantWorker) return await work({ config, temporal, hasWorker: false });
+    const session = { config, temporal, hasWorker: wantWorker, interrupted: interruption.signal };
+    if (!wantWorker) return await work(session);
     installTemporalLogging(createLogger('sprintwave', config.home));
-    const worker = await createSprintWorker({
+    worker = await createSprintWorker({
       connection: await temporal.nativeConnection(),
       client: temporal.client,
       config,
+      // An interrupted command stops soon even if a command's processes are slow to die.
+      shutdownForceTime: '5s',
     });
-    const stop = (): void => {
-      io.err('\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.');
-      worker.shutdown();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      return await worker.runUntil(work({ config, temporal, hasWorker: true }));
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
+    return await worker.runUntil(work(session));
+  } catch (error) {
+    if (interruption.signal.aborted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
+    throw error;
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     await temporal.close();
   }
 }

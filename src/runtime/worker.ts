@@ -13,6 +13,7 @@ export interface SprintWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
   progressIntervalMs?: number;
+  shutdownForceTime?: WorkerOptions['shutdownForceTime'];
 }
 
 export async function createSprintWorker(options: SprintWorkerOptions): Promise<Worker> {
@@ -22,6 +23,7 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
     connection: options.connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    shutdownForceTime: options.shutdownForceTime,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       client: options.client,

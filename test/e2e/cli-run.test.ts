@@ -99,7 +99,9 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     process.kill(-(first.pid as number), 'SIGINT');
     const interrupted = await firstDone;
     expect(interrupted.stderr).toContain('Sprint resume-me started.');
-    expect(interrupted.code).not.toBe(0);
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain('error: Interrupted.');
+    expect(interrupted.stderr).not.toContain('Channel has been shut down');
 
     await writeFile(release, '');
     const second = await runCli(['run', file, '--json'], env);

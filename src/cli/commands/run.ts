@@ -22,5 +22,5 @@ export async function runSprint(spec: SprintSpec, options: RunOptions, io: CliIO
   io.err(started ? `Sprint ${spec.id} started.` : `Sprint ${spec.id} is already running: following it.`);
   const webUi = session.temporal.uiUrl && workflowUrl(session.temporal.uiUrl, session.temporal.namespace, spec.id);
   if (webUi) io.err(`Watch it in the Temporal Web UI: ${webUi}`);
-  return followSprint(handle, io, { json: options.json, links: { webUi } });
+  return followSprint(handle, io, { json: options.json, links: { webUi }, signal: session.interrupted });
 }

@@ -79,6 +79,10 @@ export async function retryCommand(id: string, wpId: string, options: { json?: b
       io.err(`Sprint ${id} resumed to retry ${wpId}; completed packages are kept.`);
     }
     if (options.wait === false && !session.hasWorker) return EXIT.ok;
-    return followSprint(client.workflow.getHandle(id), io, { json: options.json, links: { webUi: webUi(session, id) } });
+    return followSprint(client.workflow.getHandle(id), io, {
+      json: options.json,
+      links: { webUi: webUi(session, id) },
+      signal: session.interrupted,
+    });
   });
 }
