@@ -77,7 +77,10 @@ async function gitOnly(scratch: Scratch, waves: Pkg[][]): Promise<{ ms: number; 
 }
 
 /** Activities that do nothing and answer at once, in the shapes the workflows expect. */
-export function instantActivities(): Pick<Activities, 'prepareWorktree' | 'runPackage' | 'commitWork' | 'mergeIntoIntegration'> {
+export function instantActivities(): Pick<
+  Activities,
+  'prepareWorktree' | 'runPackage' | 'commitWork' | 'mergeIntoIntegration' | 'resolveEventIdentity' | 'recordEvents'
+> {
   const commit = '0'.repeat(40);
   return {
     prepareWorktree: async (input) => ({
@@ -88,6 +91,17 @@ export function instantActivities(): Pick<Activities, 'prepareWorktree' | 'runPa
     }),
     runPackage: async () => ({ exitCode: 0, signal: null, timedOut: false, cancelled: false, durationMs: 0, tail: [] }),
     commitWork: async () => ({ commit, filesChanged: 1, insertions: 1, deletions: 0, files: ['f'] }),
+    resolveEventIdentity: async () => ({
+      identity: { project_uuid: 'bench', project_slug: 'bench', node_id: 'bench', team_slug: 'local' },
+      send: false,
+    }),
+    recordEvents: async (input) => ({
+      appended: input.events.length,
+      alreadyQueued: 0,
+      sent: 0,
+      queueOnly: true,
+      queueFile: '/nowhere',
+    }),
     mergeIntoIntegration: async (input) => ({
       branch: input.branch,
       worktree: '/nowhere/_integration',

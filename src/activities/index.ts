@@ -57,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
   const queueOnly = createEventActivities({ dataDir: events.dataDir });
   const sending = createEventActivities(events);
   const loggedIn = Boolean(events.syncToken && events.eventsUrl);
+  let warnedQueueOnly = false;
 
   return {
     ...createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' }),
@@ -66,6 +67,10 @@ export function createActivities(deps: ActivityDeps) {
       const { identity, warning } = await ensureProjectIdentity(input.repo, {
         nodeIdFile: path.join(events.dataDir, 'node-id'),
       });
+      if (!loggedIn && !warnedQueueOnly) {
+        warnedQueueOnly = true;
+        Context.current().log.warn('Not logged in to a sync backend: events are queued locally only');
+      }
       const teamSlug = loggedIn ? (events.teamSlug ?? 'local') : 'local';
       const autoStart = await syncAutoStart(input.repo);
       return { identity: { ...identity, team_slug: teamSlug }, send: loggedIn && autoStart, warning };
