@@ -40,7 +40,12 @@ fi
 
 if need_node_modules; then
   say "installing node modules (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    # Some npm releases leave other platforms' optional packages out of the lock file and then
+    # refuse `npm ci`; `npm install --no-save` installs the same locked versions.
+    say "npm ci refused the lock file; installing the locked versions with npm install --no-save"
+    npm install --no-save --no-audit --no-fund --loglevel=error >&2
+  fi
   touch node_modules/.package-lock.json
 fi
 
