@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { eventStream } from './event-stream';
+import { integrate } from './integration';
 import { failureMessage } from './failures';
 import { startGithubReporter } from './github-reporter';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
@@ -34,11 +35,6 @@ type Activities = ReturnType<typeof createActivities>;
 const { resolveEventIdentity } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumAttempts: 5 },
-});
-
-const { mergeIntoIntegration } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
 });
 
 export interface SprintWorkflowOptions {
@@ -181,52 +177,13 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
         }
       }
     } else {
-      await integrate(plan.order);
+      await integrate({ spec, order: plan.order, state: () => state, apply, options: input.options });
     }
     apply({ type: 'sprint-finished', at: now(), cancelled });
     log.info('Sprint finished', { sprint: spec.id, status: state.status });
     await Promise.all([reporter?.finish(state), events.finish()]);
     return state;
   });
-
-  async function integrate(order: string[]): Promise<void> {
-    const done = new Set(state.packages.filter((wp) => wp.status === 'completed').map((wp) => wp.id));
-    const packages = order.filter((id) => done.has(id)).map((id) => ({ wpId: id, branch: packageBranch(spec.id, id) }));
-    if (packages.length === 0) {
-      apply({ type: 'integration-skipped', reason: 'no package completed' });
-      return;
-    }
-    apply({ type: 'integration-merging' });
-    try {
-      const merge = await mergeIntoIntegration({
-        repo: spec.repo,
-        sprintId: spec.id,
-        base: spec.base,
-        branch: state.integration.branch,
-        packages,
-        owner: state.owner,
-      });
-      apply({ type: 'integration-merged', ...merge });
-      if (merge.conflicts.length > 0 || spec.integration.checks.length === 0) {
-        apply({ type: 'integration-checked', checks: [] });
-        return;
-      }
-      const { runChecks } = proxyActivities<Activities>({
-        startToCloseTimeout: '2 hours',
-        heartbeatTimeout: input.options?.heartbeatTimeoutMs ?? 30_000,
-        retry: { maximumAttempts: 3 },
-      });
-      const checks = await runChecks({
-        worktree: merge.worktree,
-        checks: spec.integration.checks,
-        sprintId: spec.id,
-        timeoutMs: input.options?.checkTimeoutMs ?? 30 * 60_000,
-      });
-      apply({ type: 'integration-checked', checks });
-    } catch (error) {
-      apply({ type: 'integration-failed', error: failureMessage(error) });
-    }
-  }
 }
 
 function toEvent(update: PackageUpdate): ProgressEvent {

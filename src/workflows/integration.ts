@@ -1,0 +1,65 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { packageBranch } from '../domain/ids';
+import type { ProgressEvent, SprintProgress } from '../domain/progress';
+import type { SprintSpec } from '../domain/spec';
+import { failureMessage } from './failures';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { mergeIntoIntegration } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
+});
+
+export interface IntegrationInput {
+  spec: SprintSpec;
+  /** Package ids in dependency order. */
+  order: string[];
+  state(): SprintProgress;
+  apply(event: ProgressEvent): void;
+  options?: { heartbeatTimeoutMs?: number; checkTimeoutMs?: number };
+}
+
+/**
+ * Merges the completed packages' branches, in dependency order, into the integration branch,
+ * then runs the checks there unless a merge conflicted. Every outcome lands in the state.
+ */
+export async function integrate({ spec, order, state, apply, options }: IntegrationInput): Promise<void> {
+  const done = new Set(state().packages.filter((wp) => wp.status === 'completed').map((wp) => wp.id));
+  const packages = order.filter((id) => done.has(id)).map((id) => ({ wpId: id, branch: packageBranch(spec.id, id) }));
+  if (packages.length === 0) {
+    apply({ type: 'integration-skipped', reason: 'no package completed' });
+    return;
+  }
+  apply({ type: 'integration-merging' });
+  try {
+    const merge = await mergeIntoIntegration({
+      repo: spec.repo,
+      sprintId: spec.id,
+      base: spec.base,
+      branch: state().integration.branch,
+      packages,
+      owner: state().owner,
+    });
+    apply({ type: 'integration-merged', ...merge });
+    if (merge.conflicts.length > 0 || spec.integration.checks.length === 0) {
+      apply({ type: 'integration-checked', checks: [] });
+      return;
+    }
+    const { runChecks } = proxyActivities<Activities>({
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout: options?.heartbeatTimeoutMs ?? 30_000,
+      retry: { maximumAttempts: 3 },
+    });
+    const checks = await runChecks({
+      worktree: merge.worktree,
+      checks: spec.integration.checks,
+      sprintId: spec.id,
+      timeoutMs: options?.checkTimeoutMs ?? 30 * 60_000,
+    });
+    apply({ type: 'integration-checked', checks });
+  } catch (error) {
+    apply({ type: 'integration-failed', error: failureMessage(error) });
+  }
+}
