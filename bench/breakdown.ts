@@ -53,8 +53,14 @@ async function gitOnly(scratch: Scratch, waves: Pkg[][]): Promise<{ ms: number; 
       () => retries++,
     );
     const result = await runCommand({ command: wp.run, cwd: prepared.worktree });
-    if (result.exitCode !== 0) throw new Error(`${wp.id}: ${wp.run} exited with ${result.exitCode}`);
-    await git.commitWork({ worktree: prepared.worktree, wpId: wp.id, title: wp.id, baseCommit: prepared.baseCommit });
+    if (result.exitCode !== 0)
+      throw new Error(`${wp.id}: ${wp.run} exited with ${result.exitCode}`);
+    await git.commitWork({
+      worktree: prepared.worktree,
+      wpId: wp.id,
+      title: wp.id,
+      baseCommit: prepared.baseCommit,
+    });
   };
   const { ms } = await timed(async () => {
     for (const wave of waves) {
@@ -71,7 +77,8 @@ async function gitOnly(scratch: Scratch, waves: Pkg[][]): Promise<{ ms: number; 
       worktreeRoot,
       owner,
     });
-    if (merge.merged.length !== PACKAGES) throw new Error(`git-only: merged ${merge.merged.length}/${PACKAGES}`);
+    if (merge.merged.length !== PACKAGES)
+      throw new Error(`git-only: merged ${merge.merged.length}/${PACKAGES}`);
   });
   return { ms, retries };
 }
@@ -79,7 +86,12 @@ async function gitOnly(scratch: Scratch, waves: Pkg[][]): Promise<{ ms: number; 
 /** Activities that do nothing and answer at once, in the shapes the workflows expect. */
 export function instantActivities(): Pick<
   Activities,
-  'prepareWorktree' | 'runPackage' | 'commitWork' | 'mergeIntoIntegration' | 'resolveEventIdentity' | 'recordEvents'
+  | 'prepareWorktree'
+  | 'runPackage'
+  | 'commitWork'
+  | 'mergeIntoIntegration'
+  | 'resolveEventIdentity'
+  | 'recordEvents'
 > {
   const commit = '0'.repeat(40);
   return {
@@ -89,10 +101,28 @@ export function instantActivities(): Pick<
       baseCommit: commit,
       reused: false,
     }),
-    runPackage: async () => ({ exitCode: 0, signal: null, timedOut: false, cancelled: false, durationMs: 0, tail: [] }),
-    commitWork: async () => ({ commit, filesChanged: 1, insertions: 1, deletions: 0, files: ['f'] }),
+    runPackage: async () => ({
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      cancelled: false,
+      durationMs: 0,
+      tail: [],
+    }),
+    commitWork: async () => ({
+      commit,
+      filesChanged: 1,
+      insertions: 1,
+      deletions: 0,
+      files: ['f'],
+    }),
     resolveEventIdentity: async () => ({
-      identity: { project_uuid: 'bench', project_slug: 'bench', node_id: 'bench', team_slug: 'local' },
+      identity: {
+        project_uuid: 'bench',
+        project_slug: 'bench',
+        node_id: 'bench',
+        team_slug: 'local',
+      },
       send: false,
     }),
     recordEvents: async (input) => ({
@@ -114,7 +144,11 @@ export function instantActivities(): Pick<
   };
 }
 
-export async function breakdown(temporal: BenchTemporal, scratch: Scratch, waves: Pkg[][]): Promise<Breakdown> {
+export async function breakdown(
+  temporal: BenchTemporal,
+  scratch: Scratch,
+  waves: Pkg[][],
+): Promise<Breakdown> {
   const git = await gitOnly(scratch, waves);
   const queue = await temporal.startWorker({ activities: instantActivities() });
   const spec = engineSpec('/nowhere', waves);
@@ -129,5 +163,7 @@ export function printBreakdown(result: Breakdown): void {
     `    sprintwave's git activities alone, no Temporal: ${fmtMs(result.gitOnlyMs)}` +
       (result.gitOnlyRetries ? ` (${result.gitOnlyRetries} worktree-add retries)` : ''),
   );
-  console.log(`    Temporal workflows alone, instant activities:    ${fmtMs(result.orchestrationOnlyMs)}`);
+  console.log(
+    `    Temporal workflows alone, instant activities:    ${fmtMs(result.orchestrationOnlyMs)}`,
+  );
 }

@@ -33,7 +33,11 @@ export const UNEVEN_DAG: readonly TimedPkg[] = [
 
 /** Sum of the sleeps along the longest chain (the planner's critical path, sleeps as points). */
 export function criticalPathMs(dag: readonly TimedPkg[]): { ms: number; path: string[] } {
-  const nodes = dag.map((wp) => ({ id: wp.id, dependsOn: wp.dependsOn, points: Math.round(wp.sleepS * 10) }));
+  const nodes = dag.map((wp) => ({
+    id: wp.id,
+    dependsOn: wp.dependsOn,
+    points: Math.round(wp.sleepS * 10),
+  }));
   const { path, points } = criticalPath(nodes);
   return { ms: points * 100, path };
 }
@@ -54,7 +58,12 @@ export interface EagerResult {
   pass: boolean;
 }
 
-async function runOnce(temporal: BenchTemporal, scratch: Scratch, strategy: Strategy, name: string): Promise<number> {
+async function runOnce(
+  temporal: BenchTemporal,
+  scratch: Scratch,
+  strategy: Strategy,
+  name: string,
+): Promise<number> {
   const spec = sprintSpec({
     id: uniqueId(`bench-${strategy}`),
     repo: await scratch.newRepo(name),
@@ -72,7 +81,11 @@ async function runOnce(temporal: BenchTemporal, scratch: Scratch, strategy: Stra
   return ms;
 }
 
-export async function benchEager(temporal: BenchTemporal, scratch: Scratch, reps: number): Promise<EagerResult> {
+export async function benchEager(
+  temporal: BenchTemporal,
+  scratch: Scratch,
+  reps: number,
+): Promise<EagerResult> {
   const critical = criticalPathMs(UNEVEN_DAG);
   const runs: Record<Strategy, number[]> = { eager: [], waves: [] };
   for (let rep = 1; rep <= reps; rep++) {
@@ -101,10 +114,16 @@ export async function benchEager(temporal: BenchTemporal, scratch: Scratch, reps
 }
 
 export function printEager(result: EagerResult): void {
-  console.log(`\nEager on an uneven DAG: ${result.packages} packages, sleeps 0.5–3 s, concurrency ${result.packages}`);
-  console.log(`  critical path ${fmtMs(result.criticalPathMs)} (${result.criticalPath.join(' → ')})`);
+  console.log(
+    `\nEager on an uneven DAG: ${result.packages} packages, sleeps 0.5–3 s, concurrency ${result.packages}`,
+  );
+  console.log(
+    `  critical path ${fmtMs(result.criticalPathMs)} (${result.criticalPath.join(' → ')})`,
+  );
   const line = (name: string, r: StrategyResult): string =>
     `  ${name} median ${fmtMs(r.medianMs)} (${r.makespanMs.map(fmtMs).join(', ')})  makespan/critical path ${r.ratio.toFixed(2)}`;
-  console.log(`${line('eager', result.eager)}  target ≤ ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`);
+  console.log(
+    `${line('eager', result.eager)}  target ≤ ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`,
+  );
   console.log(line('waves', result.waves));
 }

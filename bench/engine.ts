@@ -4,7 +4,16 @@ import type { SprintSpec } from '../src/domain/spec';
 import { analyseSprint, printLatency } from './latency';
 import type { LatencyReport } from './latency';
 import type { BenchTemporal, Scratch } from './support';
-import { assertCompleted, fmtMs, median, runBash, shellQuote, sprintSpec, timed, uniqueId } from './support';
+import {
+  assertCompleted,
+  fmtMs,
+  median,
+  runBash,
+  shellQuote,
+  sprintSpec,
+  timed,
+  uniqueId,
+} from './support';
 
 export const WAVES = 6;
 export const PER_WAVE = 10;
@@ -72,9 +81,15 @@ export function bashBaseline(waves: Pkg[][]): string {
     .map((wp) => `    ${wp.id}) cmd=${shellQuote(wp.run)} ;;`)
     .join('\n');
   const waveBlocks = waves
-    .map((members) => `run_wave <<'EOF'\n${members.map((wp) => [wp.id, ...wp.dependsOn].join(' ')).join('\n')}\nEOF`)
+    .map(
+      (members) =>
+        `run_wave <<'EOF'\n${members.map((wp) => [wp.id, ...wp.dependsOn].join(' ')).join('\n')}\nEOF`,
+    )
     .join('\n');
-  const order = waves.flat().map((wp) => wp.id).join(' ');
+  const order = waves
+    .flat()
+    .map((wp) => wp.id)
+    .join(' ');
   return `#!/usr/bin/env bash
 set -euo pipefail
 repo="$1"; worktrees="$2"
@@ -121,19 +136,30 @@ async function runBaselineOnce(scratch: Scratch, waves: Pkg[][], name: string): 
   const repo = await scratch.newRepo(name);
   const script = path.join(scratch.dir, `${name}.sh`);
   await writeFile(script, bashBaseline(waves));
-  const { ms, value: stderr } = await timed(() => runBash(script, [repo, path.join(path.dirname(repo), 'worktrees')]));
+  const { ms, value: stderr } = await timed(() =>
+    runBash(script, [repo, path.join(path.dirname(repo), 'worktrees')]),
+  );
   bashRetries += stderr.split('\n').filter((line) => line.startsWith('worktree add')).length;
   return ms;
 }
 
-async function runEngineOnce(temporal: BenchTemporal, scratch: Scratch, waves: Pkg[][], name: string) {
+async function runEngineOnce(
+  temporal: BenchTemporal,
+  scratch: Scratch,
+  waves: Pkg[][],
+  name: string,
+) {
   const spec = engineSpec(await scratch.newRepo(name), waves);
   const { ms, state } = await temporal.runSprint(spec);
   assertCompleted(state, PACKAGES);
   return { ms, spec };
 }
 
-export async function benchEngine(temporal: BenchTemporal, scratch: Scratch, reps: number): Promise<EngineResult> {
+export async function benchEngine(
+  temporal: BenchTemporal,
+  scratch: Scratch,
+  reps: number,
+): Promise<EngineResult> {
   const waves = engineDag();
   // Warm-up, not measured: the worker's first workflow tasks and git's page cache.
   const tiny = [waves[0]?.slice(0, 2) ?? []];
@@ -163,7 +189,11 @@ export async function benchEngine(temporal: BenchTemporal, scratch: Scratch, rep
   const bashMedianMs = median(bashMs);
   const ratio = engineMedianMs / bashMedianMs;
   const latency = lastSprint
-    ? await analyseSprint(temporal.client, lastSprint, waves.map((members) => members.map((wp) => wp.id)))
+    ? await analyseSprint(
+        temporal.client,
+        lastSprint,
+        waves.map((members) => members.map((wp) => wp.id)),
+      )
     : undefined;
   return {
     reps,
@@ -181,14 +211,23 @@ export async function benchEngine(temporal: BenchTemporal, scratch: Scratch, rep
 }
 
 export function printEngine(result: EngineResult): void {
-  console.log(`\nEngine vs bash: ${PACKAGES} packages, ${WAVES} waves of ${PER_WAVE}, concurrency ${CONCURRENCY}, N=${result.reps}`);
-  console.log(`  engine median ${fmtMs(result.engineMedianMs)}   (${result.engineMs.map(fmtMs).join(', ')})`);
-  console.log(`  bash   median ${fmtMs(result.bashMedianMs)}   (${result.bashMs.map(fmtMs).join(', ')})`);
-  console.log(`  ratio engine/bash ${result.ratio.toFixed(2)}  target ≤ ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`);
+  console.log(
+    `\nEngine vs bash: ${PACKAGES} packages, ${WAVES} waves of ${PER_WAVE}, concurrency ${CONCURRENCY}, N=${result.reps}`,
+  );
+  console.log(
+    `  engine median ${fmtMs(result.engineMedianMs)}   (${result.engineMs.map(fmtMs).join(', ')})`,
+  );
+  console.log(
+    `  bash   median ${fmtMs(result.bashMedianMs)}   (${result.bashMs.map(fmtMs).join(', ')})`,
+  );
+  console.log(
+    `  ratio engine/bash ${result.ratio.toFixed(2)}  target ≤ ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`,
+  );
   console.log(`  orchestration overhead per package ${Math.round(result.overheadPerPackageMs)} ms`);
-  if (result.bashRetries) console.log(`  (bash retried ${result.bashRetries} racing worktree adds)`);
+  if (result.bashRetries)
+    console.log(`  (bash retried ${result.bashRetries} racing worktree adds)`);
   if (result.latency) {
-    console.log('  where a package\'s time goes (last engine run, from workflow histories):');
+    console.log("  where a package's time goes (last engine run, from workflow histories):");
     printLatency(result.latency);
   }
 }

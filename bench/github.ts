@@ -95,7 +95,12 @@ async function outboxDone(temporal: BenchTemporal, sprintId: string): Promise<vo
   await temporal.client.workflow.getHandle(outboxWorkflowId(sprintId)).result();
 }
 
-async function runUp(temporal: BenchTemporal, github: LocalGithub, queue: string, spec: SprintSpec): Promise<GithubUpRun> {
+async function runUp(
+  temporal: BenchTemporal,
+  github: LocalGithub,
+  queue: string,
+  spec: SprintSpec,
+): Promise<GithubUpRun> {
   const from = github.requests.length;
   const startedAt = Date.now();
   const started = performance.now();
@@ -117,7 +122,12 @@ async function runUp(temporal: BenchTemporal, github: LocalGithub, queue: string
   };
 }
 
-async function runDown(temporal: BenchTemporal, github: LocalGithub, queue: string, spec: SprintSpec): Promise<GithubDownRun> {
+async function runDown(
+  temporal: BenchTemporal,
+  github: LocalGithub,
+  queue: string,
+  spec: SprintSpec,
+): Promise<GithubDownRun> {
   const from = github.requests.length;
   github.down();
   let makespanMs: number;
@@ -134,16 +144,29 @@ async function runDown(temporal: BenchTemporal, github: LocalGithub, queue: stri
   await outboxDone(temporal, spec.id);
   const outboxMs = performance.now() - upAt;
   const comments = github.comments(OWNER, NAME, spec.github?.issue ?? 0);
-  if (comments.length !== 2) throw new Error(`outbox of ${spec.id} left ${comments.length} comments, not 2`);
+  if (comments.length !== 2)
+    throw new Error(`outbox of ${spec.id} left ${comments.length} comments, not 2`);
   return { makespanMs, requestsWhileDown, outboxMs };
 }
 
-export async function benchGithub(temporal: BenchTemporal, scratch: Scratch, reps: number): Promise<GithubResult> {
+export async function benchGithub(
+  temporal: BenchTemporal,
+  scratch: Scratch,
+  reps: number,
+): Promise<GithubResult> {
   const github = await startLocalGithub({ token: TOKEN });
   try {
-    const queue = await temporal.startSprintWorker({ GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN });
+    const queue = await temporal.startSprintWorker({
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: TOKEN,
+    });
     const newSpec = async (name: string, waves?: number, perWave?: number): Promise<SprintSpec> =>
-      githubSpec(await scratch.newRepo(name), github.createIssue(OWNER, NAME, name), waves, perWave);
+      githubSpec(
+        await scratch.newRepo(name),
+        github.createIssue(OWNER, NAME, name),
+        waves,
+        perWave,
+      );
 
     // Warm-up, not measured: the new worker's first tasks, Octokit and the server's first requests.
     const warm = await newSpec('github-warm', 1, 2);
@@ -206,8 +229,12 @@ export function printGithub(result: GithubResult): void {
   console.log(
     `\nGitHub up vs down: ${result.packages} packages, ${WAVES} waves of ${PER_WAVE}, minInterval ${result.minIntervalS}s, N=${result.reps}`,
   );
-  console.log(`  up   median ${fmtMs(result.upMedianMs)}   (${result.up.map((r) => fmtMs(r.makespanMs)).join(', ')})`);
-  console.log(`  down median ${fmtMs(result.downMedianMs)}   (${result.down.map((r) => fmtMs(r.makespanMs)).join(', ')})`);
+  console.log(
+    `  up   median ${fmtMs(result.upMedianMs)}   (${result.up.map((r) => fmtMs(r.makespanMs)).join(', ')})`,
+  );
+  console.log(
+    `  down median ${fmtMs(result.downMedianMs)}   (${result.down.map((r) => fmtMs(r.makespanMs)).join(', ')})`,
+  );
   console.log(
     `  ratio down/up ${result.ratio.toFixed(3)}  target |down/up − 1| ≤ ${result.target}  ${result.makespanPass ? 'PASS' : 'MISS'}`,
   );
@@ -215,5 +242,7 @@ export function printGithub(result: GithubResult): void {
     `  writes while up (POST+PATCH incl. outbox) ${result.up.map((r) => `${r.writes}/${r.bound.toFixed(1)}`).join(', ')}` +
       `  target ≤ 2 + sprint_s/minInterval_s  ${result.writesPass ? 'PASS' : 'MISS'}`,
   );
-  console.log(`  requests while down ${result.down.map((r) => r.requestsWhileDown).join(', ')} (all 503)`);
+  console.log(
+    `  requests while down ${result.down.map((r) => r.requestsWhileDown).join(', ')} (all 503)`,
+  );
 }

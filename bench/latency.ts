@@ -40,19 +40,34 @@ export interface LatencyReport {
 const at = (event: HistoryEvent | undefined): number => tsToMs(event?.eventTime);
 
 function retriesIn(events: HistoryEvent[]): number {
-  return events.reduce((sum, e) => sum + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1), 0);
+  return events.reduce(
+    (sum, e) => sum + Math.max(0, (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1),
+    0,
+  );
 }
 
-function activities(events: HistoryEvent[]): Map<string, { scheduled: number; started: number; closed: number }> {
-  const byScheduled = new Map<number, { name: string; scheduled: number; started: number; closed: number }>();
+function activities(
+  events: HistoryEvent[],
+): Map<string, { scheduled: number; started: number; closed: number }> {
+  const byScheduled = new Map<
+    number,
+    { name: string; scheduled: number; started: number; closed: number }
+  >();
   for (const event of events) {
     const id = Number(event.eventId);
     const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled) byScheduled.set(id, { name: scheduled.activityType?.name ?? '?', scheduled: at(event), started: NaN, closed: NaN });
+    if (scheduled)
+      byScheduled.set(id, {
+        name: scheduled.activityType?.name ?? '?',
+        scheduled: at(event),
+        started: NaN,
+        closed: NaN,
+      });
     const started = event.activityTaskStartedEventAttributes;
     const entry = started && byScheduled.get(Number(started.scheduledEventId));
     if (entry) entry.started = at(event);
-    const done = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
+    const done =
+      event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
     const closed = done && byScheduled.get(Number(done.scheduledEventId));
     if (closed) closed.closed = at(event);
   }
@@ -66,14 +81,19 @@ function percentile(values: number[], p: number): number {
 }
 
 /** Reads the finished sprint's history and every child's, and splits the time into stages. */
-export async function analyseSprint(client: Client, sprintId: string, waves: string[][]): Promise<LatencyReport> {
+export async function analyseSprint(
+  client: Client,
+  sprintId: string,
+  waves: string[][],
+): Promise<LatencyReport> {
   const parent = (await client.workflow.getHandle(sprintId).fetchHistory()).events ?? [];
   const initiated = new Map<string, number>();
   const seenDone = new Map<string, number>();
   for (const event of parent) {
     const start = event.startChildWorkflowExecutionInitiatedEventAttributes;
     if (start?.workflowId) initiated.set(start.workflowId, at(event));
-    const done = event.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId;
+    const done =
+      event.childWorkflowExecutionCompletedEventAttributes?.workflowExecution?.workflowId;
     if (done) seenDone.set(done, at(event));
   }
   const samples = new Map<Stage, number[]>(STAGES.map((stage) => [stage, []]));
@@ -98,10 +118,16 @@ export async function analyseSprint(client: Client, sprintId: string, waves: str
     add('first workflow task (→ prepareWorktree scheduled)', (prepare?.scheduled ?? NaN) - started);
     add('prepareWorktree queue', (prepare?.started ?? NaN) - (prepare?.scheduled ?? NaN));
     add('prepareWorktree run', (prepare?.closed ?? NaN) - (prepare?.started ?? NaN));
-    add('gap prepare → runPackage (signal + wf task)', (runPackage?.scheduled ?? NaN) - (prepare?.closed ?? NaN));
+    add(
+      'gap prepare → runPackage (signal + wf task)',
+      (runPackage?.scheduled ?? NaN) - (prepare?.closed ?? NaN),
+    );
     add('runPackage queue', (runPackage?.started ?? NaN) - (runPackage?.scheduled ?? NaN));
     add('runPackage run', (runPackage?.closed ?? NaN) - (runPackage?.started ?? NaN));
-    add('gap runPackage → commitWork (wf task)', (commit?.scheduled ?? NaN) - (runPackage?.closed ?? NaN));
+    add(
+      'gap runPackage → commitWork (wf task)',
+      (commit?.scheduled ?? NaN) - (runPackage?.closed ?? NaN),
+    );
     add('commitWork queue', (commit?.started ?? NaN) - (commit?.scheduled ?? NaN));
     add('commitWork run', (commit?.closed ?? NaN) - (commit?.started ?? NaN));
     add('child completes (wf task)', completed - (commit?.closed ?? NaN));
@@ -110,8 +136,12 @@ export async function analyseSprint(client: Client, sprintId: string, waves: str
   }
   const waveSwitchMs: number[] = [];
   for (let k = 1; k < waves.length; k++) {
-    const lastDone = Math.max(...(waves[k - 1] ?? []).map((wp) => seenDone.get(packageWorkflowId(sprintId, wp)) ?? NaN));
-    const nextStart = Math.min(...(waves[k] ?? []).map((wp) => initiated.get(packageWorkflowId(sprintId, wp)) ?? NaN));
+    const lastDone = Math.max(
+      ...(waves[k - 1] ?? []).map((wp) => seenDone.get(packageWorkflowId(sprintId, wp)) ?? NaN),
+    );
+    const nextStart = Math.min(
+      ...(waves[k] ?? []).map((wp) => initiated.get(packageWorkflowId(sprintId, wp)) ?? NaN),
+    );
     waveSwitchMs.push(nextStart - lastDone);
   }
   const merge = activities(parent).get('mergeIntoIntegration');
@@ -123,7 +153,10 @@ export async function analyseSprint(client: Client, sprintId: string, waves: str
       return { stage, medianMs: median(values), p90Ms: percentile(values, 0.9) };
     }),
     waveSwitchMs,
-    integration: { queueMs: (merge?.started ?? NaN) - (merge?.scheduled ?? NaN), runMs: (merge?.closed ?? NaN) - (merge?.started ?? NaN) },
+    integration: {
+      queueMs: (merge?.started ?? NaN) - (merge?.scheduled ?? NaN),
+      runMs: (merge?.closed ?? NaN) - (merge?.started ?? NaN),
+    },
     sprintStartMs: firstChildStart - sprintStarted,
     sprintEndMs: sprintDone - (merge?.closed ?? NaN),
     retries,
@@ -136,7 +169,9 @@ export function printLatency(report: LatencyReport): void {
   for (const { stage, medianMs, p90Ms } of report.stages) {
     console.log(`  ${stage.padEnd(width)}  ${ms(medianMs).padStart(6)}  ${ms(p90Ms).padStart(6)}`);
   }
-  console.log(`  wave switches (last done → next start): ${report.waveSwitchMs.map(ms).join(', ')}`);
+  console.log(
+    `  wave switches (last done → next start): ${report.waveSwitchMs.map(ms).join(', ')}`,
+  );
   console.log(
     `  integration merge: queue ${ms(report.integration.queueMs)}, run ${ms(report.integration.runMs)}; ` +
       `sprint start → first child ${ms(report.sprintStartMs)}; merge done → sprint done ${ms(report.sprintEndMs)}`,

@@ -15,9 +15,15 @@ type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY=engine,github runs just those sections (engine includes its breakdown). */
 function selectedSections(): Set<Section> {
-  const only = (process.env.BENCH_ONLY ?? '').split(',').map((name) => name.trim()).filter(Boolean);
+  const only = (process.env.BENCH_ONLY ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = only.filter((name) => !(SECTIONS as readonly string[]).includes(name));
-  if (unknown.length) throw new Error(`BENCH_ONLY: unknown section ${unknown.join(', ')} (use ${SECTIONS.join(', ')})`);
+  if (unknown.length)
+    throw new Error(
+      `BENCH_ONLY: unknown section ${unknown.join(', ')} (use ${SECTIONS.join(', ')})`,
+    );
   return new Set(only.length ? (only as Section[]) : SECTIONS);
 }
 
@@ -48,17 +54,23 @@ async function main(): Promise<void> {
     temporal = await startBenchTemporal(path.join(scratch.dir, 'home'));
     const results: Results = {};
     if (sections.has('engine')) {
-      results.engine = await section('Engine vs bash', () => benchEngine(requireTemporal(temporal), scratch, reps));
+      results.engine = await section('Engine vs bash', () =>
+        benchEngine(requireTemporal(temporal), scratch, reps),
+      );
       printEngine(results.engine);
       results.split = await breakdown(requireTemporal(temporal), scratch, engineDag());
       printBreakdown(results.split);
     }
     if (sections.has('eager')) {
-      results.eager = await section('Eager vs waves', () => benchEager(requireTemporal(temporal), scratch, reps));
+      results.eager = await section('Eager vs waves', () =>
+        benchEager(requireTemporal(temporal), scratch, reps),
+      );
       printEager(results.eager);
     }
     if (sections.has('github')) {
-      results.github = await section('GitHub up vs down', () => benchGithub(requireTemporal(temporal), scratch, reps));
+      results.github = await section('GitHub up vs down', () =>
+        benchGithub(requireTemporal(temporal), scratch, reps),
+      );
       printGithub(results.github);
     }
     printSummary(results);
@@ -86,15 +98,30 @@ function printSummary({ engine, split, eager, github }: Results): void {
   const rows: string[][] = [];
   if (engine && split) {
     rows.push(
-      ['engine/bash makespan (60 WPs)', engine.ratio.toFixed(2), `≤ ${engine.target}`, verdict(engine.pass)],
+      [
+        'engine/bash makespan (60 WPs)',
+        engine.ratio.toFixed(2),
+        `≤ ${engine.target}`,
+        verdict(engine.pass),
+      ],
       ['overhead per package', `${Math.round(engine.overheadPerPackageMs)} ms`, '', ''],
       ['  git activities alone / bash', (split.gitOnlyMs / engine.bashMedianMs).toFixed(2), '', ''],
-      ['  orchestration alone / bash', (split.orchestrationOnlyMs / engine.bashMedianMs).toFixed(2), '', ''],
+      [
+        '  orchestration alone / bash',
+        (split.orchestrationOnlyMs / engine.bashMedianMs).toFixed(2),
+        '',
+        '',
+      ],
     );
   }
   if (eager) {
     rows.push(
-      ['eager makespan/critical path', eager.eager.ratio.toFixed(2), `≤ ${eager.target}`, verdict(eager.pass)],
+      [
+        'eager makespan/critical path',
+        eager.eager.ratio.toFixed(2),
+        `≤ ${eager.target}`,
+        verdict(eager.pass),
+      ],
       ['waves makespan/critical path', eager.waves.ratio.toFixed(2), '(comparison)', ''],
     );
   }
@@ -106,36 +133,45 @@ function printSummary({ engine, split, eager, github }: Results): void {
         `${(1 - github.target).toFixed(2)}–${(1 + github.target).toFixed(2)}`,
         verdict(github.makespanPass),
       ],
-      ['github writes while up (worst run)', String(github.maxWrites), `≤ ${github.worstBound.toFixed(1)}`, verdict(github.writesPass)],
+      [
+        'github writes while up (worst run)',
+        String(github.maxWrites),
+        `≤ ${github.worstBound.toFixed(1)}`,
+        verdict(github.writesPass),
+      ],
       ['github requests while down (median)', String(github.medianRequestsWhileDown), '', ''],
     );
   }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   console.log('\nSummary');
-  for (const row of rows) console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`);
+  for (const row of rows)
+    console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`);
 }
 
 function resultJson(reps: number, { engine, split, eager, github }: Results) {
   const round = (ms: number): number => Math.round(ms);
   return {
     reps,
-    engine: engine && split && {
-      packages: 60,
-      engineMedianMs: round(engine.engineMedianMs),
-      bashMedianMs: round(engine.bashMedianMs),
-      engineMs: engine.engineMs.map(round),
-      bashMs: engine.bashMs.map(round),
-      ratio: Number(engine.ratio.toFixed(3)),
-      overheadPerPackageMs: round(engine.overheadPerPackageMs),
-      target: engine.target,
-      pass: engine.pass,
-      stagesMedianMs: Object.fromEntries((engine.latency?.stages ?? []).map((s) => [s.stage, round(s.medianMs)])),
-      waveSwitchMs: engine.latency?.waveSwitchMs.map(round),
-      activityRetries: engine.latency?.retries,
-      bashRetries: engine.bashRetries,
-      gitOnlyMs: round(split.gitOnlyMs),
-      orchestrationOnlyMs: round(split.orchestrationOnlyMs),
-    },
+    engine: engine &&
+      split && {
+        packages: 60,
+        engineMedianMs: round(engine.engineMedianMs),
+        bashMedianMs: round(engine.bashMedianMs),
+        engineMs: engine.engineMs.map(round),
+        bashMs: engine.bashMs.map(round),
+        ratio: Number(engine.ratio.toFixed(3)),
+        overheadPerPackageMs: round(engine.overheadPerPackageMs),
+        target: engine.target,
+        pass: engine.pass,
+        stagesMedianMs: Object.fromEntries(
+          (engine.latency?.stages ?? []).map((s) => [s.stage, round(s.medianMs)]),
+        ),
+        waveSwitchMs: engine.latency?.waveSwitchMs.map(round),
+        activityRetries: engine.latency?.retries,
+        bashRetries: engine.bashRetries,
+        gitOnlyMs: round(split.gitOnlyMs),
+        orchestrationOnlyMs: round(split.orchestrationOnlyMs),
+      },
     eager: eager && {
       packages: eager.packages,
       criticalPathMs: eager.criticalPathMs,

@@ -5,7 +5,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, Worker, bundleWorkflowCode, makeTelemetryFilterString } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Runtime,
+  Worker,
+  bundleWorkflowCode,
+  makeTelemetryFilterString,
+} from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { SprintProgress } from '../src/domain/progress';
 import type { SprintSpec } from '../src/domain/spec';
@@ -97,7 +103,9 @@ export interface BenchTemporal {
   /** Runs a sprint to its end; the time is from the start request to the result. */
   runSprint(spec: SprintSpec, taskQueue?: string): Promise<{ ms: number; state: SprintProgress }>;
   /** Another worker on its own task queue, same bundle and connection; stopped with the rest. */
-  startWorker(options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle'>): Promise<string>;
+  startWorker(
+    options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle'>,
+  ): Promise<string>;
   /** Another sprint worker on its own task queue whose config also reads `env` (e.g. GITHUB_API_URL). */
   startSprintWorker(env: Record<string, string>): Promise<string>;
   stop(): Promise<void>;
@@ -160,17 +168,35 @@ async function connect(
     taskQueue,
     runSprint: (spec, queue = taskQueue) =>
       timed(() =>
-        client.workflow.execute(sprintWorkflow, { workflowId: spec.id, taskQueue: queue, args: [{ spec }] }),
+        client.workflow.execute(sprintWorkflow, {
+          workflowId: spec.id,
+          taskQueue: queue,
+          args: [{ spec }],
+        }),
       ).then(({ ms, value }) => ({ ms, state: value })),
     async startWorker(options) {
       const queue = uniqueId('bench-extra');
-      start(await Worker.create({ ...options, connection: native, taskQueue: queue, workflowBundle: { code } }));
+      start(
+        await Worker.create({
+          ...options,
+          connection: native,
+          taskQueue: queue,
+          workflowBundle: { code },
+        }),
+      );
       return queue;
     },
     async startSprintWorker(env) {
       const queue = uniqueId('bench-sprint');
       const own = loadConfig({ ...env, SPRINTWAVE_HOME: home, TEMPORAL_TASK_QUEUE: queue });
-      start(await createSprintWorker({ connection: native, client, config: own, workflowBundle: { code } }));
+      start(
+        await createSprintWorker({
+          connection: native,
+          client,
+          config: own,
+          workflowBundle: { code },
+        }),
+      );
       return queue;
     },
     stop,
@@ -181,8 +207,12 @@ async function connect(
 export function assertCompleted(state: SprintProgress, packages: number): void {
   const merged = state.integration.merged.length;
   if (state.status !== 'completed' || merged !== packages) {
-    const failed = state.packages.filter((wp) => wp.status !== 'completed').map((wp) => `${wp.id}: ${wp.status}`);
-    throw new Error(`sprint ${state.id} ended ${state.status}, ${merged}/${packages} merged; ${failed.join(', ')}`);
+    const failed = state.packages
+      .filter((wp) => wp.status !== 'completed')
+      .map((wp) => `${wp.id}: ${wp.status}`);
+    throw new Error(
+      `sprint ${state.id} ended ${state.status}, ${merged}/${packages} merged; ${failed.join(', ')}`,
+    );
   }
 }
 

@@ -69,23 +69,39 @@ export function createActivities(deps: ActivityDeps) {
       });
       if (!loggedIn && !warnedQueueOnly) {
         warnedQueueOnly = true;
-        Context.current().log.warn('Not logged in to a sync backend: events are queued locally only');
+        Context.current().log.warn(
+          'Not logged in to a sync backend: events are queued locally only',
+        );
       }
       const teamSlug = loggedIn ? (events.teamSlug ?? 'local') : 'local';
       const autoStart = await syncAutoStart(input.repo);
-      return { identity: { ...identity, team_slug: teamSlug }, send: loggedIn && autoStart, warning };
+      return {
+        identity: { ...identity, team_slug: teamSlug },
+        send: loggedIn && autoStart,
+        warning,
+      };
     },
 
     /** Queues events locally (each id once) and, when sending, delivers them to the sync backend. */
-    async recordEvents(input: { events: EventEnvelope[]; send: boolean }): Promise<RecordEventsResult> {
+    async recordEvents(input: {
+      events: EventEnvelope[];
+      send: boolean;
+    }): Promise<RecordEventsResult> {
       return (input.send ? sending : queueOnly).recordEvents(input.events);
     },
 
-    async prepareWorktree(input: Omit<git.PrepareWorktreeInput, 'worktreeRoot'>): Promise<git.PreparedWorktree> {
+    async prepareWorktree(
+      input: Omit<git.PrepareWorktreeInput, 'worktreeRoot'>,
+    ): Promise<git.PreparedWorktree> {
       return git.prepareWorktree({ ...input, worktreeRoot });
     },
 
-    async commitWork(input: { worktree: string; wpId: string; title: string; baseCommit: string }): Promise<WorkEvidence> {
+    async commitWork(input: {
+      worktree: string;
+      wpId: string;
+      title: string;
+      baseCommit: string;
+    }): Promise<WorkEvidence> {
       const { commit, filesChanged, insertions, deletions, files } = await git.commitWork(input);
       return { commit, filesChanged, insertions, deletions, files };
     },
@@ -115,7 +131,8 @@ export function createActivities(deps: ActivityDeps) {
             SPRINTWAVE_WP_ID: input.wpId,
             SPRINTWAVE_WORKTREE: input.worktree,
           },
-          onProgress: (p) => progress.push({ kind: 'progress', wpId: input.wpId, attempt: input.attempt, ...p }),
+          onProgress: (p) =>
+            progress.push({ kind: 'progress', wpId: input.wpId, attempt: input.attempt, ...p }),
         }),
       );
       await progress.flush();

@@ -16,11 +16,17 @@ export interface FollowOptions {
 }
 
 /** Shows a sprint live until it ends, then its summary (or JSON); returns the exit code. */
-export async function followSprint(handle: SprintHandle, io: CliIO, options: FollowOptions = {}): Promise<number> {
+export async function followSprint(
+  handle: SprintHandle,
+  io: CliIO,
+  options: FollowOptions = {},
+): Promise<number> {
   const view = options.json ? undefined : createLiveView(io);
   let done = false;
   const stopped = new Promise<never>((_resolve, reject) => {
-    options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), { once: true });
+    options.signal?.addEventListener('abort', () => reject(new Error('interrupted')), {
+      once: true,
+    });
   });
   stopped.catch(() => undefined);
   // Aborting the long poll too: a call left retrying would outlive the connection.

@@ -31,7 +31,9 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .action(action((file: string, opts: { json?: boolean }) => planCommand(file, opts, io)));
   program
     .command('run <file>')
-    .description('start a sprint (or attach to it) and follow it live; exit 0 only when it completed')
+    .description(
+      'start a sprint (or attach to it) and follow it live; exit 0 only when it completed',
+    )
     .option('--json', 'print the final status as JSON')
     .action(action((file: string, opts: { json?: boolean }) => runCommand(file, opts, io)));
   program
@@ -52,7 +54,11 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('retry a failed package (its blocked dependents then run) and follow the sprint')
     .option('--json', 'print the final status as JSON')
     .option('--no-wait', 'return once the retry is accepted')
-    .action(action((id: string, wp: string, opts: { json?: boolean; wait?: boolean }) => retryCommand(id, wp, opts, io)));
+    .action(
+      action((id: string, wp: string, opts: { json?: boolean; wait?: boolean }) =>
+        retryCommand(id, wp, opts, io),
+      ),
+    );
   program
     .command('events <id>')
     .description("list a sprint's identity-tagged events from the local queue")
@@ -77,7 +83,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .description('create a sample repository and run the example sprint in it')
     .option('--json', 'print the final status as JSON')
     .option('--dir <path>', 'where to create the sample repository')
-    .option('--github-local', 'show the live GitHub comments on a GitHub served on this machine (no token needed)')
+    .option(
+      '--github-local',
+      'show the live GitHub comments on a GitHub served on this machine (no token needed)',
+    )
     .action(action((opts: DemoOptions) => demoCommand(opts, io)));
   return program;
 }
@@ -102,7 +111,11 @@ export function reportError(error: unknown, io: CliIO): number {
     io.err(`error: ${error.message}`);
     return error.exitCode;
   }
-  if (error instanceof CliError || error instanceof ConfigError || error instanceof TemporalCliNotFound) {
+  if (
+    error instanceof CliError ||
+    error instanceof ConfigError ||
+    error instanceof TemporalCliNotFound
+  ) {
     io.err(`error: ${error.message}`);
     return error instanceof CliError ? error.exitCode : EXIT.badInput;
   }

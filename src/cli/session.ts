@@ -46,7 +46,9 @@ export async function withSession<T>(
   const interruption = new AbortController();
   let worker: Worker | undefined;
   const stop = (): void => {
-    io.err('\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.');
+    io.err(
+      '\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.',
+    );
     interruption.abort();
     worker?.shutdown();
   };

@@ -31,17 +31,24 @@ export async function startOrAttach(
     return { handle, started: true };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    return { handle: client.workflow.getHandle<typeof sprintWorkflow>(input.spec.id), started: false };
+    return {
+      handle: client.workflow.getHandle<typeof sprintWorkflow>(input.spec.id),
+      started: false,
+    };
   }
 }
 
-export async function getSprint(client: Client, id: string): Promise<{ handle: SprintHandle; running: boolean }> {
+export async function getSprint(
+  client: Client,
+  id: string,
+): Promise<{ handle: SprintHandle; running: boolean }> {
   const handle = client.workflow.getHandle<typeof sprintWorkflow>(id);
   try {
     const description = await handle.describe();
     return { handle, running: description.status.name === 'RUNNING' };
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new CliError(`No sprint with id ${id}.`, EXIT.badInput);
+    if (error instanceof WorkflowNotFoundError)
+      throw new CliError(`No sprint with id ${id}.`, EXIT.badInput);
     throw error;
   }
 }
@@ -64,15 +71,19 @@ export async function finalState(handle: SprintHandle): Promise<SprintProgress> 
   try {
     return await handle.result();
   } catch (error) {
-    throw new CliError(`Sprint ${handle.workflowId} ended without a result: ${(error as Error).message}`);
+    throw new CliError(
+      `Sprint ${handle.workflowId} ended without a result: ${(error as Error).message}`,
+    );
   }
 }
 
 /** The input a sprint was started with, read back from its history. */
 export async function sprintInput(handle: SprintHandle): Promise<SprintWorkflowInput> {
   const history = await handle.fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new CliError(`Cannot read the sprint file of ${handle.workflowId} from its history.`);
+  const payload =
+    history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload)
+    throw new CliError(`Cannot read the sprint file of ${handle.workflowId} from its history.`);
   return defaultPayloadConverter.fromPayload<SprintWorkflowInput>(payload);
 }
 

@@ -13,20 +13,29 @@ export async function loadSprintFile(file: string): Promise<SprintSpec> {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : `cannot be read (${code ?? String(error)})`;
+    const why =
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'EISDIR'
+          ? 'is a folder, not a file'
+          : `cannot be read (${code ?? String(error)})`;
     throw new BadInput(file, [{ path: file, message: why }]);
   }
   const parsed = parseSprintText(text, file);
   if (!parsed.ok) throw new BadInput(file, parsed.problems);
   const checked = checkSprintSpec(parsed.value);
   if (!checked.ok) throw new BadInput(file, checked.problems);
-  return { ...checked.spec, repo: path.resolve(path.dirname(path.resolve(file)), checked.spec.repo) };
+  return {
+    ...checked.spec,
+    repo: path.resolve(path.dirname(path.resolve(file)), checked.spec.repo),
+  };
 }
 
 /** The repository must exist, be a git repository and hold the base branch. */
 export async function checkRepository(spec: SprintSpec): Promise<SpecProblem[]> {
   try {
-    if (!(await stat(spec.repo)).isDirectory()) return [{ path: 'repo', message: `${spec.repo} is not a folder` }];
+    if (!(await stat(spec.repo)).isDirectory())
+      return [{ path: 'repo', message: `${spec.repo} is not a folder` }];
   } catch {
     return [{ path: 'repo', message: `${spec.repo} does not exist` }];
   }
@@ -34,8 +43,11 @@ export async function checkRepository(spec: SprintSpec): Promise<SpecProblem[]> 
   if (!(await git.checkIsRepo().catch(() => false))) {
     return [{ path: 'repo', message: `${spec.repo} is not a git repository` }];
   }
-  const base = await git.raw(['rev-parse', '--verify', '--quiet', `${spec.base}^{commit}`]).catch(() => '');
-  if (!base.trim()) return [{ path: 'base', message: `${spec.base} is not a branch or commit of ${spec.repo}` }];
+  const base = await git
+    .raw(['rev-parse', '--verify', '--quiet', `${spec.base}^{commit}`])
+    .catch(() => '');
+  if (!base.trim())
+    return [{ path: 'base', message: `${spec.base} is not a branch or commit of ${spec.repo}` }];
   return [];
 }
 

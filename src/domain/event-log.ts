@@ -14,7 +14,11 @@ export interface EventDraft {
  * The events one state change stands for: exactly one WPStatusChanged per package whose status
  * changed, and the sprint-level events. The only place events are decided.
  */
-export function eventsForChange(before: SprintProgress, after: SprintProgress, cause: ProgressEvent): EventDraft[] {
+export function eventsForChange(
+  before: SprintProgress,
+  after: SprintProgress,
+  cause: ProgressEvent,
+): EventDraft[] {
   const drafts: EventDraft[] = [];
   const previous = new Map(before.packages.map((wp) => [wp.id, wp]));
   for (const wp of after.packages) {
@@ -24,7 +28,11 @@ export function eventsForChange(before: SprintProgress, after: SprintProgress, c
       type: 'WPStatusChanged',
       wpId: wp.id,
       attempt: wp.attempt,
-      payload: { from: old.status, to: wp.status, ...(reasonOf(wp) ? { reason: reasonOf(wp) } : {}) },
+      payload: {
+        from: old.status,
+        to: wp.status,
+        ...(reasonOf(wp) ? { reason: reasonOf(wp) } : {}),
+      },
     });
   }
   if (cause.type === 'package-progress' && after !== before) {
@@ -41,9 +49,15 @@ export function eventsForChange(before: SprintProgress, after: SprintProgress, c
   if (cause.type === 'package-started') {
     const started = after.packages.find((wp) => wp.id === cause.id);
     const wave = started?.wave ?? 0;
-    const firstOfWave = after.packages.every((wp) => wp.wave !== wave || wp.id === cause.id || wp.status === 'pending');
+    const firstOfWave = after.packages.every(
+      (wp) => wp.wave !== wave || wp.id === cause.id || wp.status === 'pending',
+    );
     if (started && firstOfWave) {
-      drafts.unshift({ type: 'WaveStarted', attempt: 1, payload: { wave, packages: after.waves[wave - 1] ?? [] } });
+      drafts.unshift({
+        type: 'WaveStarted',
+        attempt: 1,
+        payload: { wave, packages: after.waves[wave - 1] ?? [] },
+      });
     }
   }
   if (cause.type === 'integration-checked' || cause.type === 'integration-skipped') {
@@ -55,15 +69,27 @@ export function eventsForChange(before: SprintProgress, after: SprintProgress, c
         branch: integration.branch,
         merged: integration.merged,
         conflicts: integration.conflicts.map((c) => ({ wpId: c.wpId, files: c.files })),
-        checks: integration.checks.map((c) => ({ command: c.command, passed: c.passed, exitCode: c.exitCode })),
+        checks: integration.checks.map((c) => ({
+          command: c.command,
+          passed: c.passed,
+          exitCode: c.exitCode,
+        })),
       },
     });
   }
   if (cause.type === 'integration-failed' || cause.type === 'github-disabled') {
-    drafts.push({ type: 'ErrorLogged', attempt: 1, payload: { source: cause.type, error: cause.error } });
+    drafts.push({
+      type: 'ErrorLogged',
+      attempt: 1,
+      payload: { source: cause.type, error: cause.error },
+    });
   }
   if (cause.type === 'sprint-finished') {
-    drafts.push({ type: 'SprintCompleted', attempt: 1, payload: { status: after.status, reasons: after.reasons } });
+    drafts.push({
+      type: 'SprintCompleted',
+      attempt: 1,
+      payload: { status: after.status, reasons: after.reasons },
+    });
   }
   return drafts;
 }

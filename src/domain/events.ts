@@ -39,6 +39,11 @@ export interface EventEnvelope extends EventIdentity {
 }
 
 /** Deterministic event id: the same inputs always give the same id. */
-export function eventId(workflowId: string, runId: string, sequence: number, attempt: number): string {
+export function eventId(
+  workflowId: string,
+  runId: string,
+  sequence: number,
+  attempt: number,
+): string {
   return `${workflowId}:${runId}:${sequence}:${attempt}`;
 }

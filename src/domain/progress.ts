@@ -3,13 +3,7 @@ import type { SprintPlan } from './plan';
 import type { Priority, Scope, SprintSpec, Strategy } from './spec';
 
 export type PackageStatus =
-  | 'pending'
-  | 'in_progress'
-  | 'completed'
-  | 'failed'
-  | 'blocked'
-  | 'cancelled'
-  | 'deferred';
+  'pending' | 'in_progress' | 'completed' | 'failed' | 'blocked' | 'cancelled' | 'deferred';
 
 export type SprintStatus = 'running' | 'completed' | 'failed' | 'cancelled';
 
@@ -113,7 +107,14 @@ export interface SprintProgress {
 export type ProgressEvent =
   | { type: 'package-started'; id: string; at: number; attempt: number }
   | { type: 'package-worktree'; id: string; attempt: number; worktree: string; branch: string }
-  | { type: 'package-progress'; id: string; attempt: number; done: number; total: number; note?: string }
+  | {
+      type: 'package-progress';
+      id: string;
+      attempt: number;
+      done: number;
+      total: number;
+      note?: string;
+    }
   | { type: 'package-completed'; id: string; at: number; evidence: WorkEvidence; note?: string }
   | {
       type: 'package-failed';
@@ -127,7 +128,13 @@ export type ProgressEvent =
   | { type: 'package-blocked'; id: string; by: string[] }
   | { type: 'package-retried'; id: string }
   | { type: 'integration-merging' }
-  | { type: 'integration-merged'; commit: string; worktree: string; merged: string[]; conflicts: MergeConflict[] }
+  | {
+      type: 'integration-merged';
+      commit: string;
+      worktree: string;
+      merged: string[];
+      conflicts: MergeConflict[];
+    }
   | { type: 'integration-checked'; checks: CheckResult[] }
   | { type: 'integration-skipped'; reason: string }
   | { type: 'integration-failed'; error: string }
@@ -135,7 +142,13 @@ export type ProgressEvent =
   | { type: 'warning'; message: string }
   | { type: 'sprint-finished'; at: number; cancelled?: boolean };
 
-const TERMINAL: ReadonlySet<PackageStatus> = new Set(['completed', 'failed', 'blocked', 'cancelled', 'deferred']);
+const TERMINAL: ReadonlySet<PackageStatus> = new Set([
+  'completed',
+  'failed',
+  'blocked',
+  'cancelled',
+  'deferred',
+]);
 
 export function isTerminal(status: PackageStatus): boolean {
   return TERMINAL.has(status);
@@ -143,7 +156,11 @@ export function isTerminal(status: PackageStatus): boolean {
 
 /** `impl-<first three letters of the id>-<HHMMSS>` of the package's start, in UTC. */
 export function agentId(wpId: string, startedAt: number): string {
-  const letters = wpId.replace(/[^A-Za-z0-9]/g, '').slice(0, 3).toLowerCase() || 'wp';
+  const letters =
+    wpId
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(0, 3)
+      .toLowerCase() || 'wp';
   const time = new Date(startedAt).toISOString().slice(11, 19).replace(/:/g, '');
   return `impl-${letters}-${time}`;
 }
@@ -239,7 +256,9 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
       );
     case 'package-worktree':
       return updatePackage(state, event.id, (wp) =>
-        wp.attempt === event.attempt ? { ...wp, worktree: event.worktree, branch: event.branch } : undefined,
+        wp.attempt === event.attempt
+          ? { ...wp, worktree: event.worktree, branch: event.branch }
+          : undefined,
       );
     case 'package-progress':
       return updatePackage(state, event.id, (wp) =>
@@ -290,20 +309,30 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
       return updatePackage(
         state,
         event.id,
-        (wp) => (isTerminal(wp.status) ? undefined : { ...wp, status: 'cancelled', finishedAt: event.at }),
+        (wp) =>
+          isTerminal(wp.status) ? undefined : { ...wp, status: 'cancelled', finishedAt: event.at },
         `Package ${event.id} cancelled`,
       );
     case 'package-blocked':
       return updatePackage(
         state,
         event.id,
-        (wp) => ({ ...wp, status: 'blocked', blockedBy: event.by, note: `blocked by ${event.by.join(', ')}` }),
+        (wp) => ({
+          ...wp,
+          status: 'blocked',
+          blockedBy: event.by,
+          note: `blocked by ${event.by.join(', ')}`,
+        }),
         `Package ${event.id} blocked by ${event.by.join(', ')}`,
       );
     case 'package-retried':
       return retryPackage(state, event.id);
     case 'integration-merging':
-      return { ...state, integration: { ...state.integration, status: 'merging' }, headline: 'Merging packages' };
+      return {
+        ...state,
+        integration: { ...state.integration, status: 'merging' },
+        headline: 'Merging packages',
+      };
     case 'integration-merged':
       return {
         ...state,
@@ -337,9 +366,13 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
         headline: 'Integration failed',
       };
     case 'github-disabled':
-      return state.github ? { ...state, github: { ...state.github, status: 'disabled', error: event.error } } : state;
+      return state.github
+        ? { ...state, github: { ...state.github, status: 'disabled', error: event.error } }
+        : state;
     case 'warning':
-      return state.warnings.includes(event.message) ? state : { ...state, warnings: [...state.warnings, event.message] };
+      return state.warnings.includes(event.message)
+        ? state
+        : { ...state, warnings: [...state.warnings, event.message] };
     case 'sprint-finished':
       return finishSprint(state, event.at, event.cancelled ?? false);
   }
@@ -377,7 +410,12 @@ function retryPackage(state: SprintProgress, id: string): SprintProgress {
     `Package ${id} retried`,
   );
   if (retried === state) return state;
-  return { ...unblockDependents(retried, id), status: 'running', finishedAt: undefined, reasons: [] };
+  return {
+    ...unblockDependents(retried, id),
+    status: 'running',
+    finishedAt: undefined,
+    reasons: [],
+  };
 }
 
 /** Packages blocked (directly or through others) by a retried package become pending again. */
@@ -388,7 +426,8 @@ function unblockDependents(state: SprintProgress, id: string): SprintProgress {
   while (grew) {
     grew = false;
     packages = packages.map((wp) => {
-      if (wp.status !== 'blocked' || !(wp.blockedBy ?? []).some((by) => reopened.has(by))) return wp;
+      if (wp.status !== 'blocked' || !(wp.blockedBy ?? []).some((by) => reopened.has(by)))
+        return wp;
       reopened.add(wp.id);
       grew = true;
       return { ...wp, status: 'pending', blockedBy: undefined, note: undefined };
@@ -404,15 +443,30 @@ export function resumeProgress(previous: SprintProgress, retry: string[]): Sprin
     status: 'running',
     finishedAt: undefined,
     reasons: [],
-    integration: { ...previous.integration, status: 'pending', merged: [], conflicts: [], checks: [], error: undefined },
+    integration: {
+      ...previous.integration,
+      status: 'pending',
+      merged: [],
+      conflicts: [],
+      checks: [],
+      error: undefined,
+    },
     headline: 'Sprint resumed',
   };
-  const targets = retry.length ? retry : previous.packages.filter((wp) => wp.status === 'failed' || wp.status === 'cancelled').map((wp) => wp.id);
+  const targets = retry.length
+    ? retry
+    : previous.packages
+        .filter((wp) => wp.status === 'failed' || wp.status === 'cancelled')
+        .map((wp) => wp.id);
   for (const id of targets) state = retryPackage(state, id);
   return state;
 }
 
-export function finishSprint(state: SprintProgress, at: number, cancelled: boolean): SprintProgress {
+export function finishSprint(
+  state: SprintProgress,
+  at: number,
+  cancelled: boolean,
+): SprintProgress {
   const reasons = sprintReasons(state);
   const status: SprintStatus = cancelled ? 'cancelled' : reasons.length ? 'failed' : 'completed';
   return {
@@ -429,16 +483,21 @@ export function sprintReasons(state: SprintProgress): string[] {
   const reasons: string[] = [];
   for (const wp of state.packages) {
     if (wp.status === 'failed') reasons.push(`${wp.id} failed: ${wp.error ?? 'unknown error'}`);
-    else if (wp.status === 'blocked') reasons.push(`${wp.id} was blocked by ${(wp.blockedBy ?? []).join(', ')}`);
+    else if (wp.status === 'blocked')
+      reasons.push(`${wp.id} was blocked by ${(wp.blockedBy ?? []).join(', ')}`);
     else if (wp.status === 'cancelled') reasons.push(`${wp.id} was cancelled`);
-    else if (wp.status === 'pending' || wp.status === 'in_progress') reasons.push(`${wp.id} did not finish`);
+    else if (wp.status === 'pending' || wp.status === 'in_progress')
+      reasons.push(`${wp.id} did not finish`);
   }
   const integration = state.integration;
   for (const conflict of integration.conflicts) {
-    reasons.push(`${conflict.wpId} conflicts with the integration branch in ${conflict.files.join(', ')}`);
+    reasons.push(
+      `${conflict.wpId} conflicts with the integration branch in ${conflict.files.join(', ')}`,
+    );
   }
   for (const check of integration.checks) {
-    if (!check.passed) reasons.push(`check \`${check.command}\` failed with exit code ${check.exitCode}`);
+    if (!check.passed)
+      reasons.push(`check \`${check.command}\` failed with exit code ${check.exitCode}`);
   }
   if (integration.error) reasons.push(`integration: ${integration.error}`);
   return reasons;

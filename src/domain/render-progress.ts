@@ -76,34 +76,51 @@ export function renderSummary(state: SprintProgress): string {
         ? `Merged into \`${integration.branch}\` with conflicts.`
         : `All completed packages merged into \`${integration.branch}\`.`,
       '',
-      ...integration.merged.map((id) => `- ${id}: ${byId.get(id)?.filesChanged ?? 0} files integrated`),
+      ...integration.merged.map(
+        (id) => `- ${id}: ${byId.get(id)?.filesChanged ?? 0} files integrated`,
+      ),
     );
   } else {
     lines.push('Nothing merged.');
   }
   for (const wp of state.packages.filter((p) => p.status !== 'completed')) {
-    lines.push(`- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${wp.error ? `: ${cell(wp.error)}` : ''})`);
+    lines.push(
+      `- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${wp.error ? `: ${cell(wp.error)}` : ''})`,
+    );
   }
   lines.push('', `Conflicts: ${integration.conflicts.length}`);
   for (const conflict of integration.conflicts) {
-    lines.push(`- ${conflict.wpId} (\`${conflict.branch}\`): ${conflict.files.map((f) => `\`${f}\``).join(', ')}`);
+    lines.push(
+      `- ${conflict.wpId} (\`${conflict.branch}\`): ${conflict.files.map((f) => `\`${f}\``).join(', ')}`,
+    );
   }
   lines.push('', `Integration checks: ${checksVerdict(state)}`);
   for (const check of integration.checks) {
-    lines.push(`- ${check.passed ? '✅' : '❌'} \`${cell(check.command)}\` (exit ${check.exitCode}, ${formatDuration(check.durationMs)})`);
+    lines.push(
+      `- ${check.passed ? '✅' : '❌'} \`${cell(check.command)}\` (exit ${check.exitCode}, ${formatDuration(check.durationMs)})`,
+    );
   }
   if (integration.error) lines.push('', `Integration error: ${cell(integration.error)}`);
   if (state.github?.status === 'disabled') {
-    lines.push('', `GitHub updates were switched off for this sprint: ${cell(state.github.error ?? 'unknown error')}`);
+    lines.push(
+      '',
+      `GitHub updates were switched off for this sprint: ${cell(state.github.error ?? 'unknown error')}`,
+    );
   }
   if (state.reasons.length && state.status !== 'completed') {
-    lines.push('', '### Why the sprint did not complete', '', ...state.reasons.map((r) => `- ${cell(r)}`));
+    lines.push(
+      '',
+      '### Why the sprint did not complete',
+      '',
+      ...state.reasons.map((r) => `- ${cell(r)}`),
+    );
   }
   return lines.join('\n');
 }
 
 function checksVerdict(state: SprintProgress): string {
   const checks = state.integration.checks;
-  if (checks.length === 0) return state.integration.conflicts.length ? 'NOT RUN (conflicts)' : 'none';
+  if (checks.length === 0)
+    return state.integration.conflicts.length ? 'NOT RUN (conflicts)' : 'none';
   return checks.every((check) => check.passed) ? 'PASSED' : 'FAILED';
 }

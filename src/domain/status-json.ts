@@ -17,7 +17,8 @@ export function sprintStatusJson(state: SprintProgress, links: StatusLinks = {})
     scope: state.scope,
     concurrency: state.concurrency,
     startedAt: new Date(state.startedAt).toISOString(),
-    finishedAt: state.finishedAt === undefined ? undefined : new Date(state.finishedAt).toISOString(),
+    finishedAt:
+      state.finishedAt === undefined ? undefined : new Date(state.finishedAt).toISOString(),
     packages: state.packages.map((wp) => ({
       id: wp.id,
       title: wp.title,

@@ -8,7 +8,9 @@ export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', '..', 'workflow-bun
 
 /** The prebuilt bundle when this is the compiled CLI, so a command starts without bundling. */
 export function prebuiltBundle(): { codePath: string } | undefined {
-  return __filename.endsWith('.js') && existsSync(PREBUILT_BUNDLE) ? { codePath: PREBUILT_BUNDLE } : undefined;
+  return __filename.endsWith('.js') && existsSync(PREBUILT_BUNDLE)
+    ? { codePath: PREBUILT_BUNDLE }
+    : undefined;
 }
 
 export async function writeWorkflowBundle(file = PREBUILT_BUNDLE): Promise<void> {

@@ -23,7 +23,13 @@ const envSchema = z.object({
 });
 
 export interface Config {
-  temporal: { address?: string; namespace: string; taskQueue: string; devPort: number; uiPort: number };
+  temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    devPort: number;
+    uiPort: number;
+  };
   github: { token?: string; apiUrl: string };
   api: { host: string; port: number; token?: string; url: string };
   events: { url?: string; syncToken?: string; teamSlug?: string };
@@ -60,7 +66,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       token: e.SPRINTWAVE_API_TOKEN,
       url: e.SPRINTWAVE_URL ?? `http://${e.SPRINTWAVE_API_HOST}:${e.SPRINTWAVE_API_PORT}`,
     },
-    events: { url: e.SPRINTWAVE_EVENTS_URL, syncToken: e.SPRINTWAVE_SYNC_TOKEN, teamSlug: e.SPRINTWAVE_TEAM_SLUG },
+    events: {
+      url: e.SPRINTWAVE_EVENTS_URL,
+      syncToken: e.SPRINTWAVE_SYNC_TOKEN,
+      teamSlug: e.SPRINTWAVE_TEAM_SLUG,
+    },
     home,
     worktreeRoot: path.join(home, 'worktrees'),
   };

@@ -57,9 +57,19 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   const port = options.port ?? (await freePort(ip));
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'warn'];
-  args.push('--metrics-port', String(await freePort(ip)), '--http-port', String(await freePort(ip)));
+  args.push(
+    '--metrics-port',
+    String(await freePort(ip)),
+    '--http-port',
+    String(await freePort(ip)),
+  );
   if (options.uiPort === false) args.push('--headless');
-  else args.push('--ui-port', String(options.uiPort ?? (await freePort(ip))), '--ui-disable-news-fetch');
+  else
+    args.push(
+      '--ui-port',
+      String(options.uiPort ?? (await freePort(ip))),
+      '--ui-disable-news-fetch',
+    );
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
@@ -107,7 +117,11 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   };
 }
 
-async function waitUntilServing(child: ChildProcess, address: string, output: () => string): Promise<void> {
+async function waitUntilServing(
+  child: ChildProcess,
+  address: string,
+  output: () => string,
+): Promise<void> {
   const deadline = Date.now() + 60_000;
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));

@@ -8,11 +8,18 @@ import type { LogLevel } from '@temporalio/worker';
 let installed = false;
 
 /** The app's logger: JSON lines into `<home>/logs/<name>.log`, or stderr when no home is given. */
-export function createLogger(name: string, home?: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(
+  name: string,
+  home?: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+): Logger {
   if (!home) return pino({ name, level }, pino.destination(2));
   const dir = path.join(home, 'logs');
   mkdirSync(dir, { recursive: true });
-  return pino({ name, level }, pino.destination({ dest: path.join(dir, `${name}.log`), sync: false, mkdir: true }));
+  return pino(
+    { name, level },
+    pino.destination({ dest: path.join(dir, `${name}.log`), sync: false, mkdir: true }),
+  );
 }
 
 /** Routes the Temporal SDK's logs (workflow, activity, worker, core) to the app's pino logger. */
@@ -25,7 +32,9 @@ export function installTemporalLogging(logger: Logger): void {
   });
   Runtime.install({
     logger: sdkLogger,
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} },
+    },
   });
 }
 

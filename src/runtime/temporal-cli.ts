@@ -1,7 +1,12 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..', ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []));
+export const PROJECT_ROOT = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []),
+);
 
 function executable(file: string): boolean {
   try {

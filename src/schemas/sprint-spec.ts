@@ -4,18 +4,19 @@ import { DEFAULT_BASE, DEFAULT_CONCURRENCY } from '../domain/spec';
 import type { SprintSpec, SpecProblem } from '../domain/spec';
 import { validateSpec } from '../domain/validate';
 
-const duration = z
-  .string()
-  .refine((text) => parseDuration(text) !== undefined, {
-    message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
-  });
+const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
+  message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
+});
 
 const deadline = z.string().refine((text) => parseDuration(text) !== undefined || isIsoTime(text), {
   message: 'is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)',
 });
 
 function isIsoTime(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) && !Number.isNaN(Date.parse(text));
+  return (
+    /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text) &&
+    !Number.isNaN(Date.parse(text))
+  );
 }
 
 const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });

@@ -1,4 +1,12 @@
-import { CancellationScope, ParentClosePolicy, condition, isCancellation, log, proxyActivities, startChild } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  startChild,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { EventEnvelope } from '../domain/events';
 import { failureMessage } from './failures';
@@ -6,7 +14,11 @@ import { failureMessage } from './failures';
 type Activities = ReturnType<typeof createActivities>;
 
 /** Retries forever with capped backoff: a sync backend may be down for a long time. */
-const EVENTS_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+const EVENTS_RETRY = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+} as const;
 
 const { recordEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -42,9 +42,26 @@ export function eventStream(get: () => SprintProgress, set: (next: SprintProgres
     start(resolved: ResolvedIdentity): void {
       const info = workflowInfo();
       const state = get();
-      context = { workflowId: info.workflowId, runId: info.runId, sprintId: state.id, identity: resolved.identity };
+      context = {
+        workflowId: info.workflowId,
+        runId: info.runId,
+        sprintId: state.id,
+        identity: resolved.identity,
+      };
       shipper = startEventShipper(resolved.send);
-      emit([{ type: 'SprintStarted', attempt: 1, payload: { title: state.title, packages: state.packages.length, waves: state.waves, strategy: state.strategy, scope: state.scope } }]);
+      emit([
+        {
+          type: 'SprintStarted',
+          attempt: 1,
+          payload: {
+            title: state.title,
+            packages: state.packages.length,
+            waves: state.waves,
+            strategy: state.strategy,
+            scope: state.scope,
+          },
+        },
+      ]);
       emit(waiting.splice(0));
     },
     async finish(): Promise<void> {

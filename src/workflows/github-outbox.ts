@@ -5,7 +5,11 @@ import { failureMessage } from './failures';
 type Activities = ReturnType<typeof createActivities>;
 
 /** Retries forever with capped backoff: GitHub may be down for hours; rate limits set their own delay. */
-export const GITHUB_RETRY = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes' } as const;
+export const GITHUB_RETRY = {
+  initialInterval: '2s',
+  backoffCoefficient: 2,
+  maximumInterval: '2 minutes',
+} as const;
 
 const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -41,8 +45,20 @@ export async function githubOutboxWorkflow(input: OutboxInput): Promise<void> {
   while (delivered !== latest) {
     const content = latest;
     try {
-      await upsertIssueComment({ sprintId: content.sprintId, repo: content.repo, issue: content.issue, kind: 'progress', body: content.progress });
-      await upsertIssueComment({ sprintId: content.sprintId, repo: content.repo, issue: content.issue, kind: 'summary', body: content.summary });
+      await upsertIssueComment({
+        sprintId: content.sprintId,
+        repo: content.repo,
+        issue: content.issue,
+        kind: 'progress',
+        body: content.progress,
+      });
+      await upsertIssueComment({
+        sprintId: content.sprintId,
+        repo: content.repo,
+        issue: content.issue,
+        kind: 'summary',
+        body: content.summary,
+      });
     } catch (error) {
       log.warn('GitHub outbox gave up', { sprint: content.sprintId, error: failureMessage(error) });
       return;

@@ -16,7 +16,12 @@ import type { SprintProgress } from '../domain/progress';
 import { renderProgressTable, renderSummary } from '../domain/render-progress';
 import type { GithubSpec } from '../domain/spec';
 import { failureMessage } from './failures';
-import { GITHUB_RETRY, githubOutboxWorkflow, outboxContentSignal, outboxWorkflowId } from './github-outbox';
+import {
+  GITHUB_RETRY,
+  githubOutboxWorkflow,
+  outboxContentSignal,
+  outboxWorkflowId,
+} from './github-outbox';
 import type { OutboxInput } from './github-outbox';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -46,7 +51,11 @@ export interface ReporterSource {
  * Keeps ONE progress comment up to date beside the sprint: at most one write per
  * `minInterval`, always the latest state, in its own scope so GitHub never holds the sprint up.
  */
-export function startGithubReporter(sprintId: string, github: GithubSpec & { issue: number }, source: ReporterSource): GithubReporter {
+export function startGithubReporter(
+  sprintId: string,
+  github: GithubSpec & { issue: number },
+  source: ReporterSource,
+): GithubReporter {
   const minIntervalMs = parseDuration(github.minInterval) ?? 10_000;
   const target = { sprintId, repo: github.repo, issue: github.issue };
   let disabled = false;
@@ -61,7 +70,11 @@ export function startGithubReporter(sprintId: string, github: GithubSpec & { iss
         const wait = lastWrite + minIntervalMs - now();
         if (wait > 0) await sleep(wait);
         const version = source.version();
-        await upsertIssueComment({ ...target, kind: 'progress', body: renderProgressTable(source.state()) });
+        await upsertIssueComment({
+          ...target,
+          kind: 'progress',
+          body: renderProgressTable(source.state()),
+        });
         posted = version;
         lastWrite = now();
       }
@@ -79,7 +92,11 @@ export function startGithubReporter(sprintId: string, github: GithubSpec & { iss
       scope.cancel();
       await loop;
       if (disabled) return;
-      const content: OutboxInput = { ...target, progress: renderProgressTable(final), summary: renderSummary(final) };
+      const content: OutboxInput = {
+        ...target,
+        progress: renderProgressTable(final),
+        summary: renderSummary(final),
+      };
       const workflowId = outboxWorkflowId(sprintId);
       try {
         await startChild(githubOutboxWorkflow, {

@@ -25,9 +25,21 @@ export interface IntegrationInput {
  * Merges the completed packages' branches, in dependency order, into the integration branch,
  * then runs the checks there unless a merge conflicted. Every outcome lands in the state.
  */
-export async function integrate({ spec, order, state, apply, options }: IntegrationInput): Promise<void> {
-  const done = new Set(state().packages.filter((wp) => wp.status === 'completed').map((wp) => wp.id));
-  const packages = order.filter((id) => done.has(id)).map((id) => ({ wpId: id, branch: packageBranch(spec.id, id) }));
+export async function integrate({
+  spec,
+  order,
+  state,
+  apply,
+  options,
+}: IntegrationInput): Promise<void> {
+  const done = new Set(
+    state()
+      .packages.filter((wp) => wp.status === 'completed')
+      .map((wp) => wp.id),
+  );
+  const packages = order
+    .filter((id) => done.has(id))
+    .map((id) => ({ wpId: id, branch: packageBranch(spec.id, id) }));
   if (packages.length === 0) {
     apply({ type: 'integration-skipped', reason: 'no package completed' });
     return;

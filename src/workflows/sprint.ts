@@ -65,7 +65,10 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     : initialProgress(spec, plan, now(), workflowInfo().firstExecutionRunId);
   let version = 0;
   let cancelled = false;
-  const events = eventStream(() => state, (next) => (state = next));
+  const events = eventStream(
+    () => state,
+    (next) => (state = next),
+  );
   const apply = (event: ProgressEvent): void => {
     const before = state;
     state = reduceProgress(state, event);
@@ -107,16 +110,21 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
   if (identity.warning) apply({ type: 'warning', message: identity.warning });
   events.start(identity);
   // A resumed sprint's reopened packages changed status before this run: those are transitions too.
-  if (input.resume) events.emit(eventsForChange(input.resume, state, { type: 'package-retried', id: '' }));
+  if (input.resume)
+    events.emit(eventsForChange(input.resume, state, { type: 'package-retried', id: '' }));
 
   const github = spec.github;
   const reporter =
     github?.sync && github.issue !== undefined
-      ? startGithubReporter(spec.id, { ...github, issue: github.issue }, {
-          state: () => state,
-          version: () => version,
-          disable: (error) => apply({ type: 'github-disabled', error }),
-        })
+      ? startGithubReporter(
+          spec.id,
+          { ...github, issue: github.issue },
+          {
+            state: () => state,
+            version: () => version,
+            disable: (error) => apply({ type: 'github-disabled', error }),
+          },
+        )
       : undefined;
 
   const startPackage = (wpId: string): void => {
@@ -144,7 +152,10 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     running.set(
       wpId,
       child
-        .then((result) => apply(resultEvent(wpId, result)), (error) => apply(failureEvent(wpId, error)))
+        .then(
+          (result) => apply(resultEvent(wpId, result)),
+          (error) => apply(failureEvent(wpId, error)),
+        )
         .finally(() => {
           running.delete(wpId);
           version++;
@@ -177,7 +188,13 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
         }
       }
     } else {
-      await integrate({ spec, order: plan.order, state: () => state, apply, options: input.options });
+      await integrate({
+        spec,
+        order: plan.order,
+        state: () => state,
+        apply,
+        options: input.options,
+      });
     }
     apply({ type: 'sprint-finished', at: now(), cancelled });
     log.info('Sprint finished', { sprint: spec.id, status: state.status });
@@ -188,7 +205,13 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
 
 function toEvent(update: PackageUpdate): ProgressEvent {
   if (update.kind === 'worktree') {
-    return { type: 'package-worktree', id: update.wpId, attempt: update.attempt, worktree: update.worktree, branch: update.branch };
+    return {
+      type: 'package-worktree',
+      id: update.wpId,
+      attempt: update.attempt,
+      worktree: update.worktree,
+      branch: update.branch,
+    };
   }
   return {
     type: 'package-progress',
@@ -202,7 +225,13 @@ function toEvent(update: PackageUpdate): ProgressEvent {
 
 function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
   if (result.status === 'completed') {
-    return { type: 'package-completed', id: wpId, at: now(), evidence: result.evidence, note: result.note };
+    return {
+      type: 'package-completed',
+      id: wpId,
+      at: now(),
+      evidence: result.evidence,
+      note: result.note,
+    };
   }
   return {
     type: 'package-failed',

@@ -18,7 +18,12 @@ import { completePackageSignal, failPackageSignal, packageUpdateSignal } from '.
 
 type Activities = ReturnType<typeof createActivities>;
 
-const GIT_RETRY = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10 } as const;
+const GIT_RETRY = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+  maximumAttempts: 10,
+} as const;
 const EXECUTOR_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
 const DEFAULT_TIMEOUT_MS = 2 * 3_600_000;
 
@@ -75,7 +80,9 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
     // Not awaited: the executor need not wait for the sprint to learn the worktree's path.
     void getExternalWorkflowHandle(sprint.workflowId)
       .signal(packageUpdateSignal, { kind: 'worktree', wpId: wp.id, attempt, worktree, branch })
-      .catch((error: unknown) => log.warn('Sprint not told of the worktree', { wp: wp.id, error: failureMessage(error) }));
+      .catch((error: unknown) =>
+        log.warn('Sprint not told of the worktree', { wp: wp.id, error: failureMessage(error) }),
+      );
   }
 
   const outcome = wp.external ? await awaitExternalReport() : await runExecutor(input, worktree);
@@ -84,7 +91,11 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
   const evidence = await CancellationScope.nonCancellable(() =>
     commitWork({ worktree, wpId: wp.id, title: wp.title, baseCommit: prepared.baseCommit }),
   );
-  log.info('Package completed', { wp: wp.id, files: evidence.filesChanged, commit: evidence.commit });
+  log.info('Package completed', {
+    wp: wp.id,
+    files: evidence.filesChanged,
+    commit: evidence.commit,
+  });
   return { status: 'completed', branch, worktree, evidence, note: outcome.note };
 }
 
@@ -110,11 +121,24 @@ async function runExecutor(input: WorkPackageInput, worktree: string): Promise<O
     timeoutMs,
   });
   if (result.timedOut) {
-    return { status: 'failed', error: `timed out after ${wp.timeout ?? '2h'}`, exitCode: result.exitCode, outputTail: result.tail };
+    return {
+      status: 'failed',
+      error: `timed out after ${wp.timeout ?? '2h'}`,
+      exitCode: result.exitCode,
+      outputTail: result.tail,
+    };
   }
   if (result.exitCode !== 0) {
-    const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
-    return { status: 'failed', error: `\`${wp.run}\` ${how}`, exitCode: result.exitCode, outputTail: result.tail };
+    const how =
+      result.exitCode === null
+        ? `was killed by ${result.signal}`
+        : `exited with code ${result.exitCode}`;
+    return {
+      status: 'failed',
+      error: `\`${wp.run}\` ${how}`,
+      exitCode: result.exitCode,
+      outputTail: result.tail,
+    };
   }
   return { status: 'done' };
 }

@@ -46,7 +46,13 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     expect(result.code).toBe(0);
     const status = JSON.parse(result.stdout);
     expect(status.status).toBe('completed');
-    expect(status.packages.map((wp: { id: string; status: string; wave: number }) => [wp.id, wp.status, wp.wave])).toEqual([
+    expect(
+      status.packages.map((wp: { id: string; status: string; wave: number }) => [
+        wp.id,
+        wp.status,
+        wp.wave,
+      ]),
+    ).toEqual([
       ['WP01', 'completed', 1],
       ['WP02', 'completed', 2],
       ['WP03', 'completed', 2],
@@ -55,14 +61,25 @@ describe('sprintwave run and demo on the embedded dev server', () => {
       ['WP06', 'completed', 5],
     ]);
     expect(status.integration.merged).toHaveLength(6);
-    expect(status.integration.checks.every((check: { passed: boolean }) => check.passed)).toBe(true);
-    const tree = await fixtureGit(path.join(home, 'demo-repo')).raw(['ls-tree', '-r', '--name-only', status.integration.branch]);
+    expect(status.integration.checks.every((check: { passed: boolean }) => check.passed)).toBe(
+      true,
+    );
+    const tree = await fixtureGit(path.join(home, 'demo-repo')).raw([
+      'ls-tree',
+      '-r',
+      '--name-only',
+      status.integration.branch,
+    ]);
     expect(tree).toContain('sync/project_identity.py');
     expect(tree).toContain('tests/integration/test_sync_e2e.py');
 
     const events = await runCli(['events', status.id, '--json'], env);
     expect(events.code).toBe(0);
-    const list = JSON.parse(events.stdout) as { event_type: string; project_uuid: string; sequence: number }[];
+    const list = JSON.parse(events.stdout) as {
+      event_type: string;
+      project_uuid: string;
+      sequence: number;
+    }[];
     expect(list[0]?.event_type).toBe('SprintStarted');
     expect(list.at(-1)?.event_type).toBe('SprintCompleted');
     expect(list.map((e) => e.sequence)).toEqual(list.map((_e, i) => i + 1));
@@ -109,7 +126,11 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     expect(second.code).toBe(0);
     const status = JSON.parse(second.stdout);
     expect(status.status).toBe('completed');
-    const log = await fixtureGit(sandbox.repo).raw(['log', '--format=%s', 'sprintwave/resume-me/WP01']);
+    const log = await fixtureGit(sandbox.repo).raw([
+      'log',
+      '--format=%s',
+      'sprintwave/resume-me/WP01',
+    ]);
     expect(log.split('\n').filter((s) => s.startsWith('sprintwave: WP01'))).toHaveLength(1);
 
     const statusAfter = await runCli(['status', 'resume-me', '--json'], env);
@@ -117,7 +138,10 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     expect(JSON.parse(statusAfter.stdout).status).toBe('completed');
 
     const failing = path.join(sandbox.dir, 'failing.sprint.yaml');
-    await writeFile(failing, "id: fails\nrepo: ./repo\npackages:\n  - {id: A, title: breaks, run: 'exit 4'}\n");
+    await writeFile(
+      failing,
+      "id: fails\nrepo: ./repo\npackages:\n  - {id: A, title: breaks, run: 'exit 4'}\n",
+    );
     const failed = await runCli(['run', failing], env);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain('A failed: `exit 4` exited with code 4');

@@ -27,7 +27,11 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
   const temporal = await connectTestTemporal();
   const sandbox = await makeSandbox();
   const taskQueue = uniqueId('sprints');
-  const config = loadConfig({ SPRINTWAVE_HOME: `${sandbox.dir}/home`, TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  const config = loadConfig({
+    SPRINTWAVE_HOME: `${sandbox.dir}/home`,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ...env,
+  });
   const codePath = process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE as string;
   return {
     temporal,

@@ -51,7 +51,9 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
 /** A worker on a unique task queue, loading the bundle built once by the global setup. */
 export async function createTestWorker(
   temporal: TestTemporal,
-  options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle' | 'workflowsPath'> & { taskQueue?: string },
+  options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle' | 'workflowsPath'> & {
+    taskQueue?: string;
+  },
 ): Promise<Worker> {
   const codePath = process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('The Jest global setup did not build the workflow bundle.');

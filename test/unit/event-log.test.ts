@@ -6,8 +6,19 @@ import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 
 const T0 = Date.UTC(2026, 10, 21, 9, 0, 0);
-const identity = { project_uuid: 'u-1', project_slug: 'widgets', node_id: 'abcdef012345', team_slug: 'local' };
-const evidence = { commit: 'c'.repeat(40), filesChanged: 1, insertions: 1, deletions: 0, files: ['a'] };
+const identity = {
+  project_uuid: 'u-1',
+  project_slug: 'widgets',
+  node_id: 'abcdef012345',
+  team_slug: 'local',
+};
+const evidence = {
+  commit: 'c'.repeat(40),
+  filesChanged: 1,
+  insertions: 1,
+  deletions: 0,
+  files: ['a'],
+};
 
 function start(): SprintProgress {
   const checked = checkSprintSpec({
@@ -23,7 +34,10 @@ function start(): SprintProgress {
 }
 
 /** Applies events the way the workflow does, collecting the drafts of each change. */
-function run(state: SprintProgress, events: ProgressEvent[]): { state: SprintProgress; drafts: EventDraft[] } {
+function run(
+  state: SprintProgress,
+  events: ProgressEvent[],
+): { state: SprintProgress; drafts: EventDraft[] } {
   const drafts: EventDraft[] = [];
   for (const event of events) {
     const next = reduceProgress(state, event);
@@ -41,7 +55,13 @@ describe('events from state changes', () => {
       { type: 'package-completed', id: 'WP01', at: T0 + 1, evidence },
       { type: 'package-started', id: 'WP02', at: T0 + 2, attempt: 1 },
       { type: 'package-completed', id: 'WP02', at: T0 + 3, evidence },
-      { type: 'integration-merged', commit: 'm', worktree: '/w', merged: ['WP01', 'WP02'], conflicts: [] },
+      {
+        type: 'integration-merged',
+        commit: 'm',
+        worktree: '/w',
+        merged: ['WP01', 'WP02'],
+        conflicts: [],
+      },
       { type: 'integration-checked', checks: [] },
       { type: 'sprint-finished', at: T0 + 4 },
     ]);
@@ -56,11 +76,22 @@ describe('events from state changes', () => {
       ['IntegrationCompleted', undefined, undefined, undefined],
       ['SprintCompleted', undefined, undefined, undefined],
     ]);
-    const tagged = envelopes(drafts, { workflowId: 's1', runId: 'r1', sprintId: 's1', identity }, 0, T0);
+    const tagged = envelopes(
+      drafts,
+      { workflowId: 's1', runId: 'r1', sprintId: 's1', identity },
+      0,
+      T0,
+    );
     expect(tagged.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(new Set(tagged.map((e) => e.event_id)).size).toBe(9);
     expect(tagged[0]?.payload).toEqual({ wave: 1, packages: ['WP01'] });
-    expect(tagged[1]).toMatchObject({ project_uuid: 'u-1', project_slug: 'widgets', team_slug: 'local', sprint_id: 's1', wp_id: 'WP01' });
+    expect(tagged[1]).toMatchObject({
+      project_uuid: 'u-1',
+      project_slug: 'widgets',
+      team_slug: 'local',
+      sprint_id: 's1',
+      wp_id: 'WP01',
+    });
   });
 
   it('a retried package’s transitions carry its new attempt; nothing changes, nothing is emitted', () => {
@@ -82,6 +113,8 @@ describe('events from state changes', () => {
       expect.objectContaining({ type: 'WaveStarted' }),
       expect.objectContaining({ type: 'WPStatusChanged', wpId: 'WP01', attempt: 2 }),
     ]);
-    expect(eventsForChange(again.state, again.state, { type: 'package-retried', id: 'WP02' })).toEqual([]);
+    expect(
+      eventsForChange(again.state, again.state, { type: 'package-retried', id: 'WP02' }),
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,11 @@
 import { planSprint } from '../../src/domain/plan';
-import { agentId, initialProgress, overallProgress, reduceProgress, resumeProgress } from '../../src/domain/progress';
+import {
+  agentId,
+  initialProgress,
+  overallProgress,
+  reduceProgress,
+  resumeProgress,
+} from '../../src/domain/progress';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable, renderSummary } from '../../src/domain/render-progress';
 import { allSettled, currentWave, nextStep } from '../../src/domain/schedule';
@@ -24,7 +30,13 @@ const diamond = {
   ],
 };
 
-const evidence = (files: number) => ({ commit: 'c'.repeat(40), filesChanged: files, insertions: files, deletions: 0, files: [] });
+const evidence = (files: number) => ({
+  commit: 'c'.repeat(40),
+  filesChanged: files,
+  insertions: files,
+  deletions: 0,
+  files: [],
+});
 
 function apply(state: SprintProgress, ...events: ProgressEvent[]): SprintProgress {
   return events.reduce(reduceProgress, state);
@@ -43,12 +55,29 @@ describe('progress reducer', () => {
       { type: 'package-started', id: 'WP01', at: T0 + 1_000, attempt: 1 },
       { type: 'package-progress', id: 'WP01', attempt: 1, done: 3, total: 7, note: 'halfway' },
     );
-    expect(state.packages[0]).toMatchObject({ status: 'in_progress', agent: 'impl-wp0-163001', filesCompleted: 3, filesTotal: 7, note: 'halfway' });
+    expect(state.packages[0]).toMatchObject({
+      status: 'in_progress',
+      agent: 'impl-wp0-163001',
+      filesCompleted: 3,
+      filesTotal: 7,
+      note: 'halfway',
+    });
     expect(overallProgress(state)).toMatchObject({ percent: 11, filesCompleted: 3, filesTotal: 7 });
     expect(state.headline).toBe('Package WP01 started');
 
-    state = apply(state, { type: 'package-completed', id: 'WP01', at: T0 + 5_000, evidence: evidence(5) });
-    expect(state.packages[0]).toMatchObject({ status: 'completed', filesCompleted: 5, filesTotal: 5, filesChanged: 5, exitCode: 0 });
+    state = apply(state, {
+      type: 'package-completed',
+      id: 'WP01',
+      at: T0 + 5_000,
+      evidence: evidence(5),
+    });
+    expect(state.packages[0]).toMatchObject({
+      status: 'completed',
+      filesCompleted: 5,
+      filesTotal: 5,
+      filesChanged: 5,
+      exitCode: 0,
+    });
     expect(state.headline).toBe('Package WP01 completed');
     expect(overallProgress(state).percent).toBe(25);
   });
@@ -93,7 +122,12 @@ describe('progress reducer', () => {
       { type: 'package-started', id: 'A', at: T0, attempt: 1 },
       { type: 'package-completed', id: 'A', at: T0 + 1, evidence: evidence(1) },
       { type: 'integration-merged', commit: 'm', worktree: '/w', merged: ['A'], conflicts: [] },
-      { type: 'integration-checked', checks: [{ command: 'npm test', exitCode: 1, passed: false, durationMs: 5, outputTail: [] }] },
+      {
+        type: 'integration-checked',
+        checks: [
+          { command: 'npm test', exitCode: 1, passed: false, durationMs: 5, outputTail: [] },
+        ],
+      },
       { type: 'sprint-finished', at: T0 + 60_000 },
     );
     expect(state.status).toBe('failed');
@@ -167,14 +201,25 @@ describe('renderers', () => {
   });
 
   it('renders the final summary with merge results, conflicts and checks', () => {
-    let state = sprintState({ packages: [{ id: 'A', title: 'a', run: 'true' }, { id: 'B', title: 'b', run: 'true' }] });
+    let state = sprintState({
+      packages: [
+        { id: 'A', title: 'a', run: 'true' },
+        { id: 'B', title: 'b', run: 'true' },
+      ],
+    });
     state = apply(
       state,
       { type: 'package-started', id: 'A', at: T0, attempt: 1 },
       { type: 'package-completed', id: 'A', at: T0, evidence: evidence(4) },
       { type: 'package-started', id: 'B', at: T0, attempt: 1 },
       { type: 'package-completed', id: 'B', at: T0, evidence: evidence(2) },
-      { type: 'integration-merged', commit: 'm', worktree: '/w', merged: ['A'], conflicts: [{ wpId: 'B', branch: 'sprintwave/s1/B', files: ['x.ts'] }] },
+      {
+        type: 'integration-merged',
+        commit: 'm',
+        worktree: '/w',
+        merged: ['A'],
+        conflicts: [{ wpId: 'B', branch: 'sprintwave/s1/B', files: ['x.ts'] }],
+      },
       { type: 'integration-checked', checks: [] },
       { type: 'sprint-finished', at: T0 + 12 * 60_000 },
     );

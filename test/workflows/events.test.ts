@@ -30,17 +30,26 @@ describe('identity-tagged events', () => {
       });
       const { state } = await runToEnd(harness, { spec });
       expect(state.status).toBe('completed');
-      const config = parse(await readFile(path.join(harness.sandbox.repo, '.sprintwave', 'config.yaml'), 'utf8'));
+      const config = parse(
+        await readFile(path.join(harness.sandbox.repo, '.sprintwave', 'config.yaml'), 'utf8'),
+      );
       const events = (await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id);
       expect(events.length).toBeGreaterThan(5);
       for (const event of events) {
-        expect(event).toMatchObject({ project_uuid: config.project.uuid, project_slug: config.project.slug, team_slug: 'local' });
+        expect(event).toMatchObject({
+          project_uuid: config.project.uuid,
+          project_slug: config.project.slug,
+          team_slug: 'local',
+        });
         expect(event.node_id).toMatch(/\S/);
       }
       expect(checkStream(events)).toEqual({ duplicates: 0, gaps: [] });
       expect(events[0]?.event_type).toBe('SprintStarted');
       expect(events.at(-1)?.event_type).toBe('SprintCompleted');
-      expect(statusChanges(events, 'WP01')).toEqual(['pending→in_progress#1', 'in_progress→completed#1']);
+      expect(statusChanges(events, 'WP01')).toEqual([
+        'pending→in_progress#1',
+        'in_progress→completed#1',
+      ]);
       // `.sprintwave/` never lands in a package's commit.
       expect(pkg(state, 'WP01').filesChanged).toBe(1);
     } finally {
@@ -54,7 +63,9 @@ describe('identity-tagged events', () => {
       // A file where the folder should be: the config cannot be written, whoever runs the test.
       await writeFile(path.join(harness.sandbox.repo, '.sprintwave'), 'not a folder');
       await writeFile(path.join(harness.sandbox.repo, '.git', 'info', 'exclude'), '.sprintwave\n');
-      const spec = sprint(harness.sandbox.repo, { packages: [{ id: 'WP01', title: 'a', run: 'echo a > a.txt' }] });
+      const spec = sprint(harness.sandbox.repo, {
+        packages: [{ id: 'WP01', title: 'a', run: 'echo a > a.txt' }],
+      });
       const { state } = await runToEnd(harness, { spec });
       expect(state.status).toBe('completed');
       expect(state.warnings).toEqual([expect.stringContaining('read-only')]);
@@ -72,7 +83,11 @@ describe('identity-tagged events', () => {
 
     beforeAll(async () => {
       receiver = await startEventReceiver(SYNC_TOKEN);
-      harness = await startHarness({ SPRINTWAVE_EVENTS_URL: receiver.url, SPRINTWAVE_SYNC_TOKEN: SYNC_TOKEN, SPRINTWAVE_TEAM_SLUG: 'acme' });
+      harness = await startHarness({
+        SPRINTWAVE_EVENTS_URL: receiver.url,
+        SPRINTWAVE_SYNC_TOKEN: SYNC_TOKEN,
+        SPRINTWAVE_TEAM_SLUG: 'acme',
+      });
     });
 
     afterAll(async () => {
@@ -105,7 +120,12 @@ describe('identity-tagged events', () => {
         'pending→in_progress#2',
         'in_progress→completed#2',
       ]);
-      expect(statusChanges(events, 'WP02')).toEqual(['pending→blocked#1', 'blocked→pending#1', 'pending→in_progress#1', 'in_progress→completed#1']);
+      expect(statusChanges(events, 'WP02')).toEqual([
+        'pending→blocked#1',
+        'blocked→pending#1',
+        'pending→in_progress#1',
+        'in_progress→completed#1',
+      ]);
       const queued = (await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id);
       expect(queued.map((e) => e.event_id).sort()).toEqual(events.map((e) => e.event_id).sort());
       expect(JSON.stringify(receiver.received)).not.toContain(SYNC_TOKEN);
@@ -117,11 +137,15 @@ describe('identity-tagged events', () => {
       const before = await readFile(configFile, 'utf8');
       await writeFile(configFile, `${before}sync:\n  auto_start: false\n`);
       try {
-        const spec = sprint(repo, { packages: [{ id: 'WP01', title: 'a', run: 'echo a > local.txt' }] });
+        const spec = sprint(repo, {
+          packages: [{ id: 'WP01', title: 'a', run: 'echo a > local.txt' }],
+        });
         const { state } = await runToEnd(harness, { spec });
         expect(state.status).toBe('completed');
         expect(receiver.received.filter((e) => e.sprint_id === spec.id)).toEqual([]);
-        expect((await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id).length).toBeGreaterThan(3);
+        expect(
+          (await readQueue(harness.config.home)).filter((e) => e.sprint_id === spec.id).length,
+        ).toBeGreaterThan(3);
       } finally {
         await writeFile(configFile, before);
       }

@@ -13,7 +13,10 @@ function writes(github: LocalGithub): { method: string; path: string; status: nu
   return github.requests.filter((r) => r.method === 'POST' || r.method === 'PATCH');
 }
 
-function packages(count: number, command = 'echo "::progress 1/2"; sleep 0.4; echo x > $SPRINTWAVE_WP_ID.txt; echo "::progress 2/2"') {
+function packages(
+  count: number,
+  command = 'echo "::progress 1/2"; sleep 0.4; echo x > $SPRINTWAVE_WP_ID.txt; echo "::progress 2/2"',
+) {
   return Array.from({ length: count }, (_, i) => ({
     id: `WP0${i + 1}`,
     title: `Package ${i + 1}`,
@@ -73,7 +76,9 @@ describe('live progress on a GitHub issue', () => {
     expect(summary?.body).toContain('Final Summary: sprint completed');
     expect(summary?.body).toContain('Integration checks:');
 
-    const posts = writes(github).filter((r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue}/comments`));
+    const posts = writes(github).filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`/issues/${issue}/comments`),
+    );
     expect(posts).toHaveLength(2);
     expect(writes(github).filter((r) => r.method === 'PATCH').length).toBeGreaterThanOrEqual(1);
     // Throttled: at most one write per interval, plus the final table and the summary.
@@ -88,7 +93,9 @@ describe('live progress on a GitHub issue', () => {
       const history = await harness.temporal.client.workflow.getHandle(id).fetchHistory();
       const text = JSON.stringify(history, (key, value: unknown) => {
         if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-        return key === 'data' && typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : value;
+        return key === 'data' && typeof value === 'string'
+          ? Buffer.from(value, 'base64').toString('utf8')
+          : value;
       });
       expect(text).toContain(mark); // payloads are decoded, so the next check means something
       expect(text).not.toContain(TOKEN);
@@ -106,7 +113,9 @@ describe('live progress on a GitHub issue', () => {
     expect(state.status).toBe('completed');
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(github.comments('acme', 'widgets', issue)).toHaveLength(0);
-    const outbox = await harness.temporal.client.workflow.getHandle(outboxWorkflowId(spec.id)).describe();
+    const outbox = await harness.temporal.client.workflow
+      .getHandle(outboxWorkflowId(spec.id))
+      .describe();
     expect(outbox.status.name).toBe('RUNNING');
 
     github.up();
@@ -152,7 +161,10 @@ describe('live progress on a GitHub issue', () => {
   });
 
   it('switches GitHub off for the sprint on a bad token, without endless retries', async () => {
-    const badHarness = await startHarness({ GITHUB_API_URL: github.url, GITHUB_TOKEN: 'ghp_wrong' });
+    const badHarness = await startHarness({
+      GITHUB_API_URL: github.url,
+      GITHUB_TOKEN: 'ghp_wrong',
+    });
     try {
       const before = github.requests.length;
       const spec = sprint(badHarness.sandbox.repo, {
@@ -161,7 +173,10 @@ describe('live progress on a GitHub issue', () => {
       });
       const { state } = await runToEnd(badHarness, { spec });
       expect(state.status).toBe('completed');
-      expect(state.github).toMatchObject({ status: 'disabled', error: expect.stringMatching(/401/) });
+      expect(state.github).toMatchObject({
+        status: 'disabled',
+        error: expect.stringMatching(/401/),
+      });
       expect(github.requests.length - before).toBe(1);
       const summary = renderSummary(state);
       expect(summary).toContain('GitHub updates were switched off for this sprint');

@@ -27,7 +27,8 @@ async function waitFor(
   for (;;) {
     const state = await read().catch(() => undefined);
     if (state && test(state)) return state;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state?.packages)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state?.packages)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -52,12 +53,35 @@ describe('sprintWorkflow on a real dev server and real git', () => {
     const spec = sprint(harness.sandbox.repo, {
       concurrency: 2,
       packages: [
-        { id: 'WP01', title: 'Identity', run: 'mkdir -p sync && echo uuid > sync/identity.txt && echo "::progress 1/1 identity"' },
-        { id: 'WP02', title: 'Emitter', dependsOn: ['WP01'], run: 'test -f sync/identity.txt && echo emit > sync/emitter.txt' },
-        { id: 'WP03', title: 'Auth', dependsOn: ['WP01'], run: 'echo auth > auth.txt && echo more > auth2.txt' },
-        { id: 'WP04', title: 'Runtime', dependsOn: ['WP02'], run: 'test -f sync/emitter.txt && echo rt > runtime.txt' },
+        {
+          id: 'WP01',
+          title: 'Identity',
+          run: 'mkdir -p sync && echo uuid > sync/identity.txt && echo "::progress 1/1 identity"',
+        },
+        {
+          id: 'WP02',
+          title: 'Emitter',
+          dependsOn: ['WP01'],
+          run: 'test -f sync/identity.txt && echo emit > sync/emitter.txt',
+        },
+        {
+          id: 'WP03',
+          title: 'Auth',
+          dependsOn: ['WP01'],
+          run: 'echo auth > auth.txt && echo more > auth2.txt',
+        },
+        {
+          id: 'WP04',
+          title: 'Runtime',
+          dependsOn: ['WP02'],
+          run: 'test -f sync/emitter.txt && echo rt > runtime.txt',
+        },
       ],
-      integration: { checks: ['test -f sync/identity.txt && test -f sync/emitter.txt && test -f auth.txt && test -f runtime.txt'] },
+      integration: {
+        checks: [
+          'test -f sync/identity.txt && test -f sync/emitter.txt && test -f auth.txt && test -f runtime.txt',
+        ],
+      },
     });
     const { state } = await runToEnd(harness, { spec });
     await keepHistory(harness, spec.id);
@@ -69,19 +93,40 @@ describe('sprintWorkflow on a real dev server and real git', () => {
       ['WP03', 'completed', 2],
       ['WP04', 'completed', 3],
     ]);
-    expect(pkg(state, 'WP03')).toMatchObject({ filesChanged: 2, filesCompleted: 2, filesTotal: 2, exitCode: 0 });
+    expect(pkg(state, 'WP03')).toMatchObject({
+      filesChanged: 2,
+      filesCompleted: 2,
+      filesTotal: 2,
+      exitCode: 0,
+    });
     expect(pkg(state, 'WP01').commit).toMatch(/^[0-9a-f]{40}$/);
     expect(pkg(state, 'WP01').agent).toMatch(/^impl-wp0-\d{6}$/);
     // WP04's branch holds only its own file as its change, though it sees WP01 and WP02's files.
     expect(pkg(state, 'WP04').filesChanged).toBe(1);
     expect(state.integration.merged).toEqual(['WP01', 'WP02', 'WP03', 'WP04']);
     expect(state.integration.conflicts).toEqual([]);
-    expect(state.integration.checks).toEqual([expect.objectContaining({ passed: true, exitCode: 0 })]);
+    expect(state.integration.checks).toEqual([
+      expect.objectContaining({ passed: true, exitCode: 0 }),
+    ]);
     expect(await filesOn(harness, state.integration.branch)).toEqual(
-      ['README.md', 'auth.txt', 'auth2.txt', 'runtime.txt', 'shared.txt', 'sync/emitter.txt', 'sync/identity.txt'].sort(),
+      [
+        'README.md',
+        'auth.txt',
+        'auth2.txt',
+        'runtime.txt',
+        'shared.txt',
+        'sync/emitter.txt',
+        'sync/identity.txt',
+      ].sort(),
     );
-    const log = await fixtureGit(harness.sandbox.repo).raw(['log', '--format=%s', `sprintwave/${spec.id}/WP03`]);
-    expect(log.split('\n').filter((subject) => subject === 'sprintwave: WP03 Auth')).toHaveLength(1);
+    const log = await fixtureGit(harness.sandbox.repo).raw([
+      'log',
+      '--format=%s',
+      `sprintwave/${spec.id}/WP03`,
+    ]);
+    expect(log.split('\n').filter((subject) => subject === 'sprintwave: WP03 Auth')).toHaveLength(
+      1,
+    );
   });
 
   it('never runs more than `concurrency` packages at once, and eager starts a package as soon as its own dependencies are done', async () => {
@@ -120,7 +165,9 @@ describe('sprintWorkflow on a real dev server and real git', () => {
 
     expect(state.status).toBe('failed');
     expect(pkg(state, 'WP01')).toMatchObject({ status: 'failed', exitCode: 3 });
-    expect(pkg(state, 'WP01').outputTail).toEqual(expect.arrayContaining(['about to fail', 'oops']));
+    expect(pkg(state, 'WP01').outputTail).toEqual(
+      expect.arrayContaining(['about to fail', 'oops']),
+    );
     expect(pkg(state, 'WP02')).toMatchObject({ status: 'blocked', blockedBy: ['WP01'] });
     expect(pkg(state, 'WP03')).toMatchObject({ status: 'blocked', blockedBy: ['WP02'] });
     expect(pkg(state, 'WP02').startedAt).toBeUndefined();
@@ -132,7 +179,9 @@ describe('sprintWorkflow on a real dev server and real git', () => {
   it('fails a package that runs past its timeout and kills its processes', async () => {
     const pidFile = path.join(harness.sandbox.dir, 'timeout.pid');
     const spec = sprint(harness.sandbox.repo, {
-      packages: [{ id: 'WP01', title: 'Hangs', timeout: '1s', run: `sleep 60 & echo $! > ${pidFile}; wait` }],
+      packages: [
+        { id: 'WP01', title: 'Hangs', timeout: '1s', run: `sleep 60 & echo $! > ${pidFile}; wait` },
+      ],
     });
     const { state } = await runToEnd(harness, { spec });
     await keepHistory(harness, spec.id);
@@ -178,21 +227,42 @@ describe('sprintWorkflow on a real dev server and real git', () => {
       strategy: 'eager',
       packages: [
         { id: 'WP01', title: 'Flaky', run: `test -f ${fixed} && echo ok > ok.txt` },
-        { id: 'WP02', title: 'Dependent', dependsOn: ['WP01'], run: 'test -f ok.txt && echo dep > dep.txt' },
-        { id: 'WP03', title: 'Keeps the sprint open', run: `while [ ! -f ${release} ]; do sleep 0.1; done; echo r > r.txt` },
+        {
+          id: 'WP02',
+          title: 'Dependent',
+          dependsOn: ['WP01'],
+          run: 'test -f ok.txt && echo dep > dep.txt',
+        },
+        {
+          id: 'WP03',
+          title: 'Keeps the sprint open',
+          run: `while [ ! -f ${release} ]; do sleep 0.1; done; echo r > r.txt`,
+        },
       ],
     });
     const worker = await harness.worker();
     const state = await worker.runUntil(async () => {
       const handle = await startSprint(harness, { spec });
-      await waitFor(() => handle.query(progressQuery), (s) => pkg(s, 'WP02').status === 'blocked', 'WP02 blocked');
-      const refused = await handle.executeUpdate(retryPackageUpdate, { args: ['WP03'] }).catch((e: Error) => e);
-      expect((refused as Error).cause).toEqual(expect.objectContaining({ message: expect.stringMatching(/WP03 is in_progress/) }));
+      await waitFor(
+        () => handle.query(progressQuery),
+        (s) => pkg(s, 'WP02').status === 'blocked',
+        'WP02 blocked',
+      );
+      const refused = await handle
+        .executeUpdate(retryPackageUpdate, { args: ['WP03'] })
+        .catch((e: Error) => e);
+      expect((refused as Error).cause).toEqual(
+        expect.objectContaining({ message: expect.stringMatching(/WP03 is in_progress/) }),
+      );
       await writeFile(fixed, '');
       const after = await handle.executeUpdate(retryPackageUpdate, { args: ['WP01'] });
       expect(pkg(after, 'WP01')).toMatchObject({ attempt: 2 });
       expect(pkg(after, 'WP02').status).toBe('pending');
-      await waitFor(() => handle.query(progressQuery), (s) => pkg(s, 'WP02').status === 'completed', 'WP02 completed');
+      await waitFor(
+        () => handle.query(progressQuery),
+        (s) => pkg(s, 'WP02').status === 'completed',
+        'WP02 completed',
+      );
       await writeFile(release, '');
       return handle.result();
     });
@@ -239,13 +309,20 @@ describe('sprintWorkflow on a real dev server and real git', () => {
     expect(state.integration.conflicts).toEqual([
       { wpId: 'WP02', branch: `sprintwave/${spec.id}/WP02`, files: ['shared.txt'] },
     ]);
-    const merged = await fixtureGit(harness.sandbox.repo).raw(['show', `${state.integration.branch}:shared.txt`]);
+    const merged = await fixtureGit(harness.sandbox.repo).raw([
+      'show',
+      `${state.integration.branch}:shared.txt`,
+    ]);
     expect(merged).toBe('value=1\n');
-    expect(state.reasons.join('\n')).toContain('WP02 conflicts with the integration branch in shared.txt');
+    expect(state.reasons.join('\n')).toContain(
+      'WP02 conflicts with the integration branch in shared.txt',
+    );
   });
 
   it('reports a branch left by an earlier sprint with the same id instead of reusing it', async () => {
-    const spec = sprint(harness.sandbox.repo, { packages: [{ id: 'WP01', title: 'Once', run: 'echo 1 > once.txt' }] });
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [{ id: 'WP01', title: 'Once', run: 'echo 1 > once.txt' }],
+    });
     const first = await runToEnd(harness, { spec });
     await keepHistory(harness, spec.id);
     expect(first.state.status).toBe('completed');

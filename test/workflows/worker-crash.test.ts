@@ -28,13 +28,20 @@ function startWorkerProcess(harness: Harness, github: LocalGithub, receiver: Eve
   return { child, done: collect(child) };
 }
 
-async function waitForState(harness: Harness, id: string, test: (s: SprintProgress) => boolean): Promise<SprintProgress> {
+async function waitForState(
+  harness: Harness,
+  id: string,
+  test: (s: SprintProgress) => boolean,
+): Promise<SprintProgress> {
   const handle = harness.temporal.client.workflow.getHandle(id);
   const deadline = Date.now() + 60_000;
   for (;;) {
     const state = await handle.query(progressQuery).catch(() => undefined);
     if (state && test(state)) return state;
-    if (Date.now() > deadline) throw new Error(`sprint did not reach the expected state: ${JSON.stringify(state?.packages)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `sprint did not reach the expected state: ${JSON.stringify(state?.packages)}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -72,7 +79,9 @@ describe('a worker killed mid-sprint', () => {
     });
     const first = startWorkerProcess(harness, github, receiver);
     const handle = await startSprint(harness, { spec, options: { heartbeatTimeoutMs: 3_000 } });
-    await waitForState(harness, spec.id, (s) => s.packages.some((wp) => wp.status === 'in_progress' && wp.filesTotal > 0));
+    await waitForState(harness, spec.id, (s) =>
+      s.packages.some((wp) => wp.status === 'in_progress' && wp.filesTotal > 0),
+    );
     first.child.kill('SIGKILL');
     await first.done;
 
@@ -83,8 +92,15 @@ describe('a worker killed mid-sprint', () => {
       expect(state.packages.every((wp) => wp.status === 'completed')).toBe(true);
       const git = fixtureGit(harness.sandbox.repo);
       for (const id of ids) {
-        const commits = await git.raw(['log', '--no-merges', '--format=%s', `main..${pkg(state, id).branch}`]);
-        const own = commits.split('\n').filter((subject) => subject === `sprintwave: ${id} Package ${id}`);
+        const commits = await git.raw([
+          'log',
+          '--no-merges',
+          '--format=%s',
+          `main..${pkg(state, id).branch}`,
+        ]);
+        const own = commits
+          .split('\n')
+          .filter((subject) => subject === `sprintwave: ${id} Package ${id}`);
         expect(own).toHaveLength(1);
       }
       const tree = await git.raw(['ls-tree', '--name-only', state.integration.branch]);

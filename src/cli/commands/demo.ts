@@ -36,12 +36,17 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
   if (!checked.ok) throw new BadInput(DEMO_SPRINT, checked.problems);
   const spec = { ...checked.spec, id: `${checked.spec.id}-${stamp}`, repo };
   if (!options.githubLocal) {
-    return withSession(io, { worker: 'embedded' }, (session) => runSprint(spec, options, io, session));
+    return withSession(io, { worker: 'embedded' }, (session) =>
+      runSprint(spec, options, io, session),
+    );
   }
   const github = await startLocalGithub({ token: LOCAL_TOKEN });
   try {
     const issue = github.createIssue('sprintwave', 'demo', `Sprint ${spec.id}`);
-    const withGithub = { ...spec, github: { repo: 'sprintwave/demo', issue, sync: true, minInterval: '2s' } };
+    const withGithub = {
+      ...spec,
+      github: { repo: 'sprintwave/demo', issue, sync: true, minInterval: '2s' },
+    };
     const env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: LOCAL_TOKEN };
     return await withSession(io, { worker: 'embedded', env }, async (session) => {
       const code = await runSprint(withGithub, options, io, session);
@@ -49,7 +54,9 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
       const file = path.join(repo, '..', `${path.basename(repo)}-github-issue.md`);
       const comments = github.comments('sprintwave', 'demo', issue);
       await writeFile(file, comments.map((comment) => comment.body).join('\n\n---\n\n'));
-      io.err(`The ${comments.length} comments on the local GitHub issue sprintwave/demo#${issue}: ${file}`);
+      io.err(
+        `The ${comments.length} comments on the local GitHub issue sprintwave/demo#${issue}: ${file}`,
+      );
       return code;
     });
   } finally {

@@ -5,17 +5,24 @@ import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
 
 /** `sprintwave events <sprint>`: the sprint's events from the local queue. */
-export async function eventsCommand(sprintId: string, options: { json?: boolean }, io: CliIO): Promise<number> {
+export async function eventsCommand(
+  sprintId: string,
+  options: { json?: boolean },
+  io: CliIO,
+): Promise<number> {
   const config = loadConfig();
   const events = (await readQueue(config.home)).filter((event) => event.sprint_id === sprintId);
-  if (events.length === 0) throw new CliError(`No events recorded for sprint ${sprintId} on this machine.`, EXIT.badInput);
+  if (events.length === 0)
+    throw new CliError(`No events recorded for sprint ${sprintId} on this machine.`, EXIT.badInput);
   io.out(options.json ? JSON.stringify(events, null, 2) : events.map(describe).join('\n'));
   return EXIT.ok;
 }
 
 function describe(event: EventEnvelope): string {
   const change =
-    event.event_type === 'WPStatusChanged' ? ` ${String(event.payload.from)} → ${String(event.payload.to)}` : '';
+    event.event_type === 'WPStatusChanged'
+      ? ` ${String(event.payload.from)} → ${String(event.payload.to)}`
+      : '';
   const wp = event.wp_id ? ` ${event.wp_id}` : '';
   const attempt = event.attempt > 1 ? ` (attempt ${event.attempt})` : '';
   return `${String(event.sequence).padStart(4)}  ${event.occurred_at}  ${event.event_type}${wp}${change}${attempt}`;

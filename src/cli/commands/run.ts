@@ -14,13 +14,30 @@ export interface RunOptions {
 /** Starts (or attaches to) a sprint and follows it to its end. Exit 0 only when it completed. */
 export async function runCommand(file: string, options: RunOptions, io: CliIO): Promise<number> {
   const spec = await loadRunnableSprint(file);
-  return withSession(io, { worker: 'embedded' }, (session) => runSprint(spec, options, io, session));
+  return withSession(io, { worker: 'embedded' }, (session) =>
+    runSprint(spec, options, io, session),
+  );
 }
 
-export async function runSprint(spec: SprintSpec, options: RunOptions, io: CliIO, session: Session): Promise<number> {
-  const { handle, started } = await startOrAttach(session.temporal.client, session.config, { spec });
-  io.err(started ? `Sprint ${spec.id} started.` : `Sprint ${spec.id} is already running: following it.`);
-  const webUi = session.temporal.uiUrl && workflowUrl(session.temporal.uiUrl, session.temporal.namespace, spec.id);
+export async function runSprint(
+  spec: SprintSpec,
+  options: RunOptions,
+  io: CliIO,
+  session: Session,
+): Promise<number> {
+  const { handle, started } = await startOrAttach(session.temporal.client, session.config, {
+    spec,
+  });
+  io.err(
+    started ? `Sprint ${spec.id} started.` : `Sprint ${spec.id} is already running: following it.`,
+  );
+  const webUi =
+    session.temporal.uiUrl &&
+    workflowUrl(session.temporal.uiUrl, session.temporal.namespace, spec.id);
   if (webUi) io.err(`Watch it in the Temporal Web UI: ${webUi}`);
-  return followSprint(handle, io, { json: options.json, links: { webUi }, signal: session.interrupted });
+  return followSprint(handle, io, {
+    json: options.json,
+    links: { webUi },
+    signal: session.interrupted,
+  });
 }

@@ -16,7 +16,9 @@ export async function serveCommand(mode: 'dev' | 'worker', io: CliIO): Promise<n
   const temporal = await openTemporal(config);
   try {
     if (mode === 'dev' && temporal.uiUrl) io.out(`Temporal Web UI: ${temporal.uiUrl}`);
-    io.out(`Temporal at ${temporal.address} (namespace ${temporal.namespace}); worker on task queue ${config.temporal.taskQueue}.`);
+    io.out(
+      `Temporal at ${temporal.address} (namespace ${temporal.namespace}); worker on task queue ${config.temporal.taskQueue}.`,
+    );
     const worker = await createSprintWorker({
       connection: await temporal.nativeConnection(),
       client: temporal.client,

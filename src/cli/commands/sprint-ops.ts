@@ -12,7 +12,9 @@ import { getSprint, readSprint, sprintInput, startOrAttach } from '../sprint-cli
 import { loadRunnableSprint } from '../sprint-file';
 
 function webUi(session: Session, id: string): string | undefined {
-  return session.temporal.uiUrl && workflowUrl(session.temporal.uiUrl, session.temporal.namespace, id);
+  return (
+    session.temporal.uiUrl && workflowUrl(session.temporal.uiUrl, session.temporal.namespace, id)
+  );
 }
 
 /** Starts a sprint and returns at once; a worker (`dev`, `worker`) makes it progress. */
@@ -24,13 +26,19 @@ export async function startCommand(file: string, io: CliIO): Promise<number> {
     const link = webUi(session, spec.id);
     if (link) io.out(`Web UI: ${link}`);
     if (session.temporal.server) {
-      io.err('No worker is serving this embedded server: run `sprintwave dev` (or `sprintwave run`) to make it progress.');
+      io.err(
+        'No worker is serving this embedded server: run `sprintwave dev` (or `sprintwave run`) to make it progress.',
+      );
     }
     return EXIT.ok;
   });
 }
 
-export async function statusCommand(id: string, options: { json?: boolean }, io: CliIO): Promise<number> {
+export async function statusCommand(
+  id: string,
+  options: { json?: boolean },
+  io: CliIO,
+): Promise<number> {
   return withSession(io, { worker: 'never' }, async (session) => {
     const state = await readSprint(session.temporal.client, id);
     io.out(
@@ -56,7 +64,12 @@ export async function cancelCommand(id: string, io: CliIO): Promise<number> {
  * Retries a package: through an update while the sprint runs, or by running the sprint
  * again from its final state (completed work kept) when it has ended.
  */
-export async function retryCommand(id: string, wpId: string, options: { json?: boolean; wait?: boolean }, io: CliIO): Promise<number> {
+export async function retryCommand(
+  id: string,
+  wpId: string,
+  options: { json?: boolean; wait?: boolean },
+  io: CliIO,
+): Promise<number> {
   return withSession(io, { worker: 'embedded' }, async (session) => {
     const { client } = session.temporal;
     const { handle, running } = await getSprint(client, id);
@@ -64,7 +77,10 @@ export async function retryCommand(id: string, wpId: string, options: { json?: b
       try {
         await handle.executeUpdate(retryPackageUpdate, { args: [wpId] });
       } catch (error) {
-        const why = (error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message;
+        const why =
+          (error as Error).cause instanceof Error
+            ? ((error as Error).cause as Error).message
+            : (error as Error).message;
         throw new CliError(`Cannot retry ${wpId}: ${why}`, EXIT.badInput);
       }
       io.err(`Retrying ${wpId} in sprint ${id}.`);
