@@ -1,12 +1,15 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 
-export const PROJECT_ROOT = path.resolve(
-  __dirname,
-  '..',
-  '..',
-  ...(path.basename(path.resolve(__dirname, '..', '..')) === 'dist' ? ['..'] : []),
-);
+/** The folder holding package.json: the same from src/ (tests) and from dist/ (the built CLI). */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
 
 function executable(file: string): boolean {
   try {
