@@ -75,6 +75,7 @@ export function planSprint(spec: SprintSpec): SprintPlan {
       ...scoped.warnings,
       ...pointWarnings(scoped.packages),
       ...waveWarnings(waves, spec.concurrency),
+      ...githubWarnings(spec),
     ],
   };
 }
@@ -284,6 +285,12 @@ function pointWarnings(packages: readonly WorkPackageSpec[]): string[] {
   return [
     `${without} of ${packages.length} packages have no points: they count 0 in the total and 1 on the critical path`,
   ];
+}
+
+function githubWarnings(spec: SprintSpec): string[] {
+  return spec.github?.sync && spec.github.issue === undefined
+    ? ['github.issue is not set: no progress comment will be posted']
+    : [];
 }
 
 function waveWarnings(waves: readonly string[][], concurrency: number): string[] {

@@ -249,3 +249,18 @@ describe('naturalCompare', () => {
     ]);
   });
 });
+
+describe('plan warnings', () => {
+  it('warns when a github section has no issue to post to', () => {
+    const checked = checkSprintSpec({
+      id: 's',
+      repo: '.',
+      github: { repo: 'acme/widgets' },
+      packages: [{ id: 'A', title: 'a', run: 'true' }],
+    });
+    if (!checked.ok) throw new Error('invalid');
+    expect(planSprint(checked.spec).warnings).toContain(
+      'github.issue is not set: no progress comment will be posted',
+    );
+  });
+});
