@@ -11,6 +11,8 @@ export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate'
 export const cancelSprintSignal = defineSignal<[reason?: string]>('cancelSprint');
 /** Retry a failed, cancelled or blocked package of a running sprint; answers with the new state. */
 export const retryPackageUpdate = defineUpdate<SprintProgress, [wpId: string]>('retryPackage');
+/** The refusal of a retry that came while the sprint was wrapping up: wait for it to end, then resume it. */
+export const SPRINT_FINISHING = 'the sprint is finishing';
 
 /** An external package's report, sent to its child workflow. */
 export const completePackageSignal = defineSignal<[summary?: string]>('completePackage');

@@ -25,6 +25,7 @@ import {
   packageUpdateSignal,
   progressQuery,
   retryPackageUpdate,
+  SPRINT_FINISHING,
 } from './messages';
 import type { PackageUpdate } from './messages';
 import { workPackageWorkflow } from './work-package';
@@ -65,6 +66,8 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     : initialProgress(spec, plan, now(), workflowInfo().firstExecutionRunId);
   let version = 0;
   let cancelled = false;
+  /** Past the scheduling loop: a retry now could no longer start anything. */
+  let finishing = false;
   const events = eventStream(
     () => state,
     (next) => (state = next),
@@ -100,6 +103,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
         const wp = state.packages.find((candidate) => candidate.id === wpId);
         if (!wp) throw new Error(`${wpId} is not a package of sprint ${spec.id}`);
         if (cancelled) throw new Error(`sprint ${spec.id} is cancelled`);
+        if (finishing) throw new Error(SPRINT_FINISHING);
         const refusal = retryRefusal(wp);
         if (refusal) throw new Error(refusal);
       },
@@ -178,6 +182,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     if (!isCancellation(error)) throw error;
     cancel('the workflow was cancelled');
   }
+  finishing = true;
 
   return CancellationScope.nonCancellable(async () => {
     await Promise.all(running.values());

@@ -1,14 +1,14 @@
 import { retryRefusal } from '../../domain/progress';
 import { renderProgressTable } from '../../domain/render-progress';
 import { sprintStatusJson } from '../../domain/status-json';
-import { retryPackageUpdate, cancelSprintSignal } from '../../workflows';
+import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../../workflows';
 import { workflowUrl } from '../../runtime/temporal';
 import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
 import { followSprint } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
-import { getSprint, readSprint, sprintInput, startOrAttach } from '../sprint-client';
+import { finalState, getSprint, readSprint, sprintInput, startOrAttach } from '../sprint-client';
 import { loadRunnableSprint } from '../sprint-file';
 
 function webUi(session: Session, id: string): string | undefined {
@@ -73,19 +73,24 @@ export async function retryCommand(
   return withSession(io, { worker: 'embedded' }, async (session) => {
     const { client } = session.temporal;
     const { handle, running } = await getSprint(client, id);
+    let retried = false;
     if (running) {
       try {
         await handle.executeUpdate(retryPackageUpdate, { args: [wpId] });
+        retried = true;
+        io.err(`Retrying ${wpId} in sprint ${id}.`);
       } catch (error) {
         const why =
           (error as Error).cause instanceof Error
             ? ((error as Error).cause as Error).message
             : (error as Error).message;
-        throw new CliError(`Cannot retry ${wpId}: ${why}`, EXIT.badInput);
+        // A sprint wrapping up is resumed once it has ended, like any ended sprint.
+        if (why !== SPRINT_FINISHING)
+          throw new CliError(`Cannot retry ${wpId}: ${why}`, EXIT.badInput);
       }
-      io.err(`Retrying ${wpId} in sprint ${id}.`);
-    } else {
-      const previous = await readSprint(client, id);
+    }
+    if (!retried) {
+      const previous = await finalState(handle);
       const wp = previous.packages.find((candidate) => candidate.id === wpId);
       if (!wp) throw new CliError(`${wpId} is not a package of sprint ${id}.`, EXIT.badInput);
       const refusal = retryRefusal(wp);

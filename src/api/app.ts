@@ -1,0 +1,307 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Client, Connection } from '@temporalio/client';
+import Fastify from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+} from 'fastify';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CliError } from '../cli/errors';
+import { checkRepository } from '../cli/sprint-file';
+import { planJson, planSprint } from '../domain/plan';
+import type { SprintProgress } from '../domain/progress';
+import { renderProgressTable, renderSummary } from '../domain/render-progress';
+import { sprintStatusJson } from '../domain/status-json';
+import type { Config } from '../runtime/config';
+import { checkSprintSpec, formatPath } from '../schemas/sprint-spec';
+import { parseSprintText } from '../schemas/sprint-text';
+import { ApiError, invalidInput } from './errors';
+import type { Issue } from './errors';
+import {
+  acceptedBody,
+  errorBody,
+  healthBody,
+  listBody,
+  listQuery,
+  packageParams,
+  planBody,
+  sprintBody,
+  sprintParams,
+  startedBody,
+  statusBody,
+} from './schemas';
+import { cancelSprint, listSprints, retrySprintPackage, sprintState, startSprint } from './sprints';
+
+export interface AppDeps {
+  client: Client;
+  config: Readonly<Config>;
+  logger?: boolean | object;
+  /** Requests per minute per client (default 600). */
+  rateLimit?: number;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
+
+/** The sprint API: routes, validation, auth, OpenAPI at /docs and one error handler. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { client, config } = deps;
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
+
+  app.setValidatorCompiler(sprintAwareValidator);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: `No route ${request.method} ${request.url}.` });
+  });
+
+  app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = parseSprintText(String(body), 'body');
+    if (parsed.ok) done(null, parsed.value);
+    else done(invalidInput(parsed.problems, 'The body is not valid YAML'), undefined);
+  });
+
+  const token = config.api.token;
+  if (token) {
+    const expected = digest(token);
+    app.addHook('onRequest', async (request) => {
+      if (request.url === '/healthz' || request.url.startsWith('/healthz?')) return;
+      const header = request.headers.authorization ?? '';
+      const match = /^Bearer (.+)$/.exec(header);
+      if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
+        throw new ApiError(401, 'A valid bearer token is required.');
+      }
+    });
+  }
+
+  await app.register(fastifyRateLimit, {
+    max: deps.rateLimit ?? 600,
+    timeWindow: '1 minute',
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, `Too many requests: at most ${context.max} per ${context.after}.`),
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'sprintwave',
+        description: 'Runs software sprints as Temporal workflows.',
+        version: '0.1.0',
+      },
+      components: token
+        ? { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }
+        : undefined,
+      security: token ? [{ bearer: [] }] : undefined,
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const errors = { 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody };
+
+  api.get(
+    '/healthz',
+    {
+      schema: { summary: 'Liveness, and whether Temporal answers', response: { 200: healthBody } },
+    },
+    async () => ({ ok: true as const, temporal: await temporalHealth(client) }),
+  );
+
+  api.post(
+    '/plan',
+    {
+      schema: {
+        summary: 'Plan a sprint file (JSON or YAML): waves, critical path, scope',
+        body: sprintBody,
+        response: { 200: planBody, ...errors },
+      },
+    },
+    async (request) => planJson(planSprint(request.body)),
+  );
+
+  api.post(
+    '/sprints',
+    {
+      schema: {
+        summary: 'Start a sprint; its id is the workflow id',
+        body: sprintBody,
+        response: { 201: startedBody, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const spec = request.body;
+      if (!path.isAbsolute(spec.repo)) {
+        throw invalidInput([{ path: 'repo', message: 'must be an absolute path' }]);
+      }
+      const problems = await checkRepository(spec);
+      if (problems.length) throw invalidInput(problems);
+      await startSprint(client, config, spec);
+      const self = `/sprints/${encodeURIComponent(spec.id)}`;
+      return reply.code(201).header('location', self).send({ id: spec.id, links: { self } });
+    },
+  );
+
+  api.get(
+    '/sprints',
+    {
+      schema: {
+        summary: 'The sprints on this task queue, newest first',
+        querystring: listQuery,
+        response: { 200: listBody, ...errors },
+      },
+    },
+    async (request) => ({ sprints: await listSprints(client, config, request.query.status) }),
+  );
+
+  api.get(
+    '/sprints/:id',
+    {
+      schema: {
+        summary: 'The sprint status JSON: live while it runs, final once it ended',
+        params: sprintParams,
+        response: { 200: statusBody, ...errors },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const state = await sprintState(client, id);
+      return statusJson(state);
+    },
+  );
+
+  api.get(
+    '/sprints/:id/report',
+    {
+      schema: {
+        summary: 'The progress table as Markdown, with the final summary once the sprint ended',
+        params: sprintParams,
+        produces: ['text/markdown'],
+        response: { 200: z.string(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const state = await sprintState(client, request.params.id);
+      const parts = [renderProgressTable(state)];
+      if (state.status !== 'running') parts.push(renderSummary(state));
+      return reply.type('text/markdown; charset=utf-8').send(`${parts.join('\n\n')}\n`);
+    },
+  );
+
+  api.post(
+    '/sprints/:id/cancel',
+    {
+      schema: {
+        summary: 'Cancel a running sprint: executors stop, worktrees are kept',
+        params: sprintParams,
+        response: { 202: acceptedBody, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await cancelSprint(client, id);
+      return reply.code(202).send({ id, status: 'running' as const });
+    },
+  );
+
+  api.post(
+    '/sprints/:id/packages/:wp/retry',
+    {
+      schema: {
+        summary:
+          'Retry a failed or cancelled package: in the running sprint, or by resuming an ended one',
+        params: packageParams,
+        response: { 202: statusBody, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { id, wp } = request.params;
+      const state = await retrySprintPackage(client, config, id, wp);
+      return reply.code(202).send(statusJson(state));
+    },
+  );
+
+  return app;
+}
+
+function statusJson(state: SprintProgress) {
+  const json = sprintStatusJson(state);
+  return { ...json, links: { ...json.links, self: `/sprints/${encodeURIComponent(state.id)}` } };
+}
+
+/** Sprint bodies are checked like sprint files (schema, then graph); the rest by zod. */
+const sprintAwareValidator: FastifySchemaCompiler<z.ZodType> = (route) => {
+  if (route.schema !== sprintBody) return validatorCompiler(route);
+  return (data: unknown) => {
+    const checked = checkSprintSpec(data);
+    return checked.ok ? { value: checked.spec } : { error: invalidInput(checked.problems) };
+  };
+};
+
+function handleError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof ApiError) {
+    return reply
+      .code(error.statusCode)
+      .send(
+        error.issues ? { error: error.message, issues: error.issues } : { error: error.message },
+      );
+  }
+  if (error instanceof CliError) {
+    // Temporal answered, but could not give the state (no worker, a run without a result).
+    return reply.code(503).send({ error: error.message });
+  }
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues: Issue[] = error.validation.map((issue) => ({
+      path: zodPath(error.validationContext, issue.instancePath),
+      message: issue.message ?? 'is not valid',
+    }));
+    return reply.code(400).send({ error: 'Invalid request', issues });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    return reply.code(status).send({ error: error.message });
+  }
+  reply.log.error({ err: error }, 'request failed');
+  return reply.code(500).send({ error: 'Internal error; see the server log.' });
+}
+
+/** `/packages/1/dependsOn/0` in the querystring → `packages[1].dependsOn[0]`. */
+function zodPath(context: string | undefined, instancePath: string): string {
+  const keys = instancePath
+    .split('/')
+    .filter(Boolean)
+    .map((key) => (/^\d+$/.test(key) ? Number(key) : key));
+  return keys.length ? formatPath(keys) : (context ?? 'request');
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+async function temporalHealth(client: Client): Promise<'up' | 'down'> {
+  const connection = client.connection as Partial<Connection>;
+  try {
+    if (connection.healthService && connection.withDeadline) {
+      const health = connection.healthService;
+      const response = await connection.withDeadline(Date.now() + 2_000, () => health.check({}));
+      return response.status === 1 ? 'up' : 'down';
+    }
+    await client.withDeadline(Date.now() + 2_000, () => client.workflowService.getSystemInfo({}));
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}

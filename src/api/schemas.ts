@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { sprintSpecSchema } from '../schemas/sprint-spec';
+
+export const sprintStatusValues = ['running', 'completed', 'failed', 'cancelled'] as const;
+export const sprintStatus = z.enum(sprintStatusValues);
+
+export const errorBody = z.object({
+  error: z.string(),
+  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/**
+ * The sprint file as a request body. Routes with this body schema are validated by
+ * `checkSprintSpec` (schema and graph, with the paths the CLI prints), not by zod alone.
+ */
+export const sprintBody = sprintSpecSchema;
+
+export const sprintParams = z.object({ id: z.string().min(1) });
+export const packageParams = z.object({ id: z.string().min(1), wp: z.string().min(1) });
+
+export const healthBody = z.object({ ok: z.literal(true), temporal: z.enum(['up', 'down']) });
+
+export const planBody = z.looseObject({
+  waves: z.array(z.array(z.string())),
+});
+
+export const startedBody = z.object({
+  id: z.string(),
+  links: z.object({ self: z.string() }),
+});
+
+export const listQuery = z.object({ status: sprintStatus.optional() });
+
+export const listBody = z.object({
+  sprints: z.array(
+    z.object({ id: z.string(), status: sprintStatus, startedAt: z.string().optional() }),
+  ),
+});
+
+/** `sprintStatusJson`: the documented fields are checked, the rest passes through. */
+export const statusBody = z.looseObject({
+  id: z.string(),
+  status: sprintStatus,
+  packages: z.array(
+    z.looseObject({
+      id: z.string(),
+      title: z.string(),
+      status: z.string(),
+      wave: z.number(),
+      attempt: z.number(),
+    }),
+  ),
+  overall: z.object({
+    packages: z.number(),
+    completed: z.number(),
+    failed: z.number(),
+    inProgress: z.number(),
+    filesCompleted: z.number(),
+    filesTotal: z.number(),
+    percent: z.number(),
+  }),
+  integration: z.looseObject({ merged: z.array(z.string()) }),
+  links: z.object({
+    self: z.string().optional(),
+    webUi: z.string().optional(),
+    packages: z.record(z.string(), z.string()).optional(),
+  }),
+});
+
+export const acceptedBody = z.object({ id: z.string(), status: sprintStatus });
