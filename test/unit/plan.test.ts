@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { computeWaves, criticalPath, naturalCompare, planSprint } from '../../src/domain/plan';
 import { planJson, renderPlan } from '../../src/domain/render-plan';
-import type { SprintSpec, WorkPackageSpec } from '../../src/domain/spec';
+import type { SprintSpec } from '../../src/domain/spec';
+import { sprint, wp } from '../support/specs';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 import { parseSprintText } from '../../src/schemas/sprint-text';
 
@@ -14,37 +15,6 @@ function loadExample(): SprintSpec {
   const check = checkSprintSpec(parsed.value);
   if (!check.ok) throw new Error(JSON.stringify(check.problems));
   return check.spec;
-}
-
-function wp(
-  id: string,
-  dependsOn: string[] = [],
-  extra: Partial<WorkPackageSpec> = {},
-): WorkPackageSpec {
-  return {
-    id,
-    title: id,
-    dependsOn,
-    run: 'true',
-    external: false,
-    priority: 'P1',
-    mvp: false,
-    ...extra,
-  };
-}
-
-function sprint(packages: WorkPackageSpec[], extra: Partial<SprintSpec> = {}): SprintSpec {
-  return {
-    id: 'demo',
-    repo: '.',
-    base: 'main',
-    strategy: 'waves',
-    concurrency: 4,
-    scope: 'full',
-    packages,
-    integration: { checks: [] },
-    ...extra,
-  };
 }
 
 describe('the identity-sync example', () => {

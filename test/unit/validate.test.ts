@@ -1,37 +1,6 @@
-import type { SprintSpec, WorkPackageSpec } from '../../src/domain/spec';
+import { sprint, wp } from '../support/specs';
 import { validateSpec } from '../../src/domain/validate';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
-
-function wp(
-  id: string,
-  dependsOn: string[] = [],
-  extra: Partial<WorkPackageSpec> = {},
-): WorkPackageSpec {
-  return {
-    id,
-    title: `Package ${id}`,
-    dependsOn,
-    run: 'true',
-    external: false,
-    priority: 'P1',
-    mvp: false,
-    ...extra,
-  };
-}
-
-function sprint(packages: WorkPackageSpec[], extra: Partial<SprintSpec> = {}): SprintSpec {
-  return {
-    id: 'demo',
-    repo: '.',
-    base: 'main',
-    strategy: 'waves',
-    concurrency: 4,
-    scope: 'full',
-    packages,
-    integration: { checks: [] },
-    ...extra,
-  };
-}
 
 describe('validateSpec', () => {
   it('finds nothing wrong with a sound sprint', () => {
