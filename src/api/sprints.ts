@@ -4,7 +4,13 @@ import { resumeProgress, retryRefusal } from '../domain/progress';
 import type { SprintProgress, SprintStatus } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import type { Config } from '../runtime/config';
-import { finalState, readSprint, sprintInput, startOrAttach } from '../cli/sprint-client';
+import {
+  findSprint as findSprintHandle,
+  finalState,
+  readSprint,
+  sprintInput,
+  startOrAttach,
+} from '../cli/sprint-client';
 import type { SprintHandle } from '../cli/sprint-client';
 import type { sprintWorkflow } from '../workflows';
 import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../workflows';
@@ -15,15 +21,9 @@ export async function findSprint(
   client: Client,
   id: string,
 ): Promise<{ handle: SprintHandle; running: boolean }> {
-  const handle = client.workflow.getHandle<typeof sprintWorkflow>(id);
-  try {
-    const description = await handle.describe();
-    if (description.type !== 'sprintWorkflow') throw notFound(`No sprint with id ${id}.`);
-    return { handle, running: description.status.name === 'RUNNING' };
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw notFound(`No sprint with id ${id}.`);
-    throw error;
-  }
+  const found = await findSprintHandle(client, id);
+  if (!found) throw notFound(`No sprint with id ${id}.`);
+  return found;
 }
 
 /** The live state of a running sprint, or the final state of one that ended. */

@@ -38,19 +38,29 @@ export async function startOrAttach(
   }
 }
 
+/** The sprint's handle and whether it runs; undefined when Temporal knows no sprint with that id. */
+export async function findSprint(
+  client: Client,
+  id: string,
+): Promise<{ handle: SprintHandle; running: boolean } | undefined> {
+  const handle = client.workflow.getHandle<typeof sprintWorkflow>(id);
+  try {
+    const description = await handle.describe();
+    if (description.type !== 'sprintWorkflow') return undefined;
+    return { handle, running: description.status.name === 'RUNNING' };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
+
 export async function getSprint(
   client: Client,
   id: string,
 ): Promise<{ handle: SprintHandle; running: boolean }> {
-  const handle = client.workflow.getHandle<typeof sprintWorkflow>(id);
-  try {
-    const description = await handle.describe();
-    return { handle, running: description.status.name === 'RUNNING' };
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError)
-      throw new CliError(`No sprint with id ${id}.`, EXIT.badInput);
-    throw error;
-  }
+  const found = await findSprint(client, id);
+  if (!found) throw new CliError(`No sprint with id ${id}.`, EXIT.badInput);
+  return found;
 }
 
 /** The live state of a running sprint, or the final state of one that ended. */
