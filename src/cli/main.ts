@@ -72,12 +72,18 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .action(action(() => syncFlushCommand(io)));
   program
     .command('dev')
-    .description('run the embedded Temporal dev server (with Web UI) and a worker until Ctrl-C')
+    .description(
+      'run the embedded Temporal dev server (with Web UI), a worker and the HTTP API until Ctrl-C',
+    )
     .action(action(() => serveCommand('dev', io)));
   program
     .command('worker')
     .description('run a worker for TEMPORAL_ADDRESS until Ctrl-C')
     .action(action(() => serveCommand('worker', io)));
+  program
+    .command('api')
+    .description('serve the HTTP API (SPRINTWAVE_API_HOST:SPRINTWAVE_API_PORT) until Ctrl-C')
+    .action(action(() => serveCommand('api', io)));
   program
     .command('demo')
     .description('create a sample repository and run the example sprint in it')

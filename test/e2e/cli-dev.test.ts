@@ -44,6 +44,7 @@ describe('sprintwave dev with start, status, cancel and retry', () => {
       SPRINTWAVE_HOME: path.join(sandbox.dir, 'home'),
       SPRINTWAVE_TEMPORAL_PORT: String(await freePort()),
       SPRINTWAVE_UI_PORT: String(await freePort()),
+      SPRINTWAVE_API_PORT: String(await freePort()),
     };
     dev = spawnCli(['dev'], env);
     devDone = collect(dev);
@@ -56,6 +57,8 @@ describe('sprintwave dev with start, status, cancel and retry', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(out).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+/);
+    const health = await fetch(`http://127.0.0.1:${env.SPRINTWAVE_API_PORT}/healthz`);
+    expect(await health.json()).toEqual({ ok: true, temporal: 'up' });
   });
 
   afterAll(async () => {
