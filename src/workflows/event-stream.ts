@@ -5,9 +5,7 @@ import type { EventIdentity } from '../domain/events';
 import type { SprintProgress } from '../domain/progress';
 import { startEventShipper } from './event-shipper';
 import type { EventShipper } from './event-shipper';
-
-/** Workflow time: deterministic on replay. */
-const now = (): number => new Date().getTime();
+import { now } from './clock';
 
 export interface ResolvedIdentity {
   identity: EventIdentity;

@@ -23,6 +23,7 @@ import {
   outboxWorkflowId,
 } from './github-outbox';
 import type { OutboxInput } from './github-outbox';
+import { now } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -30,9 +31,6 @@ const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: GITHUB_RETRY,
 });
-
-/** Workflow time: deterministic on replay. */
-const now = (): number => new Date().getTime();
 
 export interface GithubReporter {
   /** Stops reporting and hands the final table and summary to the outbox. Never waits on GitHub. */

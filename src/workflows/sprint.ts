@@ -30,6 +30,7 @@ import {
 import type { PackageUpdate } from './messages';
 import { workPackageWorkflow } from './work-package';
 import type { WorkPackageResult } from './work-package';
+import { now } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -53,9 +54,6 @@ export interface SprintWorkflowInput {
   retry?: string[];
   options?: SprintWorkflowOptions;
 }
-
-/** Workflow time: deterministic on replay. */
-const now = (): number => new Date().getTime();
 
 /** A sprint: packages in dependency waves, each in its own child workflow, then integration. */
 export async function sprintWorkflow(input: SprintWorkflowInput): Promise<SprintProgress> {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { computeWaves, planSprint } from '../../src/domain/plan';
-import type { SprintSpec, WorkPackageSpec } from '../../src/domain/spec';
+import type { SprintSpec } from '../../src/domain/spec';
+import { sprint, wp } from '../support/specs';
 import { validateSpec } from '../../src/domain/validate';
 
 interface Dag {
@@ -36,24 +37,10 @@ function buildDag(rawDeps: number[][], names: number[], listOrder: number[]): Da
 }
 
 function toSpec(dag: Dag): SprintSpec {
-  const packages: WorkPackageSpec[] = dag.nodes.map((node) => ({
-    ...node,
-    title: node.id,
-    run: 'true',
-    external: false,
-    priority: 'P1',
-    mvp: false,
-  }));
-  return {
-    id: 'prop',
-    repo: '.',
-    base: 'main',
-    strategy: 'waves',
-    concurrency: 4,
-    scope: 'full',
-    packages,
-    integration: { checks: [] },
-  };
+  return sprint(
+    dag.nodes.map((node) => wp(node.id, [...node.dependsOn], { title: node.id })),
+    { id: 'prop' },
+  );
 }
 
 function checkWaves(dag: Dag): void {
