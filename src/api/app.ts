@@ -22,11 +22,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CliError } from '../cli/errors';
 import { checkRepository } from '../cli/sprint-file';
+import { allowedCommandProblems } from '../domain/allowed-commands';
 import { planJson, planSprint } from '../domain/plan';
 import type { SprintProgress } from '../domain/progress';
 import { renderProgressTable, renderSummary } from '../domain/render-progress';
 import { sprintStatusJson } from '../domain/status-json';
+import { sprintWebUiLinks } from '../domain/web-ui';
+import type { WebUiAddress } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
+import { webUiAddress } from '../runtime/temporal';
 import { checkSprintSpec, formatPath } from '../schemas/sprint-spec';
 import { parseSprintText } from '../schemas/sprint-text';
 import { ApiError, invalidInput } from './errors';
@@ -44,7 +48,11 @@ import {
   startedBody,
   statusBody,
 } from './schemas';
+import { registerPackageRoutes } from './package-routes';
+import { registerScheduleRoutes } from './schedule-routes';
 import { cancelSprint, listSprints, retrySprintPackage, sprintState, startSprint } from './sprints';
+import { registerSprintStream } from './stream';
+import type { StreamOptions } from './stream';
 
 export interface AppDeps {
   client: Client;
@@ -52,6 +60,8 @@ export interface AppDeps {
   logger?: boolean | object;
   /** Requests per minute per client (default 600). */
   rateLimit?: number;
+  /** Poll and keep-alive intervals of `GET /sprints/:id/stream`. */
+  stream?: StreamOptions;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -60,6 +70,8 @@ const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 /** The sprint API: routes, validation, auth, OpenAPI at /docs and one error handler. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { client, config } = deps;
+  const webUi = webUiAddress(config);
+  const statusJson = (state: SprintProgress) => statusWithLinks(state, webUi);
   const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
 
   app.setValidatorCompiler(sprintAwareValidator);
@@ -147,11 +159,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (!path.isAbsolute(spec.repo)) {
         throw invalidInput([{ path: 'repo', message: 'must be an absolute path' }]);
       }
-      const problems = await checkRepository(spec);
+      const problems = [
+        ...(await checkRepository(spec)),
+        ...allowedCommandProblems(spec, config.allowedCommands),
+      ];
       if (problems.length) throw invalidInput(problems);
       await startSprint(client, config, spec);
       const self = `/sprints/${encodeURIComponent(spec.id)}`;
-      return reply.code(201).header('location', self).send({ id: spec.id, links: { self } });
+      const links = { self, ...(webUi && sprintWebUiLinks(webUi, spec)) };
+      return reply.code(201).header('location', self).send({ id: spec.id, links });
     },
   );
 
@@ -234,12 +250,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   );
 
+  registerSprintStream(api, { ...deps.stream, client, statusJson });
+  registerPackageRoutes(api, { client, errors });
+  registerScheduleRoutes(api, { client, config });
   return app;
 }
 
-function statusJson(state: SprintProgress) {
-  const json = sprintStatusJson(state);
-  return { ...json, links: { ...json.links, self: `/sprints/${encodeURIComponent(state.id)}` } };
+function statusWithLinks(state: SprintProgress, webUi: WebUiAddress | undefined) {
+  return sprintStatusJson(state, { self: `/sprints/${encodeURIComponent(state.id)}` }, webUi);
 }
 
 /** Sprint bodies are checked like sprint files (schema, then graph); the rest by zod. */

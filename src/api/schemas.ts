@@ -26,7 +26,11 @@ export const planBody = z.looseObject({
 
 export const startedBody = z.object({
   id: z.string(),
-  links: z.object({ self: z.string() }),
+  links: z.object({
+    self: z.string(),
+    webUi: z.string().optional(),
+    packages: z.record(z.string(), z.string()).optional(),
+  }),
 });
 
 export const listQuery = z.object({ status: sprintStatus.optional() });

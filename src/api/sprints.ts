@@ -1,7 +1,14 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { ExternalPackageReply } from '../domain/external-package';
+import { isSafeId, packageWorkflowId } from '../domain/ids';
 import { resumeProgress, retryRefusal } from '../domain/progress';
-import type { SprintProgress, SprintStatus } from '../domain/progress';
+import type { PackageProgress, SprintProgress, SprintStatus } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import type { Config } from '../runtime/config';
 import {
@@ -12,9 +19,11 @@ import {
   startOrAttach,
 } from '../cli/sprint-client';
 import type { SprintHandle } from '../cli/sprint-client';
-import type { sprintWorkflow } from '../workflows';
+import type { sprintWorkflow, workPackageWorkflow } from '../workflows';
 import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../workflows';
-import { conflict, notFound } from './errors';
+import { ApiError, conflict, notFound } from './errors';
+import { readCache } from './read-cache';
+import type { ReadCache } from './read-cache';
 
 /** The sprint's handle and whether it runs; 404 when Temporal knows no sprint with that id. */
 export async function findSprint(
@@ -26,10 +35,24 @@ export async function findSprint(
   return found;
 }
 
-/** The live state of a running sprint, or the final state of one that ended. */
+/** Under load, each GET would otherwise cost two describes and a query answered by a worker. */
+const SPRINT_STATE_TTL_MS = 250;
+const sprintStates = new WeakMap<Client, ReadCache<SprintProgress>>();
+
+/**
+ * The live state of a running sprint, or the final state of one that ended. Concurrent calls
+ * for a sprint share one read, and its answer serves for up to 250 ms.
+ */
 export async function sprintState(client: Client, id: string): Promise<SprintProgress> {
-  await findSprint(client, id);
-  return readSprint(client, id);
+  let cache = sprintStates.get(client);
+  if (!cache) {
+    cache = readCache(SPRINT_STATE_TTL_MS);
+    sprintStates.set(client, cache);
+  }
+  return cache.read(id, async () => {
+    await findSprint(client, id);
+    return readSprint(client, id);
+  });
 }
 
 /** Starts the sprint; 409 when a sprint with that id is still running. */
@@ -166,4 +189,74 @@ async function listedStatus(
     default:
       return 'failed';
   }
+}
+
+/** How long a report waits for the worker that runs its package before the API gives up. */
+const REPORT_DEADLINE_MS = 10_000;
+
+/**
+ * Sends an external package's report to its child workflow (`<sprintId>/<wpId>`) and answers
+ * with the package's state: 404 for an unknown sprint or package, 409 with the reason when the
+ * package refuses the report or its workflow is not running.
+ */
+export async function reportToPackage<Report extends { attempt?: number }>(
+  client: Client,
+  id: string,
+  wpId: string,
+  update: UpdateDefinition<ExternalPackageReply, [Report]>,
+  report: Report,
+): Promise<ExternalPackageReply> {
+  if (!isSafeId(id)) throw notFound(`No sprint with id ${id}.`);
+  if (!isSafeId(wpId)) throw notFound(`${wpId} is not a package of sprint ${id}.`);
+  const handle = client.workflow.getHandle(packageWorkflowId(id, wpId));
+  try {
+    return await client.withDeadline(Date.now() + REPORT_DEADLINE_MS, () =>
+      handle.executeUpdate(update, { args: [report] }),
+    );
+  } catch (error) {
+    throw await reportRefusal(client, id, wpId, report.attempt, error);
+  }
+}
+
+async function reportRefusal(
+  client: Client,
+  id: string,
+  wpId: string,
+  attempt: number | undefined,
+  error: unknown,
+): Promise<unknown> {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ApiError(503, `No worker answered for ${wpId} of sprint ${id}; is one running?`);
+  }
+  await findSprint(client, id);
+  const wp = (await readSprint(client, id)).packages.find((candidate) => candidate.id === wpId);
+  if (!wp) return notFound(`${wpId} is not a package of sprint ${id}.`);
+  if (error instanceof WorkflowUpdateFailedError) {
+    return conflict(error.cause instanceof Error ? error.cause.message : error.message);
+  }
+  if (!(error instanceof WorkflowNotFoundError)) return error;
+  return conflict(await notRunningReason(client, id, wp, attempt));
+}
+
+/** Why a package whose workflow is not running takes no report, from the sprint's view of it. */
+async function notRunningReason(
+  client: Client,
+  id: string,
+  wp: PackageProgress,
+  attempt: number | undefined,
+): Promise<string> {
+  if (attempt !== undefined && attempt < wp.attempt) {
+    return `attempt ${attempt} is stale: the package is on attempt ${wp.attempt}`;
+  }
+  if (wp.status === 'completed') return `${wp.id} already completed`;
+  if (wp.status === 'failed') return `${wp.id} already failed`;
+  if (wp.status !== 'in_progress') return `${wp.id} is not in progress (it is ${wp.status})`;
+  // The package's workflow may have just ended, before the sprint learned of it.
+  const ended = await client.workflow
+    .getHandle<typeof workPackageWorkflow>(packageWorkflowId(id, wp.id))
+    .result()
+    .catch(() => undefined);
+  return ended?.status === 'completed'
+    ? `${wp.id} already completed`
+    : `${wp.id} is not in progress: its worktree is not ready yet`;
 }

@@ -19,13 +19,14 @@ export class BadInput extends CliError {
   constructor(
     readonly source: string,
     readonly problems: SpecProblem[],
+    what = 'sprint',
   ) {
-    super(describeProblems(source, problems), EXIT.badInput);
+    super(describeProblems(source, problems, what), EXIT.badInput);
   }
 }
 
-function describeProblems(source: string, problems: SpecProblem[]): string {
+function describeProblems(source: string, problems: SpecProblem[], what: string): string {
   const [only] = problems;
   if (problems.length === 1 && only && only.path === source) return `${source} ${only.message}`;
-  return `${source} is not a valid sprint:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`;
+  return `${source} is not a valid ${what}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`;
 }

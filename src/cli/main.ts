@@ -6,8 +6,18 @@ import { eventsCommand, syncFlushCommand } from './commands/events';
 import type { DemoOptions } from './commands/demo';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
+import { addScheduleCommands } from './commands/schedule';
 import { serveCommand } from './commands/serve';
-import { cancelCommand, retryCommand, startCommand, statusCommand } from './commands/sprint-ops';
+import { cancelCommand, retryCommand, startCommand } from './commands/sprint-ops';
+import { statusCommand } from './commands/status';
+import {
+  apiCancelCommand,
+  apiRetryCommand,
+  apiStartCommand,
+  apiStatusCommand,
+  viaApi,
+} from './commands/api-ops';
+import { watchCommand } from './commands/watch';
 import { BadInput, CliError, EXIT } from './errors';
 import { processIO } from './io';
 import type { CliIO } from './io';
@@ -39,16 +49,44 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   program
     .command('start <file>')
     .description('start a sprint and return')
-    .action(action((file: string) => startCommand(file, io)));
+    .action(
+      action((file: string) =>
+        viaApi(
+          (api) => apiStartCommand(api, file, io),
+          () => startCommand(file, io),
+        ),
+      ),
+    );
   program
     .command('status <id>')
     .description('show the progress of a sprint')
     .option('--json', 'print the status as JSON')
-    .action(action((id: string, opts: { json?: boolean }) => statusCommand(id, opts, io)));
+    .action(
+      action((id: string, opts: { json?: boolean }) =>
+        viaApi(
+          (api) => apiStatusCommand(api, id, opts, io),
+          () => statusCommand(id, opts, io),
+        ),
+      ),
+    );
+  program
+    .command('watch <id>')
+    .description(
+      'follow a sprint live until it ends (through SPRINTWAVE_URL when set); exit 0 only when it completed',
+    )
+    .option('--json', 'print the final status as JSON')
+    .action(action((id: string, opts: { json?: boolean }) => watchCommand(id, opts, io)));
   program
     .command('cancel <id>')
     .description('cancel a running sprint: executors stop, worktrees are kept')
-    .action(action((id: string) => cancelCommand(id, io)));
+    .action(
+      action((id: string) =>
+        viaApi(
+          (api) => apiCancelCommand(api, id, io),
+          () => cancelCommand(id, io),
+        ),
+      ),
+    );
   program
     .command('retry <id> <wp>')
     .description('retry a failed package (its blocked dependents then run) and follow the sprint')
@@ -56,7 +94,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     .option('--no-wait', 'return once the retry is accepted')
     .action(
       action((id: string, wp: string, opts: { json?: boolean; wait?: boolean }) =>
-        retryCommand(id, wp, opts, io),
+        viaApi(
+          (api) => apiRetryCommand(api, id, wp, opts, io),
+          () => retryCommand(id, wp, opts, io),
+        ),
       ),
     );
   program
@@ -94,6 +135,7 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'show the live GitHub comments on a GitHub served on this machine (no token needed)',
     )
     .action(action((opts: DemoOptions) => demoCommand(opts, io)));
+  addScheduleCommands(program, action, io);
   return program;
 }
 

@@ -1,11 +1,16 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import type { SearchAttributePair } from '@temporalio/common';
+import { allowedCommandProblems } from '../domain/allowed-commands';
 import type { SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
+import { sprintSummary } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
+import { searchAttributesReady } from '../runtime/temporal';
 import { progressQuery, sprintWorkflow } from '../workflows';
 import type { SprintWorkflowInput } from '../workflows';
+import { SPRINT_ID, SPRINT_STATUS } from '../workflows/search-attributes';
 import { CliError, EXIT } from './errors';
 
 export type SprintHandle = WorkflowHandle<typeof sprintWorkflow>;
@@ -16,26 +21,49 @@ export interface Started {
   started: boolean;
 }
 
-/** Starts the sprint, or attaches to it when a sprint with that id is still running. */
+/**
+ * Starts the sprint, or attaches to it when a sprint with that id is still running. A new
+ * sprint must keep to SPRINTWAVE_ALLOWED_COMMANDS; it carries its search attributes when the
+ * server has them registered.
+ */
 export async function startOrAttach(
   client: Client,
   config: Readonly<Config>,
   input: SprintWorkflowInput,
 ): Promise<Started> {
+  const { spec } = input;
+  if (!input.resume) checkAllowedCommands(spec, config);
+  const searchable = await searchAttributesReady(client);
   try {
     const handle = await client.workflow.start(sprintWorkflow, {
-      workflowId: input.spec.id,
+      workflowId: spec.id,
       taskQueue: config.temporal.taskQueue,
       args: [input],
+      staticSummary: sprintSummary(spec),
+      typedSearchAttributes: searchable ? runningSprintAttributes(spec.id) : undefined,
     });
     return { handle, started: true };
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     return {
-      handle: client.workflow.getHandle<typeof sprintWorkflow>(input.spec.id),
+      handle: client.workflow.getHandle<typeof sprintWorkflow>(spec.id),
       started: false,
     };
   }
+}
+
+function checkAllowedCommands(spec: SprintSpec, config: Readonly<Config>): void {
+  const problems = allowedCommandProblems(spec, config.allowedCommands);
+  if (problems.length === 0) return;
+  const lines = problems.map(({ path, message }) => `  ${path}: ${message}`);
+  throw new CliError(`Sprint ${spec.id} was not started:\n${lines.join('\n')}`, EXIT.badInput);
+}
+
+function runningSprintAttributes(sprintId: string): SearchAttributePair[] {
+  return [
+    { key: SPRINT_ID, value: sprintId },
+    { key: SPRINT_STATUS, value: 'running' },
+  ];
 }
 
 /** The sprint's handle and whether it runs; undefined when Temporal knows no sprint with that id. */

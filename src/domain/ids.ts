@@ -37,3 +37,22 @@ export function defaultIntegrationBranch(sprintId: string): string {
 export function packageWorkflowId(sprintId: string, wpId: string): string {
   return `${sprintId}/${wpId}`;
 }
+
+/** The sprint id of a scheduled run: the schedule id and the scheduled time in UTC (`nightly-20261121T020000Z`). */
+export function scheduledSprintId(scheduleId: string, at: number): string {
+  const stamp = new Date(at)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+  return `${scheduleId}-${stamp}`;
+}
+
+/**
+ * The scheduled time of a run started by a Temporal schedule, read from its workflow id
+ * (`<action id>-<RFC 3339 time>`); undefined when the id has no such suffix.
+ */
+export function scheduledTimeOf(workflowId: string, actionId: string): number | undefined {
+  if (!workflowId.startsWith(`${actionId}-`)) return undefined;
+  const time = Date.parse(workflowId.slice(actionId.length + 1));
+  return Number.isNaN(time) ? undefined : time;
+}

@@ -1,4 +1,9 @@
+import { planDays } from './day-plan';
+import type { DayPlan } from './day-plan';
+import { naturalCompare } from './natural-order';
 import type { Scope, SprintSpec, Strategy, WorkPackageSpec } from './spec';
+
+export { naturalCompare };
 
 export interface PulledIn {
   id: string;
@@ -27,6 +32,8 @@ export interface SprintPlan {
   /** Out of scope (scope: mvp), sorted. */
   deferred: string[];
   pulledIn: PulledIn[];
+  /** The packages on working days, when the sprint file has `days`. */
+  dayPlan?: DayPlan;
   warnings: string[];
 }
 
@@ -56,6 +63,7 @@ export function planSprint(spec: SprintSpec): SprintPlan {
   const waves = computeWaves(nodes);
   const order = waves.flat();
   const critical = criticalPath(nodes, order);
+  const dayPlan = spec.days ? planDays(scoped.packages, spec.days, spec.capacity) : undefined;
   return {
     id: spec.id,
     title: spec.title,
@@ -71,11 +79,13 @@ export function planSprint(spec: SprintSpec): SprintPlan {
     points: nodes.reduce((sum, node) => sum + (node.points ?? 0), 0),
     deferred: scoped.deferred,
     pulledIn: scoped.pulledIn,
+    ...(dayPlan ? { dayPlan } : {}),
     warnings: [
       ...scoped.warnings,
       ...pointWarnings(scoped.packages),
       ...waveWarnings(waves, spec.concurrency),
       ...githubWarnings(spec),
+      ...(dayPlan ? dayPlanWarnings(dayPlan) : []),
     ],
   };
 }
@@ -171,33 +181,17 @@ function traceBack(end: string | undefined, reach: ReadonlyMap<string, Reach>): 
   return path.reverse();
 }
 
-const CHUNKS = /\d+|\D+/g;
-
-/** Compares ids as people do: WP2 < WP10, WP01 < WP02; equal-looking ids fall back to code order. */
-export function naturalCompare(a: string, b: string): number {
-  const left = a.match(CHUNKS) ?? [];
-  const right = b.match(CHUNKS) ?? [];
-  const shared = Math.min(left.length, right.length);
-  for (let i = 0; i < shared; i++) {
-    const order = compareChunks(left[i] as string, right[i] as string);
-    if (order !== 0) return order;
-  }
-  return left.length - right.length || codeOrder(a, b);
-}
-
-function compareChunks(a: string, b: string): number {
-  if (!isDigits(a) || !isDigits(b)) return codeOrder(a, b);
-  const x = a.replace(/^0+/, '');
-  const y = b.replace(/^0+/, '');
-  return x.length - y.length || codeOrder(x, y);
-}
-
-function isDigits(text: string): boolean {
-  return text.charCodeAt(0) >= 48 && text.charCodeAt(0) <= 57;
-}
-
-function codeOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+function dayPlanWarnings(plan: DayPlan): string[] {
+  const over = plan.days
+    .filter((day) => day.overCapacity)
+    .map(
+      (day) =>
+        `day ${day.day} is over capacity: ${day.points} points for ${plan.capacity} a day (${day.packages.join(', ')})`,
+    );
+  const unfit = plan.unplaced.map(
+    (wp) => `${wp.id} does not fit in the sprint's days: ${wp.reason}`,
+  );
+  return [...over, ...unfit];
 }
 
 // ---- scope ----

@@ -126,6 +126,8 @@ export type ProgressEvent =
     }
   | { type: 'package-cancelled'; id: string; at: number }
   | { type: 'package-blocked'; id: string; by: string[] }
+  /** Taken out of scope while the sprint runs (the deadline protocol, a day plan it does not fit). */
+  | { type: 'package-deferred'; id: string; reason: string }
   | { type: 'package-retried'; id: string }
   | { type: 'integration-merging' }
   | {
@@ -324,6 +326,16 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           note: `blocked by ${event.by.join(', ')}`,
         }),
         `Package ${event.id} blocked by ${event.by.join(', ')}`,
+      );
+    case 'package-deferred':
+      return updatePackage(
+        state,
+        event.id,
+        (wp) =>
+          wp.status === 'pending'
+            ? { ...wp, status: 'deferred', note: `deferred: ${event.reason}` }
+            : undefined,
+        `Package ${event.id} deferred: ${event.reason}`,
       );
     case 'package-retried':
       return retryPackage(state, event.id);

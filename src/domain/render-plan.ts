@@ -1,3 +1,4 @@
+import type { DayPlan } from './day-plan';
 import type { PulledIn, SprintPlan } from './plan';
 
 export { planJson } from './plan';
@@ -16,6 +17,7 @@ export function renderPlan(plan: SprintPlan): string {
     labelled('Total', `${count(plan.packages, 'package')}, ${count(plan.points, 'point')}`),
     ...(plan.deferred.length ? [labelled('Deferred', plan.deferred.join(', '))] : []),
     ...(plan.pulledIn.length ? [labelled('Pulled in', pulledInText(plan.pulledIn))] : []),
+    ...(plan.dayPlan ? dayLines(plan.dayPlan) : []),
     ...warningLines(plan.warnings),
   ].join('\n');
 }
@@ -37,6 +39,24 @@ function criticalPathText(plan: SprintPlan): string {
 
 function pulledInText(pulledIn: readonly PulledIn[]): string {
   return pulledIn.map(({ id, neededBy }) => `${id} (needed by ${neededBy.join(', ')})`).join(', ');
+}
+
+function dayLines(days: DayPlan): string[] {
+  const width = `Day ${days.days.length}`.length;
+  return [
+    '',
+    `Days (capacity ${count(days.capacity, 'point')} a day)`,
+    ...days.days.map((day) => {
+      const label = `Day ${day.day}`.padEnd(width);
+      const date = day.date ? ` ${day.date}` : '';
+      const what = day.packages.length ? day.packages.join(' + ') : '—';
+      const flag = day.overCapacity ? '  (over capacity)' : '';
+      return `  ${label}${date}  ${what}  ${count(day.points, 'point')}${flag}`;
+    }),
+    ...(days.unplaced.length
+      ? [`  Does not fit: ${days.unplaced.map((wp) => wp.id).join(', ')}`]
+      : []),
+  ];
 }
 
 function warningLines(warnings: readonly string[]): string[] {

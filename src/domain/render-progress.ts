@@ -85,7 +85,7 @@ export function renderSummary(state: SprintProgress): string {
   }
   for (const wp of state.packages.filter((p) => p.status !== 'completed')) {
     lines.push(
-      `- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${wp.error ? `: ${cell(wp.error)}` : ''})`,
+      `- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${whyNotMerged(wp)})`,
     );
   }
   lines.push('', `Conflicts: ${integration.conflicts.length}`);
@@ -116,6 +116,12 @@ export function renderSummary(state: SprintProgress): string {
     );
   }
   return lines.join('\n');
+}
+
+function whyNotMerged(wp: PackageProgress): string {
+  if (wp.error) return `: ${cell(wp.error)}`;
+  if (wp.status === 'deferred' && wp.note) return `: ${cell(wp.note.replace(/^deferred: /, ''))}`;
+  return '';
 }
 
 function checksVerdict(state: SprintProgress): string {

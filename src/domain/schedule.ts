@@ -13,9 +13,13 @@ const DEAD_ENDS = new Set(['failed', 'blocked', 'cancelled', 'deferred']);
 /**
  * Which packages start next. `waves`: a wave starts when every package of the waves before
  * it is finished. `eager`: a package starts as soon as its own dependencies are completed.
- * Never more than `concurrency` in progress.
+ * Never more than `concurrency` in progress; `canStart` holds back packages whose day has not
+ * begun.
  */
-export function nextStep(state: SprintProgress): ScheduleStep {
+export function nextStep(
+  state: SprintProgress,
+  canStart: (id: string) => boolean = () => true,
+): ScheduleStep {
   const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
   const block: ScheduleStep['block'] = [];
   const ready: PackageProgress[] = [];
@@ -27,7 +31,7 @@ export function nextStep(state: SprintProgress): ScheduleStep {
       block.push({ id: wp.id, by: dead.map((dep) => dep.id) });
       continue;
     }
-    if (deps.every((dep) => dep?.status === 'completed')) ready.push(wp);
+    if (deps.every((dep) => dep?.status === 'completed') && canStart(wp.id)) ready.push(wp);
   }
   const current = currentWave(state);
   const eligible = state.strategy === 'waves' ? ready.filter((wp) => wp.wave <= current) : ready;

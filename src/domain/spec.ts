@@ -17,6 +17,10 @@ export interface WorkPackageSpec {
   points?: number;
   /** A duration such as `30m`; see parseDuration. */
   timeout?: string;
+  /** External packages only: with no report within this duration (`30m`), the package fails as stalled. */
+  lease?: string;
+  /** How long the package is expected to take (`2h`), for the deadline projection. */
+  estimate?: string;
 }
 
 export interface IntegrationSpec {
@@ -44,9 +48,23 @@ export interface SprintSpec {
   scope: Scope;
   /** A duration from the sprint's start (`8h`) or an ISO time. */
   deadline?: string;
+  /** A multi-day sprint: packages are planned onto working days and start no earlier than their day. */
+  days?: DaysSpec;
+  /** Story points per day (default: the points spread evenly over the days). */
+  capacity?: number;
   packages: WorkPackageSpec[];
   integration: IntegrationSpec;
   github?: GithubSpec;
+}
+
+/** The working days of a multi-day sprint: how many, and from when. */
+export interface DaysSpec {
+  /** Number of working days. */
+  count: number;
+  /** First working day, `YYYY-MM-DD` (days start at 00:00 UTC; weekends are skipped). */
+  start?: string;
+  /** Without `start`: the length of one day from the sprint's start (default `24h`). */
+  length?: string;
 }
 
 /** One thing wrong with a sprint file: where (`packages[3].dependsOn[0]`) and what, in a sentence. */

@@ -1,13 +1,25 @@
 import { overallProgress } from './progress';
 import type { SprintProgress } from './progress';
+import { sprintWebUiLinks } from './web-ui';
+import type { WebUiAddress } from './web-ui';
 
 export interface StatusLinks {
+  self?: string;
+  /** The sprint's page in the Temporal Web UI. */
   webUi?: string;
+  /** Package id → its child workflow's page in the Web UI. */
   packages?: Record<string, string>;
 }
 
-/** The sprint status JSON of `status --json`, `run --json` and `GET /sprints/:id`. */
-export function sprintStatusJson(state: SprintProgress, links: StatusLinks = {}) {
+/**
+ * The sprint status JSON of `status --json`, `run --json` and `GET /sprints/:id`. With the
+ * Web UI's address, `links` carries the pages of the sprint and of every package.
+ */
+export function sprintStatusJson(
+  state: SprintProgress,
+  links: StatusLinks = {},
+  ui?: WebUiAddress,
+) {
   return {
     id: state.id,
     title: state.title,
@@ -53,7 +65,7 @@ export function sprintStatusJson(state: SprintProgress, links: StatusLinks = {})
       error: state.integration.error,
     },
     reasons: state.reasons,
-    links,
+    links: ui ? { ...sprintWebUiLinks(ui, state), ...links } : links,
   };
 }
 

@@ -45,6 +45,9 @@ function sprintProblems(spec: SprintSpec): SpecProblem[] {
   if (spec.github && !GITHUB_REPO.test(spec.github.repo)) {
     add('github.repo', `${spec.github.repo} is not of the form owner/name`);
   }
+  if (spec.capacity !== undefined && !spec.days) {
+    add('capacity', 'is points per day, but the sprint has no days: add `days` (e.g. days: 10)');
+  }
   return problems;
 }
 
@@ -73,6 +76,8 @@ function packageProblems(
       `${wp.timeout} is not a duration: use a number and a unit, like 90s, 30m or 1h30m`,
     );
   }
+  const lease = leaseProblem(wp);
+  if (lease) add(`${at}.lease`, lease);
   return [...problems, ...dependencyProblems(wp, at, firstIndex)];
 }
 
@@ -96,6 +101,17 @@ function executorProblem(wp: WorkPackageSpec): string | undefined {
   }
   if (wp.run === undefined && !wp.external) {
     return `${wp.id} has neither run nor external: true; give it a command to run or mark it external`;
+  }
+  return undefined;
+}
+
+function leaseProblem(wp: WorkPackageSpec): string | undefined {
+  if (wp.lease === undefined) return undefined;
+  if (!wp.external) {
+    return `${wp.id} has a lease but is not external: only an external package reports, so only it can stall`;
+  }
+  if (parseDuration(wp.lease) === undefined) {
+    return `${wp.lease} is not a duration: use a number and a unit, like 90s, 30m or 1h30m`;
   }
   return undefined;
 }

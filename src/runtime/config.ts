@@ -1,8 +1,15 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseAllowedCommands } from '../domain/allowed-commands';
 
 const port = z.coerce.number().int().min(1).max(65_535);
+const allowedCommands = z.string().transform((text, ctx) => {
+  const parsed = parseAllowedCommands(text);
+  if ('names' in parsed) return parsed.names;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -20,6 +27,8 @@ const envSchema = z.object({
   SPRINTWAVE_HOME: z.string().min(1).optional(),
   SPRINTWAVE_UI_PORT: port.optional(),
   SPRINTWAVE_TEMPORAL_PORT: port.optional(),
+  TEMPORAL_UI_URL: z.url().optional(),
+  SPRINTWAVE_ALLOWED_COMMANDS: allowedCommands.optional(),
 });
 
 export interface Config {
@@ -29,12 +38,23 @@ export interface Config {
     taskQueue: string;
     devPort: number;
     uiPort: number;
+    /** TEMPORAL_UI_URL: the Web UI of the server at `address`. */
+    uiUrl?: string;
   };
   github: { token?: string; apiUrl: string };
-  api: { host: string; port: number; token?: string; url: string };
+  api: {
+    host: string;
+    port: number;
+    token?: string;
+    url: string;
+    /** SPRINTWAVE_URL as given: the CLI then talks to the API there instead of to Temporal. */
+    remoteUrl?: string;
+  };
   events: { url?: string; syncToken?: string; teamSlug?: string };
   home: string;
   worktreeRoot: string;
+  /** Executables sprint commands may start (SPRINTWAVE_ALLOWED_COMMANDS); any when unset. */
+  allowedCommands?: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -58,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       devPort,
       uiPort: e.SPRINTWAVE_UI_PORT ?? devPort + 1000,
+      uiUrl: e.TEMPORAL_UI_URL,
     },
     github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
     api: {
@@ -65,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       port: e.SPRINTWAVE_API_PORT,
       token: e.SPRINTWAVE_API_TOKEN,
       url: e.SPRINTWAVE_URL ?? `http://${e.SPRINTWAVE_API_HOST}:${e.SPRINTWAVE_API_PORT}`,
+      remoteUrl: e.SPRINTWAVE_URL,
     },
     events: {
       url: e.SPRINTWAVE_EVENTS_URL,
@@ -73,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     home,
     worktreeRoot: path.join(home, 'worktrees'),
+    allowedCommands: e.SPRINTWAVE_ALLOWED_COMMANDS,
   };
   return deepFreeze(config);
 }

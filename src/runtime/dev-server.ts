@@ -27,6 +27,8 @@ export interface DevServerOptions {
   ip?: string;
   logFile?: string;
   namespace?: string;
+  /** Register SEARCH_ATTRIBUTES (default true); false stands in for a server without them. */
+  searchAttributes?: boolean;
 }
 
 export interface DevServer {
@@ -74,7 +76,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     mkdirSync(path.dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
+  const attributes = options.searchAttributes === false ? {} : SEARCH_ATTRIBUTES;
+  for (const [name, type] of Object.entries(attributes)) {
     args.push('--search-attribute', `${name}=${type}`);
   }
   if (namespace !== 'default') args.push('--namespace', namespace);

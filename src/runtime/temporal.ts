@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { NativeConnection } from '@temporalio/worker';
+import type { WebUiAddress } from '../domain/web-ui';
+import { SPRINT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { Config } from './config';
 import { startDevServer } from './dev-server';
 import type { DevServer } from './dev-server';
@@ -27,10 +30,9 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
   const { namespace } = config.temporal;
   let address = config.temporal.address;
   let server: DevServer | undefined;
-  let uiUrl: string | undefined;
+  const uiUrl = webUiUrl(config);
   if (!address) {
     const local = `127.0.0.1:${config.temporal.devPort}`;
-    uiUrl = `http://127.0.0.1:${config.temporal.uiPort}`;
     if (await isServing(local)) {
       address = local;
     } else {
@@ -79,7 +81,66 @@ async function isServing(address: string): Promise<boolean> {
   }
 }
 
-/** Web UI link to a workflow. */
-export function workflowUrl(uiUrl: string, namespace: string, workflowId: string): string {
-  return `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+export { workflowUrl } from '../domain/web-ui';
+
+/**
+ * The Web UI of the Temporal server sprintwave uses: TEMPORAL_UI_URL, or without
+ * TEMPORAL_ADDRESS the embedded dev server's on SPRINTWAVE_UI_PORT. Unknown otherwise.
+ */
+export function webUiUrl(config: Readonly<Config>): string | undefined {
+  if (config.temporal.uiUrl) return config.temporal.uiUrl.replace(/\/+$/, '');
+  if (!config.temporal.address) return `http://127.0.0.1:${config.temporal.uiPort}`;
+  return undefined;
+}
+
+export function webUiAddress(config: Readonly<Config>): WebUiAddress | undefined {
+  const url = webUiUrl(config);
+  return url ? { url, namespace: config.temporal.namespace } : undefined;
+}
+
+const searchAttributeChecks = new WeakMap<Client, Promise<boolean>>();
+
+/**
+ * Whether the client's namespace has sprintwave's search attributes (SprintId, WorkPackage,
+ * SprintStatus) as Keywords. Asked once per client; when they are missing, sprints run
+ * without them and a warning (a Node process warning) says how to add them.
+ */
+export function searchAttributesReady(client: Client): Promise<boolean> {
+  let check = searchAttributeChecks.get(client);
+  if (!check) {
+    check = checkSearchAttributes(client);
+    searchAttributeChecks.set(client, check);
+  }
+  return check;
+}
+
+async function checkSearchAttributes(client: Client): Promise<boolean> {
+  const { namespace } = client.options;
+  let missing: string[];
+  try {
+    const { customAttributes } = await client.connection.operatorService.listSearchAttributes({
+      namespace,
+    });
+    missing = SPRINT_SEARCH_ATTRIBUTES.filter(
+      (key) => customAttributes[key.name] !== encodeSearchAttributeIndexedValueType(key.type),
+    ).map((key) => key.name);
+  } catch (error) {
+    // Asked again by the next start: the server may just have been unreachable for a moment.
+    searchAttributeChecks.delete(client);
+    warnNoSearchAttributes(`they cannot be listed (${(error as Error).message})`);
+    return false;
+  }
+  if (missing.length === 0) return true;
+  const names = missing.map((name) => `--name ${name}`).join(' ');
+  warnNoSearchAttributes(
+    `namespace ${namespace} lacks the Keyword search attributes ${missing.join(', ')}; add them ` +
+      `with \`temporal operator search-attribute create --namespace ${namespace} --type Keyword ${names}\``,
+  );
+  return false;
+}
+
+function warnNoSearchAttributes(why: string): void {
+  process.emitWarning(`Sprints start without search attributes: ${why}.`, {
+    code: 'SPRINTWAVE_SEARCH_ATTRIBUTES',
+  });
 }

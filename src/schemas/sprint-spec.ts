@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../domain/day-plan';
 import { parseDuration } from '../domain/duration';
 import { DEFAULT_BASE, DEFAULT_CONCURRENCY } from '../domain/spec';
 import type { SprintSpec, SpecProblem } from '../domain/spec';
@@ -31,7 +32,26 @@ export const workPackageSchema = z.strictObject({
   mvp: z.boolean().default(false),
   points: z.number().int().min(0).max(1_000).optional(),
   timeout: duration.optional(),
+  lease: duration.optional(),
+  estimate: duration.optional(),
 });
+
+const days = z.union([
+  z
+    .number()
+    .int({ message: 'must be a whole number of working days' })
+    .min(1, { message: 'must be at least 1' })
+    .max(366, { message: 'must be at most 366' })
+    .transform((count) => ({ count })),
+  z.strictObject({
+    count: z.number().int().min(1).max(366),
+    start: z
+      .string()
+      .refine(isCalendarDate, { message: 'is not a date written YYYY-MM-DD' })
+      .optional(),
+    length: duration.optional(),
+  }),
+]);
 
 export const sprintSpecSchema = z.strictObject({
   id: nonEmpty,
@@ -47,6 +67,12 @@ export const sprintSpecSchema = z.strictObject({
     .default(DEFAULT_CONCURRENCY),
   scope: z.enum(['full', 'mvp']).default('full'),
   deadline: deadline.optional(),
+  days: days.optional(),
+  capacity: z
+    .number()
+    .positive({ message: 'must be more than 0 points per day' })
+    .max(10_000)
+    .optional(),
   packages: z.array(workPackageSchema),
   integration: z
     .strictObject({

@@ -6,3 +6,7 @@ export * from './messages';
 export { githubOutboxWorkflow, outboxWorkflowId } from './github-outbox';
 export type { OutboxInput } from './github-outbox';
 export { eventsOutboxWorkflow, eventsOutboxWorkflowId } from './event-shipper';
+export { scheduledSprintWorkflow } from './scheduled';
+export type { ScheduledSprintInput } from './scheduled';
+export { standupWorkflow } from './standup';
+export type { StandupInput, StandupResult } from './standup';

@@ -1,4 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  CompletionReport,
+  ExternalPackageReply,
+  FailureReport,
+  ProgressReport,
+} from '../domain/external-package';
 import type { SprintProgress } from '../domain/progress';
 
 /** What a package's child workflow and its executor tell the sprint while the package runs. */
@@ -14,6 +20,15 @@ export const retryPackageUpdate = defineUpdate<SprintProgress, [wpId: string]>('
 /** The refusal of a retry that came while the sprint was wrapping up: wait for it to end, then resume it. */
 export const SPRINT_FINISHING = 'the sprint is finishing';
 
-/** An external package's report, sent to its child workflow. */
-export const completePackageSignal = defineSignal<[summary?: string]>('completePackage');
-export const failPackageSignal = defineSignal<[error: string]>('failPackage');
+/**
+ * An external package's reports, as updates on its child workflow (`<sprintId>/<wpId>`). A
+ * validator refuses a report that cannot apply (not external, not in progress, already
+ * reported, a stale attempt, bad numbers), so a refusal costs no history.
+ */
+export const reportProgressUpdate = defineUpdate<ExternalPackageReply, [ProgressReport]>(
+  'reportProgress',
+);
+export const completePackageUpdate = defineUpdate<ExternalPackageReply, [CompletionReport]>(
+  'completePackage',
+);
+export const failPackageUpdate = defineUpdate<ExternalPackageReply, [FailureReport]>('failPackage');

@@ -14,11 +14,14 @@ import { integrate } from './integration';
 import { failureMessage } from './failures';
 import { startGithubReporter } from './github-reporter';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
+import { packageDetails, packageSummary } from '../domain/web-ui';
+import { packageSearchAttributes, recordSprintStatus } from './search-attributes';
 import { planSprint } from '../domain/plan';
 import { initialProgress, reduceProgress, resumeProgress, retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { eventsForChange } from '../domain/event-log';
 import { allSettled, nextStep } from '../domain/schedule';
+import { dayHasBegun, deferralsAt, nextWakeAt, sprintTimeline } from '../domain/timeline';
 import type { SprintSpec } from '../domain/spec';
 import {
   cancelSprintSignal,
@@ -137,6 +140,9 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     const child = children.run(() =>
       executeChild(workPackageWorkflow, {
         workflowId: packageWorkflowId(spec.id, wpId),
+        staticSummary: packageSummary(wp),
+        staticDetails: packageDetails(spec.id, wp),
+        typedSearchAttributes: packageSearchAttributes(spec.id, wpId),
         args: [
           {
             sprintId: spec.id,
@@ -165,16 +171,23 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     );
   };
 
+  const timeline = sprintTimeline(spec, plan, state.startedAt);
+  const dayBegun = (wpId: string): boolean => dayHasBegun(timeline, wpId, now());
   try {
     let seen = -1;
     while (!cancelled) {
+      for (const deferral of deferralsAt(timeline, state, now())) {
+        apply({ type: 'package-deferred', ...deferral });
+      }
       for (let step = nextStep(state); step.block.length; step = nextStep(state)) {
         for (const blocked of step.block) apply({ type: 'package-blocked', ...blocked });
       }
-      for (const wpId of nextStep(state).start) startPackage(wpId);
+      for (const wpId of nextStep(state, dayBegun).start) startPackage(wpId);
       if (allSettled(state) && running.size === 0) break;
       seen = version;
-      await condition(() => version !== seen);
+      const wake = nextWakeAt(timeline, state, now());
+      if (wake === undefined) await condition(() => version !== seen);
+      else await condition(() => version !== seen, Math.max(1, wake - now()));
     }
   } catch (error) {
     if (!isCancellation(error)) throw error;
@@ -200,6 +213,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
       });
     }
     apply({ type: 'sprint-finished', at: now(), cancelled });
+    recordSprintStatus(state.status);
     log.info('Sprint finished', { sprint: spec.id, status: state.status });
     await Promise.all([reporter?.finish(state), events.finish()]);
     return state;

@@ -1,12 +1,10 @@
 import {
   CancellationScope,
-  condition,
   getExternalWorkflowHandle,
   isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
-  setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -14,7 +12,8 @@ import { failureMessage } from './failures';
 import { parseDuration } from '../domain/duration';
 import type { WorkEvidence } from '../domain/progress';
 import type { WorkPackageSpec } from '../domain/spec';
-import { completePackageSignal, failPackageSignal, packageUpdateSignal } from './messages';
+import { acceptExternalReports } from './external-package';
+import { packageUpdateSignal } from './messages';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -60,6 +59,7 @@ export type WorkPackageResult =
 /** One package: its worktree, its executor, then the evidence of what it changed, from git. */
 export async function workPackageWorkflow(input: WorkPackageInput): Promise<WorkPackageResult> {
   const { wp, attempt } = input;
+  const reports = acceptExternalReports(wp, attempt);
   let prepared;
   try {
     prepared = await prepareWorktree({
@@ -85,7 +85,7 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
       );
   }
 
-  const outcome = wp.external ? await awaitExternalReport() : await runExecutor(input, worktree);
+  const outcome = wp.external ? await reports.outcome() : await runExecutor(input, worktree);
   if (outcome.status === 'failed') return { ...outcome, branch, worktree };
 
   const evidence = await CancellationScope.nonCancellable(() =>
@@ -141,16 +141,4 @@ async function runExecutor(input: WorkPackageInput, worktree: string): Promise<O
     };
   }
   return { status: 'done' };
-}
-
-async function awaitExternalReport(): Promise<Outcome> {
-  let outcome: Outcome | undefined;
-  setHandler(completePackageSignal, (summary) => {
-    outcome ??= { status: 'done', note: summary };
-  });
-  setHandler(failPackageSignal, (error) => {
-    outcome ??= { status: 'failed', error };
-  });
-  await condition(() => outcome !== undefined);
-  return outcome as Outcome;
 }

@@ -1,0 +1,150 @@
+import type { Client } from '@temporalio/client';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { MAX_NOTE_LENGTH, MAX_REPORT_TEXT_LENGTH } from '../domain/external-package';
+import { completePackageUpdate, failPackageUpdate, reportProgressUpdate } from '../workflows';
+import { ReportCoalescer } from './report-coalescer';
+import { errorBody, packageParams } from './schemas';
+import { reportToPackage } from './sprints';
+
+type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** Progress of one package reaches its workflow at most this often (default 1 s), the latest. */
+export const PROGRESS_INTERVAL_MS = 1_000;
+
+const attempt = z
+  .number()
+  .int({ message: 'must be a whole number' })
+  .min(1, { message: 'must be at least 1' })
+  .optional()
+  .describe(
+    'The attempt the agent works on (the package status JSON has it); a stale one is refused',
+  );
+const count = z
+  .number()
+  .int({ message: 'must be a whole number' })
+  .min(0, { message: 'must not be negative' });
+
+export const progressReportBody = z
+  .strictObject({
+    filesCompleted: count,
+    filesTotal: count,
+    note: z.string().max(MAX_NOTE_LENGTH).optional(),
+    attempt,
+  })
+  .refine((report) => report.filesCompleted <= report.filesTotal, {
+    message: 'must not be more than filesTotal',
+    path: ['filesCompleted'],
+  });
+
+/** May be left out: an agent may just say it is done. */
+export const completionReportBody = z
+  .strictObject({ summary: z.string().max(MAX_REPORT_TEXT_LENGTH).optional(), attempt })
+  .nullish();
+
+export const failureReportBody = z.strictObject({
+  error: z
+    .string()
+    .trim()
+    .min(1, { message: 'must say what went wrong' })
+    .max(MAX_REPORT_TEXT_LENGTH),
+  attempt,
+});
+
+export const packageReportReply = z.object({
+  id: z.string(),
+  status: z.enum(['in_progress', 'completed', 'failed']),
+  attempt: z.number(),
+  filesCompleted: z.number(),
+  filesTotal: z.number(),
+});
+
+export interface PackageRouteDeps {
+  client: Client;
+  /** The error responses every route declares. */
+  errors: Record<number, typeof errorBody>;
+  progressIntervalMs?: number;
+}
+
+/**
+ * `POST /sprints/:id/packages/:wp/{progress,complete,fail}`: an external package's agent
+ * reports through these; each becomes an update on the package's workflow. Progress is
+ * coalesced per package and attempt, so a chatty agent costs the histories little.
+ */
+export function registerPackageRoutes(api: ZodApp, deps: PackageRouteDeps): void {
+  const { client, errors } = deps;
+  const progress = new ReportCoalescer(deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
+  api.addHook('onClose', () => progress.flush());
+  const response = { 202: packageReportReply, ...errors, 503: errorBody };
+
+  api.post(
+    '/sprints/:id/packages/:wp/progress',
+    {
+      schema: {
+        summary: `Report an external package's progress (sent on at most once per ${
+          (deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS) / 1_000
+        } s, the latest); renews its lease`,
+        params: packageParams,
+        body: progressReportBody,
+        response,
+      },
+    },
+    async (request, reply) => {
+      const { id, wp } = request.params;
+      const report = request.body;
+      const key = JSON.stringify([id, wp, report.attempt ?? null]);
+      const state = await progress.submit(key, () =>
+        reportToPackage(client, id, wp, reportProgressUpdate, report),
+      );
+      return reply.code(202).send(state);
+    },
+  );
+
+  api.post(
+    '/sprints/:id/packages/:wp/complete',
+    {
+      schema: {
+        summary: 'Report an external package done: its worktree is committed as its work',
+        params: packageParams,
+        body: completionReportBody,
+        response,
+      },
+    },
+    async (request, reply) => {
+      const { id, wp } = request.params;
+      const report = request.body ?? {};
+      const state = await reportToPackage(client, id, wp, completePackageUpdate, report);
+      return reply.code(202).send(state);
+    },
+  );
+
+  api.post(
+    '/sprints/:id/packages/:wp/fail',
+    {
+      schema: {
+        summary: 'Report an external package failed, with why; it can then be retried',
+        params: packageParams,
+        body: failureReportBody,
+        response,
+      },
+    },
+    async (request, reply) => {
+      const { id, wp } = request.params;
+      const state = await reportToPackage(client, id, wp, failPackageUpdate, request.body);
+      return reply.code(202).send(state);
+    },
+  );
+}

@@ -1,0 +1,174 @@
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import {
+  ScheduleExists,
+  ScheduleNotFound,
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  getSchedule,
+  listSchedules,
+  pauseSchedule,
+  triggerSchedule,
+  unpauseSchedule,
+} from '../cli/schedules';
+import type { ScheduleView } from '../cli/schedules';
+import { checkRepository } from '../cli/sprint-file';
+import type { Config } from '../runtime/config';
+import { OVERLAP_POLICIES, checkSchedule } from '../schemas/schedule';
+import { conflict, invalidInput, notFound } from './errors';
+import { errorBody } from './schemas';
+import type { ZodApp } from './stream';
+
+export interface ScheduleRouteDeps {
+  client: Client;
+  config: Readonly<Config>;
+}
+
+const scheduleParams = z.object({ id: z.string().min(1) });
+
+/** What `POST /schedules` takes; `checkSchedule` checks it (with the sprint file) in full. */
+const scheduleBody = z.looseObject({
+  id: z.string(),
+  cron: z.union([z.string(), z.array(z.string())]).optional(),
+  every: z.string().optional(),
+  timeZone: z.string().optional(),
+  overlap: z.enum(OVERLAP_POLICIES).optional(),
+  paused: z.boolean().optional(),
+  note: z.string().optional(),
+  sprint: z.looseObject({}).optional(),
+  standup: z.object({ sprint: z.string() }).optional(),
+});
+
+const scheduleView = z.object({
+  id: z.string(),
+  kind: z.enum(['sprint', 'standup']),
+  sprint: z.string(),
+  cron: z.array(z.string()),
+  every: z.string().optional(),
+  timeZone: z.string(),
+  overlap: z.enum(OVERLAP_POLICIES),
+  paused: z.boolean(),
+  note: z.string().optional(),
+  nextRuns: z.array(z.string()),
+  recentRuns: z.array(z.object({ scheduledAt: z.string(), workflowId: z.string() })),
+  runsTaken: z.number(),
+  running: z.array(z.string()),
+});
+
+const noteBody = z.object({ note: z.string().max(500).optional() }).nullish();
+
+/** `/schedules`: recurring sprints and stand-ups on Temporal Schedules. */
+export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): void {
+  const { client, config } = deps;
+  const errors = { 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody };
+
+  app.post(
+    '/schedules',
+    {
+      schema: {
+        summary: 'Create a schedule: a sprint file (each run its own sprint id) or a stand-up',
+        body: scheduleBody,
+        response: { 201: scheduleView, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const checked = checkSchedule(request.body);
+      if (!checked.ok) throw invalidInput(checked.problems, 'Invalid schedule');
+      const { action } = checked.request;
+      if (action.kind === 'sprint') {
+        if (!path.isAbsolute(action.spec.repo)) {
+          throw invalidInput(
+            [{ path: 'sprint.repo', message: 'must be an absolute path' }],
+            'Invalid schedule',
+          );
+        }
+        const problems = await checkRepository(action.spec);
+        if (problems.length) {
+          throw invalidInput(
+            problems.map((problem) => ({ ...problem, path: `sprint.${problem.path}` })),
+            'Invalid schedule',
+          );
+        }
+      }
+      const view = await mapped(() => createSchedule(client, config, checked.request));
+      return reply
+        .code(201)
+        .header('location', `/schedules/${encodeURIComponent(view.id)}`)
+        .send(view);
+    },
+  );
+
+  app.get(
+    '/schedules',
+    {
+      schema: {
+        summary: 'The schedules and their next runs',
+        response: { 200: z.object({ schedules: z.array(scheduleView) }), ...errors },
+      },
+    },
+    async () => ({ schedules: await listSchedules(client) }),
+  );
+
+  app.get(
+    '/schedules/:id',
+    {
+      schema: {
+        summary: 'A schedule: what it runs, when, its next run times and recent runs',
+        params: scheduleParams,
+        response: { 200: scheduleView, ...errors },
+      },
+    },
+    async (request) =>
+      mapped(async () => describeSchedule(await getSchedule(client, request.params.id))),
+  );
+
+  const change = (
+    name: 'trigger' | 'pause' | 'unpause',
+    summary: string,
+    run: (id: string, note?: string) => Promise<ScheduleView>,
+  ) =>
+    app.post(
+      `/schedules/:id/${name}`,
+      {
+        schema: {
+          summary,
+          params: scheduleParams,
+          body: noteBody,
+          response: { 200: scheduleView, ...errors },
+        },
+      },
+      async (request) => mapped(() => run(request.params.id, request.body?.note)),
+    );
+  change('trigger', 'Run the schedule now', (id) => triggerSchedule(client, id));
+  change('pause', 'Stop starting runs until unpaused', (id, note) =>
+    pauseSchedule(client, id, note),
+  );
+  change('unpause', 'Start runs again', (id, note) => unpauseSchedule(client, id, note));
+
+  app.delete(
+    '/schedules/:id',
+    {
+      schema: {
+        summary: 'Delete a schedule (its past runs stay)',
+        params: scheduleParams,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await mapped(() => deleteSchedule(client, request.params.id));
+      return reply.code(204).send(null);
+    },
+  );
+}
+
+async function mapped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ScheduleNotFound) throw notFound(error.message);
+    if (error instanceof ScheduleExists) throw conflict(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,143 @@
+import { parseDuration } from './duration';
+import { naturalCompare } from './natural-order';
+import type { DaysSpec, Priority } from './spec';
+
+export interface DayPlanPackage {
+  id: string;
+  dependsOn: readonly string[];
+  priority: Priority;
+  points?: number;
+}
+
+export interface PlannedDay {
+  /** 1-based. */
+  day: number;
+  /** `YYYY-MM-DD`, when the days have a start date. */
+  date?: string;
+  packages: string[];
+  points: number;
+  /** A single package larger than the capacity was given a day of its own. */
+  overCapacity: boolean;
+}
+
+export interface UnplacedPackage {
+  id: string;
+  reason: string;
+}
+
+export interface DayPlan {
+  capacity: number;
+  days: PlannedDay[];
+  /** Day number of each placed package. */
+  dayOf: Record<string, number>;
+  /** Packages that fit on no day of the sprint, with why. */
+  unplaced: UnplacedPackage[];
+}
+
+const DAY_MS = 86_400_000;
+const PRIORITY_RANK: Record<Priority, number> = { P0: 0, P1: 1, P2: 2 };
+
+/**
+ * Assigns packages to days: each on the first day, not before its dependencies' days, with
+ * room left for its points (packages without points take none). Ready packages are placed by
+ * priority, then id, so the plan is the same for the same input. A package larger than the
+ * capacity gets an empty day to itself, reported as over capacity. Without a capacity the
+ * points are spread evenly over the days.
+ */
+export function planDays(
+  packages: readonly DayPlanPackage[],
+  days: DaysSpec,
+  capacity?: number,
+): DayPlan {
+  const total = packages.reduce((sum, wp) => sum + (wp.points ?? 0), 0);
+  const perDay = capacity ?? Math.max(1, Math.ceil(total / days.count));
+  const planned: PlannedDay[] = Array.from({ length: days.count }, (_, index) => ({
+    day: index + 1,
+    date: days.start ? workingDate(days.start, index) : undefined,
+    packages: [],
+    points: 0,
+    overCapacity: false,
+  }));
+  const dayOf: Record<string, number> = {};
+  const unplaced: UnplacedPackage[] = [];
+  const unplacedIds = new Set<string>();
+
+  for (const wp of placementOrder(packages)) {
+    const missing = wp.dependsOn.filter((dep) => unplacedIds.has(dep));
+    if (missing.length) {
+      unplaced.push({ id: wp.id, reason: `depends on ${missing.join(', ')}, which did not fit` });
+      unplacedIds.add(wp.id);
+      continue;
+    }
+    const earliest = Math.max(1, ...wp.dependsOn.map((dep) => dayOf[dep] ?? 1));
+    const points = wp.points ?? 0;
+    const day = planned
+      .slice(earliest - 1)
+      .find((candidate) => candidate.points + points <= perDay || candidate.points === 0);
+    if (!day) {
+      unplaced.push({
+        id: wp.id,
+        reason: `no day from day ${earliest} to day ${days.count} has room for ${points} points`,
+      });
+      unplacedIds.add(wp.id);
+      continue;
+    }
+    day.packages.push(wp.id);
+    day.points += points;
+    day.overCapacity = day.points > perDay;
+    dayOf[wp.id] = day.day;
+  }
+  return { capacity: perDay, days: planned, dayOf, unplaced };
+}
+
+/** Ready packages first by priority, then by id; a package is ready once its dependencies are placed. */
+function placementOrder(packages: readonly DayPlanPackage[]): DayPlanPackage[] {
+  const ids = new Set(packages.map((wp) => wp.id));
+  const done = new Set<string>();
+  const left = [...packages];
+  const order: DayPlanPackage[] = [];
+  while (left.length) {
+    const ready = left.filter((wp) => wp.dependsOn.every((dep) => done.has(dep) || !ids.has(dep)));
+    // A cycle cannot reach here (the spec is validated first); place the rest as they are.
+    const pool = ready.length ? ready : left;
+    pool.sort(
+      (a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || naturalCompare(a.id, b.id),
+    );
+    const next = pool[0] as DayPlanPackage;
+    order.push(next);
+    done.add(next.id);
+    left.splice(left.indexOf(next), 1);
+  }
+  return order;
+}
+
+/** The `index`-th working day (Monday to Friday) from `start`, as `YYYY-MM-DD`. */
+export function workingDate(start: string, index: number): string {
+  let time = Date.parse(`${start}T00:00:00Z`);
+  let remaining = index;
+  while (isWeekend(time)) time += DAY_MS;
+  while (remaining > 0) {
+    time += DAY_MS;
+    if (!isWeekend(time)) remaining--;
+  }
+  return new Date(time).toISOString().slice(0, 10);
+}
+
+function isWeekend(time: number): boolean {
+  const weekday = new Date(time).getUTCDay();
+  return weekday === 0 || weekday === 6;
+}
+
+/** When day `day` (1-based) begins, in epoch ms, for a sprint that started at `sprintStart`. */
+export function dayStartsAt(days: DaysSpec, day: number, sprintStart: number): number {
+  if (days.start) return Date.parse(`${workingDate(days.start, day - 1)}T00:00:00Z`);
+  const length = (days.length && parseDuration(days.length)) || DAY_MS;
+  return sprintStart + (day - 1) * length;
+}
+
+/** Whether `text` is a real calendar date written `YYYY-MM-DD`. */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const time = Date.parse(`${text}T00:00:00Z`);
+  return !Number.isNaN(time) && new Date(time).toISOString().startsWith(text);
+}

@@ -1,0 +1,163 @@
+/**
+ * An external package as its child workflow sees it: the reports its agent sends, which of
+ * them are refused and why, and how accepted ones change the package. Pure: no Temporal here.
+ */
+
+export type ExternalPhase = 'preparing' | 'in_progress' | 'completed' | 'failed';
+
+export interface ExternalPackage {
+  id: string;
+  external: boolean;
+  attempt: number;
+  phase: ExternalPhase;
+  filesCompleted: number;
+  filesTotal: number;
+  note?: string;
+  summary?: string;
+  error?: string;
+}
+
+export interface ProgressReport {
+  /** The attempt the agent works on; a report for an earlier one is refused. */
+  attempt?: number;
+  filesCompleted: number;
+  filesTotal: number;
+  note?: string;
+}
+
+export interface CompletionReport {
+  attempt?: number;
+  summary?: string;
+}
+
+export interface FailureReport {
+  attempt?: number;
+  error: string;
+}
+
+export type ExternalReport =
+  | ({ kind: 'progress' } & ProgressReport)
+  | ({ kind: 'complete' } & CompletionReport)
+  | ({ kind: 'fail' } & FailureReport);
+
+/** What an accepted report is answered with. */
+export interface ExternalPackageReply {
+  id: string;
+  status: 'in_progress' | 'completed' | 'failed';
+  attempt: number;
+  filesCompleted: number;
+  filesTotal: number;
+}
+
+export const MAX_NOTE_LENGTH = 500;
+export const MAX_REPORT_TEXT_LENGTH = 4_000;
+
+export function externalPackage(id: string, external: boolean, attempt: number): ExternalPackage {
+  return { id, external, attempt, phase: 'preparing', filesCompleted: 0, filesTotal: 0 };
+}
+
+/** The worktree is ready: from now on the agent's reports are accepted. */
+export function startExternal(pkg: ExternalPackage): ExternalPackage {
+  return pkg.phase === 'preparing' ? { ...pkg, phase: 'in_progress' } : pkg;
+}
+
+/** No report came within the lease. */
+export function stallExternal(pkg: ExternalPackage, lease: string): ExternalPackage {
+  if (pkg.phase !== 'in_progress') return pkg;
+  return { ...pkg, phase: 'failed', error: `stalled: no report within ${lease}` };
+}
+
+/** Why the report is refused, in a sentence; undefined when it is accepted. */
+export function reportRefusal(pkg: ExternalPackage, report: ExternalReport): string | undefined {
+  return (
+    stateRefusal(pkg, report.attempt) ??
+    (report.kind === 'progress'
+      ? progressRefusal(report)
+      : report.kind === 'complete'
+        ? textRefusal('summary', report.summary, MAX_REPORT_TEXT_LENGTH)
+        : failureRefusal(report))
+  );
+}
+
+export function applyReport(pkg: ExternalPackage, report: ExternalReport): ExternalPackage {
+  switch (report.kind) {
+    case 'progress':
+      return {
+        ...pkg,
+        filesCompleted: report.filesCompleted,
+        filesTotal: report.filesTotal,
+        note: report.note ?? pkg.note,
+      };
+    case 'complete':
+      return { ...pkg, phase: 'completed', summary: report.summary };
+    case 'fail':
+      return { ...pkg, phase: 'failed', error: report.error };
+  }
+}
+
+export function externalReply(pkg: ExternalPackage): ExternalPackageReply {
+  return {
+    id: pkg.id,
+    status: pkg.phase === 'preparing' ? 'in_progress' : pkg.phase,
+    attempt: pkg.attempt,
+    filesCompleted: pkg.filesCompleted,
+    filesTotal: pkg.filesTotal,
+  };
+}
+
+function stateRefusal(pkg: ExternalPackage, attempt: unknown): string | undefined {
+  if (!pkg.external) return `${pkg.id} is not external: its run command reports its progress`;
+  if (attempt !== undefined) {
+    if (!isCount(attempt) || attempt < 1) {
+      return `attempt must be a whole number of at least 1, not ${show(attempt)}`;
+    }
+    if (attempt < pkg.attempt) {
+      return `attempt ${attempt} is stale: the package is on attempt ${pkg.attempt}`;
+    }
+    if (attempt > pkg.attempt) {
+      return `attempt ${attempt} has not started: the package is on attempt ${pkg.attempt}`;
+    }
+  }
+  if (pkg.phase === 'preparing')
+    return `${pkg.id} is not in progress: its worktree is not ready yet`;
+  if (pkg.phase === 'completed') return `${pkg.id} already completed`;
+  if (pkg.phase === 'failed') return `${pkg.id} already failed`;
+  return undefined;
+}
+
+function progressRefusal(report: ProgressReport): string | undefined {
+  const { filesCompleted, filesTotal } = report;
+  if (!isCount(filesCompleted)) {
+    return `filesCompleted must be a whole number of at least 0, not ${show(filesCompleted)}`;
+  }
+  if (!isCount(filesTotal)) {
+    return `filesTotal must be a whole number of at least 0, not ${show(filesTotal)}`;
+  }
+  if (filesCompleted > filesTotal) {
+    return `filesCompleted (${filesCompleted}) is more than filesTotal (${filesTotal})`;
+  }
+  return textRefusal('note', report.note, MAX_NOTE_LENGTH);
+}
+
+function failureRefusal(report: FailureReport): string | undefined {
+  if (typeof report.error !== 'string' || report.error.trim() === '') {
+    return 'error must say what went wrong';
+  }
+  return textRefusal('error', report.error, MAX_REPORT_TEXT_LENGTH);
+}
+
+function textRefusal(field: string, text: unknown, max: number): string | undefined {
+  if (text === undefined) return undefined;
+  if (typeof text !== 'string') return `${field} must be text, not ${show(text)}`;
+  if (text.length > max) return `${field} is longer than ${max} characters`;
+  return undefined;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function show(value: unknown): string {
+  const shown = JSON.stringify(value) ?? String(value);
+  return shown.length > 40 ? `${shown.slice(0, 40)}…` : shown;
+}

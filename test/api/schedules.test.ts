@@ -1,0 +1,135 @@
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app';
+import { startHarness } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+import { uniqueId } from '../support/temporal';
+
+jest.setTimeout(60_000);
+
+// ES-module-only packages that Jest's CommonJS runtime cannot load; see test/api/app.test.ts.
+jest.mock('content-disposition', () => ({
+  create: (filename = 'download') => `attachment; filename="${filename}"`,
+}));
+jest.mock('cookie', () => ({
+  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
+}));
+
+describe('/schedules over HTTP', () => {
+  let harness: Harness;
+  let app: FastifyInstance;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    app = await buildApp({ client: harness.temporal.client, config: harness.config });
+    worker = await harness.worker();
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await app.close();
+    await harness.close();
+  });
+
+  const sprintFile = () => ({
+    id: 'nightly',
+    repo: harness.sandbox.repo,
+    packages: [{ id: 'WP01', title: 'Write', run: 'echo hi > hi.txt' }],
+  });
+
+  it('rejects a bad cron expression or time zone with every problem, and creates nothing', async () => {
+    const id = uniqueId('bad');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/schedules',
+      payload: { id, cron: '0 25 * * *', timeZone: 'Atlantis/Capital', sprint: sprintFile() },
+    });
+    expect(response.statusCode).toBe(400);
+    const body = response.json();
+    expect(body.error).toBe('Invalid schedule');
+    expect(body.issues.map((issue: { path: string }) => issue.path)).toEqual(['timeZone', 'cron']);
+    expect(body.issues[1].message).toMatch(/^"0 25 \* \* \*" is not a cron expression/);
+    const missing = await app.inject({ method: 'GET', url: `/schedules/${id}` });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: `No schedule with id ${id}.` });
+  });
+
+  it('rejects a sprint file whose repository does not exist, with the path under sprint', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/schedules',
+      payload: {
+        id: uniqueId('norepo'),
+        every: '1h',
+        sprint: { ...sprintFile(), repo: '/nowhere/at/all' },
+      },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().issues).toEqual([
+      { path: 'sprint.repo', message: '/nowhere/at/all does not exist' },
+    ]);
+  });
+
+  it('creates, lists, describes, triggers, pauses, unpauses and deletes a schedule', async () => {
+    const id = uniqueId('api-nightly');
+    const created = await app.inject({
+      method: 'POST',
+      url: '/schedules',
+      payload: { id, cron: ['0 2 * * 1-5'], timeZone: 'America/New_York', sprint: sprintFile() },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.headers.location).toBe(`/schedules/${id}`);
+    expect(created.json()).toMatchObject({
+      id,
+      kind: 'sprint',
+      cron: ['0 2 * * 1-5'],
+      timeZone: 'America/New_York',
+      paused: false,
+      runsTaken: 0,
+    });
+
+    const again = await app.inject({
+      method: 'POST',
+      url: '/schedules',
+      payload: { id, every: '1h', sprint: sprintFile() },
+    });
+    expect(again.statusCode).toBe(409);
+
+    const listed = await app.inject({ method: 'GET', url: '/schedules' });
+    expect(listed.json().schedules.map((view: { id: string }) => view.id)).toContain(id);
+
+    const triggered = await app.inject({ method: 'POST', url: `/schedules/${id}/trigger` });
+    expect(triggered.statusCode).toBe(200);
+    let runs: Array<{ workflowId: string }> = [];
+    for (let i = 0; i < 60 && !runs.length; i++) {
+      runs = (await app.inject({ method: 'GET', url: `/schedules/${id}` })).json().recentRuns;
+      if (!runs.length) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(runs).toHaveLength(1);
+    const result = await harness.temporal.client.workflow
+      .getHandle(runs[0]?.workflowId as string)
+      .result();
+    expect(result).toMatchObject({ status: 'completed' });
+    const sprintId = (result as { id: string }).id;
+    const status = await app.inject({ method: 'GET', url: `/sprints/${sprintId}` });
+    expect(status.statusCode).toBe(200);
+    expect(status.json().status).toBe('completed');
+
+    const paused = await app.inject({
+      method: 'POST',
+      url: `/schedules/${id}/pause`,
+      payload: { note: 'holidays' },
+    });
+    expect(paused.json()).toMatchObject({ paused: true, note: 'holidays' });
+    const unpaused = await app.inject({ method: 'POST', url: `/schedules/${id}/unpause` });
+    expect(unpaused.json()).toMatchObject({ paused: false });
+
+    const deleted = await app.inject({ method: 'DELETE', url: `/schedules/${id}` });
+    expect(deleted.statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: `/schedules/${id}` })).statusCode).toBe(404);
+  });
+});

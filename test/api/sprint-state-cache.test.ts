@@ -1,0 +1,91 @@
+import { Client, Connection } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import { sprintState } from '../../src/api/sprints';
+import { progressQuery } from '../../src/workflows';
+import type { sprintWorkflow } from '../../src/workflows';
+import { cancelSprintSignal } from '../../src/workflows';
+import { sprint, startHarness, startSprint } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+import { testAddress, uniqueId } from '../support/temporal';
+
+jest.setTimeout(60_000);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('sprintState under concurrent reads (real dev server, running sprint)', () => {
+  let harness: Harness;
+  let worker: Worker;
+  let running: Promise<void>;
+  let handle: WorkflowHandle<typeof sprintWorkflow>;
+  // The API's own connection, so only the reads under test are counted (not the worker's).
+  let connection: Connection;
+  let client: Client;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    worker = await harness.worker();
+    running = worker.run();
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [{ id: 'WP01', title: 'sleeps until cancelled', run: 'sleep 60' }],
+    });
+    handle = await startSprint(harness, { spec });
+    const deadline = Date.now() + 20_000;
+    while ((await handle.query(progressQuery)).packages[0]?.status !== 'in_progress') {
+      if (Date.now() > deadline) throw new Error('WP01 did not start');
+      await sleep(100);
+    }
+    connection = await Connection.connect({ address: testAddress() });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    await handle?.signal(cancelSprintSignal, 'test done');
+    await handle?.result();
+    await connection?.close();
+    worker.shutdown();
+    await running;
+    await harness.close();
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers 20 concurrent reads with one query, and reads again once 250 ms have passed', async () => {
+    const queries = jest.spyOn(connection.workflowService, 'queryWorkflow');
+    const describes = jest.spyOn(connection.workflowService, 'describeWorkflowExecution');
+
+    const states = await Promise.all(
+      Array.from({ length: 20 }, () => sprintState(client, handle.workflowId)),
+    );
+    expect(states[0]?.status).toBe('running');
+    expect(states[0]?.packages[0]?.status).toBe('in_progress');
+    for (const state of states) expect(state).toBe(states[0]);
+    expect(queries).toHaveBeenCalledTimes(1);
+    expect(describes).toHaveBeenCalledTimes(2);
+
+    expect(await sprintState(client, handle.workflowId)).toBe(states[0]);
+    expect(queries).toHaveBeenCalledTimes(1);
+
+    await sleep(300);
+    const fresh = await sprintState(client, handle.workflowId);
+    expect(fresh).not.toBe(states[0]);
+    expect(fresh.status).toBe('running');
+    expect(queries).toHaveBeenCalledTimes(2);
+  });
+
+  it('shares a 404 among concurrent reads but does not keep it', async () => {
+    const describes = jest.spyOn(connection.workflowService, 'describeWorkflowExecution');
+    const id = uniqueId('no-such-sprint');
+
+    const settled = await Promise.allSettled(
+      Array.from({ length: 5 }, () => sprintState(client, id)),
+    );
+    for (const result of settled) {
+      expect(result).toMatchObject({ status: 'rejected', reason: { statusCode: 404 } });
+    }
+    expect(describes).toHaveBeenCalledTimes(1);
+
+    await expect(sprintState(client, id)).rejects.toMatchObject({ statusCode: 404 });
+    expect(describes).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,382 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../src/activities';
+import { packageWorkflowId } from '../../src/domain/ids';
+import type { SprintProgress } from '../../src/domain/progress';
+import {
+  completePackageUpdate,
+  failPackageUpdate,
+  progressQuery,
+  reportProgressUpdate,
+  retryPackageUpdate,
+  workPackageWorkflow,
+} from '../../src/workflows';
+import { FORWARD_INTERVAL_MS } from '../../src/workflows/external-package';
+import { fixtureGit } from '../support/git-fixtures';
+import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+import { createTestWorker, uniqueId } from '../support/temporal';
+
+jest.setTimeout(90_000);
+
+type History = temporal.api.history.v1.IHistory;
+const histories: { workflowId: string; history: History }[] = [];
+
+async function waitFor(
+  read: () => Promise<SprintProgress>,
+  test: (state: SprintProgress) => boolean,
+  what: string,
+): Promise<SprintProgress> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const state = await read().catch(() => undefined);
+    if (state && test(state)) return state;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state?.packages)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends a report until the package takes it: an attempt takes reports once its worktree is ready. */
+async function whenReady<T>(send: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      return await send();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(100);
+    }
+  }
+}
+
+/** The reason a validator gave for refusing an update. */
+async function refusal(update: Promise<unknown>): Promise<string> {
+  const error = await update.then(
+    () => new Error('the report was accepted'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+  return error.cause?.message ?? error.message;
+}
+
+const count = (history: History, attribute: keyof temporal.api.history.v1.IHistoryEvent) =>
+  (history.events ?? []).filter((event) => event[attribute]).length;
+
+describe('external packages on a real dev server and real git', () => {
+  let harness: Harness;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    worker = await harness.worker();
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await harness.close();
+  });
+
+  const child = (sprintId: string, wpId: string) =>
+    harness.temporal.client.workflow.getHandle<typeof workPackageWorkflow>(
+      packageWorkflowId(sprintId, wpId),
+    );
+
+  async function keepHistory(handle: WorkflowHandle): Promise<History> {
+    const history = await handle.fetchHistory();
+    histories.push({ workflowId: handle.workflowId, history });
+    return history;
+  }
+
+  it('refuses, with a reason and at no cost in history, reports that cannot apply', async () => {
+    const release = path.join(harness.sandbox.dir, uniqueId('release'));
+    const spec = sprint(harness.sandbox.repo, {
+      strategy: 'eager',
+      packages: [
+        { id: 'WP01', title: 'By an agent', external: true },
+        { id: 'WP02', title: 'By a command', run: `while [ ! -f ${release} ]; do sleep 0.1; done` },
+        { id: 'WP03', title: 'Later', dependsOn: ['WP01'], external: true },
+      ],
+    });
+    const handle = await startSprint(harness, { spec });
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => Boolean(pkg(s, 'WP01').worktree && pkg(s, 'WP02').worktree),
+      'WP01 and WP02 to have worktrees',
+    );
+    const wp01 = child(spec.id, 'WP01');
+    const before = (await wp01.fetchHistory()).events?.length;
+
+    const progress = (wpId: string, report: object) =>
+      child(spec.id, wpId).executeUpdate(reportProgressUpdate, {
+        args: [{ filesCompleted: 0, filesTotal: 1, ...report }],
+      });
+    expect(await refusal(progress('WP02', {}))).toBe(
+      'WP02 is not external: its run command reports its progress',
+    );
+    expect(await refusal(progress('WP01', { filesCompleted: 5, filesTotal: 3 }))).toBe(
+      'filesCompleted (5) is more than filesTotal (3)',
+    );
+    expect(await refusal(progress('WP01', { filesCompleted: -1 }))).toBe(
+      'filesCompleted must be a whole number of at least 0, not -1',
+    );
+    expect(await refusal(progress('WP01', { filesTotal: 1.5 }))).toBe(
+      'filesTotal must be a whole number of at least 0, not 1.5',
+    );
+    expect(await refusal(progress('WP01', { attempt: 2 }))).toBe(
+      'attempt 2 has not started: the package is on attempt 1',
+    );
+    expect(await refusal(wp01.executeUpdate(failPackageUpdate, { args: [{ error: '  ' }] }))).toBe(
+      'error must say what went wrong',
+    );
+    await expect(progress('WP03', {})).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    expect((await wp01.fetchHistory()).events?.length).toBe(before);
+
+    const accepted = await progress('WP01', { filesCompleted: 1, filesTotal: 2, note: 'half' });
+    expect(accepted).toEqual({
+      id: 'WP01',
+      status: 'in_progress',
+      attempt: 1,
+      filesCompleted: 1,
+      filesTotal: 2,
+    });
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => pkg(s, 'WP01').filesCompleted === 1 && pkg(s, 'WP01').note === 'half',
+      'the sprint to show the progress',
+    );
+    const worktree = pkg(await handle.query(progressQuery), 'WP01').worktree as string;
+    await writeFile(path.join(worktree, 'agent.txt'), 'written by the agent\n');
+    const done = await wp01.executeUpdate(completePackageUpdate, {
+      args: [{ attempt: 1, summary: 'agent done' }],
+    });
+    expect(done).toMatchObject({ id: 'WP01', status: 'completed', attempt: 1 });
+    await expect(
+      wp01.executeUpdate(completePackageUpdate, { args: [{ attempt: 1 }] }),
+    ).rejects.toThrow();
+
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => Boolean(pkg(s, 'WP03').worktree),
+      'WP03 to start once WP01 completed',
+    );
+    await child(spec.id, 'WP03').executeUpdate(completePackageUpdate, { args: [{}] });
+    await writeFile(release, '');
+    const state = await handle.result();
+    expect(state.status).toBe('completed');
+    expect(pkg(state, 'WP01')).toMatchObject({ status: 'completed', note: 'agent done' });
+    const files = await fixtureGit(harness.sandbox.repo).raw([
+      'show',
+      '--name-only',
+      '--format=',
+      pkg(state, 'WP01').commit as string,
+    ]);
+    expect(files.trim().split('\n')).toEqual(['agent.txt']);
+    await keepHistory(wp01);
+    await keepHistory(handle);
+  });
+
+  it('refuses a report before the worktree is ready, and a second completion, in the validator', async () => {
+    // A worker without a workflow cache: reports sent while no worker runs reach the workflow
+    // together in one task, so the second is judged after the first was accepted.
+    const taskQueue = uniqueId('external');
+    const pausable = () =>
+      createTestWorker(harness.temporal, {
+        taskQueue,
+        maxCachedWorkflows: 0,
+        activities: createActivities({
+          client: harness.temporal.client,
+          worktreeRoot: harness.config.worktreeRoot,
+        }),
+      });
+    const sprintId = uniqueId('standalone');
+    const handle = await harness.temporal.client.workflow.start(workPackageWorkflow, {
+      workflowId: packageWorkflowId(sprintId, 'WP01'),
+      taskQueue,
+      args: [
+        {
+          sprintId,
+          wp: {
+            id: 'WP01',
+            title: 'Alone',
+            dependsOn: [],
+            external: true,
+            priority: 'P1',
+            mvp: false,
+          },
+          repo: harness.sandbox.repo,
+          base: 'main',
+          dependencyBranches: [],
+          owner: uniqueId('owner'),
+          attempt: 1,
+          heartbeatTimeoutMs: 5_000,
+        },
+      ],
+    });
+    const early = handle.executeUpdate(reportProgressUpdate, {
+      args: [{ filesCompleted: 0, filesTotal: 1 }],
+    });
+    await sleep(500);
+    await (
+      await pausable()
+    ).runUntil(async () => {
+      expect(await refusal(early)).toBe('WP01 is not in progress: its worktree is not ready yet');
+      await whenReady(() =>
+        handle.executeUpdate(reportProgressUpdate, {
+          args: [{ filesCompleted: 1, filesTotal: 1 }],
+        }),
+      );
+    });
+    const twice = [1, 2].map(() =>
+      handle.executeUpdate(completePackageUpdate, { args: [{ summary: 'done' }] }),
+    );
+    await sleep(500);
+    const outcomes = await (
+      await pausable()
+    ).runUntil(async () => {
+      const settled = await Promise.allSettled(twice);
+      await handle.result();
+      return settled;
+    });
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
+    expect(await refusal(Promise.reject(rejected?.reason))).toBe('WP01 already completed');
+    expect(await handle.result()).toMatchObject({ status: 'completed' });
+    await keepHistory(handle);
+  });
+
+  it('forwards progress to the sprint at most once per interval, the latest', async () => {
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [{ id: 'WP01', title: 'Chatty', external: true }],
+    });
+    const handle = await startSprint(harness, { spec });
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => Boolean(pkg(s, 'WP01').worktree),
+      'WP01 to have a worktree',
+    );
+    const wp01 = child(spec.id, 'WP01');
+    const sprintBefore = await handle.fetchHistory();
+    const started = Date.now();
+    const reports = 200;
+    const lanes = 10;
+    // Ten agents' worth of reports, paced over about three seconds.
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, lane) => {
+        for (let i = lane; i < reports; i += lanes) {
+          await sleep(150);
+          await wp01.executeUpdate(reportProgressUpdate, {
+            args: [{ filesCompleted: i < reports - lanes ? i : reports, filesTotal: reports }],
+          });
+        }
+      }),
+    );
+    const elapsed = Date.now() - started;
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => pkg(s, 'WP01').filesCompleted === reports,
+      'the sprint to show the latest report',
+    );
+    const sprintAfter = await handle.fetchHistory();
+    const childHistory = await wp01.fetchHistory();
+    const forwards = count(childHistory, 'signalExternalWorkflowExecutionInitiatedEventAttributes');
+    const sprintEvents = (sprintAfter.events?.length ?? 0) - (sprintBefore.events?.length ?? 0);
+    // The worktree, then at most one progress per interval and the last one.
+    const bound = 1 + Math.ceil(elapsed / FORWARD_INTERVAL_MS) + 1;
+    expect(count(childHistory, 'workflowExecutionUpdateAcceptedEventAttributes')).toBe(reports);
+    expect(forwards).toBeLessThanOrEqual(bound);
+    // Each forward costs the sprint a signal, a task, the event's activity and a task: 10 events.
+    expect(sprintEvents).toBeLessThanOrEqual(10 * bound);
+
+    await wp01.executeUpdate(completePackageUpdate, { args: [{}] });
+    expect(await handle.result()).toMatchObject({ status: 'completed' });
+    await keepHistory(wp01);
+    await keepHistory(handle);
+  });
+
+  it('fails a package that stays silent past its lease; each report renews it; a retry runs it again', async () => {
+    const release = path.join(harness.sandbox.dir, uniqueId('release'));
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [
+        { id: 'WP01', title: 'Leased', external: true, lease: '2s' },
+        {
+          id: 'WP02',
+          title: 'Keeps the sprint open',
+          run: `while [ ! -f ${release} ]; do sleep 0.1; done`,
+        },
+      ],
+    });
+    const handle = await startSprint(harness, { spec });
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => Boolean(pkg(s, 'WP01').worktree),
+      'WP01 to have a worktree',
+    );
+    const wp01 = child(spec.id, 'WP01');
+    // Reports every 0.5 s for 4 s, twice the lease: the package stays in progress.
+    for (let i = 1; i <= 8; i++) {
+      await sleep(500);
+      await wp01.executeUpdate(reportProgressUpdate, {
+        args: [{ filesCompleted: i, filesTotal: 10 }],
+      });
+    }
+    const lastReport = Date.now();
+    expect(pkg(await handle.query(progressQuery), 'WP01').status).toBe('in_progress');
+    const stalled = await waitFor(
+      () => handle.query(progressQuery),
+      (s) => pkg(s, 'WP01').status === 'failed',
+      'WP01 to stall',
+    );
+    expect(Date.now() - lastReport).toBeGreaterThanOrEqual(1_900);
+    expect(pkg(stalled, 'WP01')).toMatchObject({
+      error: 'stalled: no report within 2s',
+      filesCompleted: 8,
+    });
+    await keepHistory(wp01);
+
+    const retried = await handle.executeUpdate(retryPackageUpdate, { args: ['WP01'] });
+    expect(pkg(retried, 'WP01')).toMatchObject({ status: 'pending', attempt: 2 });
+    await waitFor(
+      () => handle.query(progressQuery),
+      (s) => pkg(s, 'WP01').status === 'in_progress' && pkg(s, 'WP01').attempt === 2,
+      'WP01 to run again',
+    );
+    const report = (attempt: number) =>
+      wp01.executeUpdate(reportProgressUpdate, {
+        args: [{ attempt, filesCompleted: 1, filesTotal: 1 }],
+      });
+    const accepted = await whenReady(() => report(2));
+    expect(accepted).toMatchObject({ attempt: 2, status: 'in_progress' });
+    expect(await refusal(report(1))).toBe('attempt 1 is stale: the package is on attempt 2');
+    await wp01.executeUpdate(completePackageUpdate, { args: [{ attempt: 2 }] });
+    await writeFile(release, '');
+    const state = await handle.result();
+    expect(state.status).toBe('completed');
+    expect(pkg(state, 'WP01')).toMatchObject({ status: 'completed', attempt: 2 });
+    await keepHistory(wp01);
+    await keepHistory(handle);
+  });
+
+  it('replays every recorded history without non-determinism', async () => {
+    expect(histories.length).toBeGreaterThanOrEqual(8);
+    const codePath = process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE as string;
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath } },
+      histories,
+    )) {
+      expect(result.error).toBeUndefined();
+      replayed++;
+    }
+    expect(replayed).toBe(histories.length);
+  });
+});
