@@ -19,10 +19,7 @@ interface Slot {
 export class ReportCoalescer {
   private readonly slots = new Map<string, Slot>();
 
-  constructor(
-    private readonly intervalMs: number,
-    private readonly clock: () => number = Date.now,
-  ) {}
+  constructor(private readonly intervalMs: number) {}
 
   submit<R>(key: string, send: () => Promise<R>): Promise<R> {
     let slot = this.slots.get(key);
@@ -53,7 +50,7 @@ export class ReportCoalescer {
 
   private schedule(key: string, slot: Slot): void {
     if (this.slots.get(key) !== slot || slot.inFlight || slot.timer) return;
-    const wait = slot.lastSentAt + this.intervalMs - this.clock();
+    const wait = slot.lastSentAt + this.intervalMs - Date.now();
     if (wait > 0) {
       slot.timer = setTimeout(() => {
         slot.timer = undefined;
@@ -73,7 +70,7 @@ export class ReportCoalescer {
     const pending = slot.pending;
     if (!pending) return;
     slot.pending = undefined;
-    slot.lastSentAt = this.clock();
+    slot.lastSentAt = Date.now();
     slot.inFlight = true;
     try {
       const result = await pending.send();

@@ -14,6 +14,7 @@ import {
   unpauseSchedule,
 } from '../cli/schedules';
 import type { ScheduleView } from '../cli/schedules';
+import { BadInput } from '../cli/errors';
 import { checkRepository } from '../cli/sprint-file';
 import type { Config } from '../runtime/config';
 import { OVERLAP_POLICIES, checkSchedule } from '../schemas/schedule';
@@ -167,6 +168,7 @@ async function mapped<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
+    if (error instanceof BadInput) throw invalidInput(error.problems, 'Invalid schedule');
     if (error instanceof ScheduleNotFound) throw notFound(error.message);
     if (error instanceof ScheduleExists) throw conflict(error.message);
     throw error;

@@ -9,7 +9,10 @@ import { parseDuration } from '../domain/duration';
 import type { Config } from '../runtime/config';
 import type { OverlapPolicy, ScheduleAction, ScheduleRequest } from '../schemas/schedule';
 import type { ScheduledSprintInput, StandupInput } from '../workflows';
-import { CliError, EXIT } from './errors';
+import { allowedCommandProblems } from '../domain/allowed-commands';
+import { searchAttributesReady } from '../runtime/temporal';
+import { SPRINT_ID } from '../workflows/search-attributes';
+import { BadInput, CliError, EXIT } from './errors';
 
 export class ScheduleNotFound extends CliError {
   override name = 'ScheduleNotFound';
@@ -61,6 +64,17 @@ export async function createSchedule(
   config: Readonly<Config>,
   request: ScheduleRequest,
 ): Promise<ScheduleView> {
+  if (request.action.kind === 'sprint') {
+    const problems = allowedCommandProblems(request.action.spec, config.allowedCommands);
+    if (problems.length) {
+      throw new BadInput(
+        `schedule ${request.id}`,
+        problems.map((problem) => ({ ...problem, path: `sprint.${problem.path}` })),
+        'schedule',
+      );
+    }
+  }
+  const searchable = await searchAttributesReady(client);
   try {
     const handle = await client.schedule.create({
       scheduleId: request.id,
@@ -69,7 +83,7 @@ export async function createSchedule(
         intervals: request.every ? [{ every: parseDuration(request.every) as number }] : undefined,
         timezone: request.timeZone,
       },
-      action: scheduleAction(config, request),
+      action: scheduleAction(config, request, searchable),
       policies: { overlap: OVERLAP[request.overlap] },
       memo: { cron: request.cron },
       state: { paused: request.paused, note: request.note },
@@ -83,8 +97,10 @@ export async function createSchedule(
   }
 }
 
-function scheduleAction(config: Readonly<Config>, request: ScheduleRequest) {
+function scheduleAction(config: Readonly<Config>, request: ScheduleRequest, searchable: boolean) {
   const { action } = request;
+  // The run's own sprint id is known only when it runs; the launcher passes these on.
+  const typedSearchAttributes = searchable ? [{ key: SPRINT_ID, value: request.id }] : undefined;
   if (action.kind === 'standup') {
     const input: StandupInput = { sprintId: action.sprintId };
     return {
@@ -102,6 +118,7 @@ function scheduleAction(config: Readonly<Config>, request: ScheduleRequest) {
     workflowId: request.id,
     taskQueue: config.temporal.taskQueue,
     args: [input],
+    typedSearchAttributes,
   };
 }
 

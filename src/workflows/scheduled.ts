@@ -3,6 +3,7 @@ import { scheduledSprintId, scheduledTimeOf } from '../domain/ids';
 import type { SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import { now } from './clock';
+import { scheduledSprintAttributes } from './search-attributes';
 import { sprintWorkflow } from './sprint';
 import type { SprintWorkflowOptions } from './sprint';
 
@@ -24,6 +25,7 @@ export async function scheduledSprintWorkflow(
   const id = scheduledSprintId(input.scheduleId, at);
   return executeChild(sprintWorkflow, {
     workflowId: id,
+    typedSearchAttributes: scheduledSprintAttributes(id),
     args: [{ spec: { ...input.spec, id }, options: input.options }],
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });

@@ -26,6 +26,15 @@ export function packageSearchAttributes(
   ];
 }
 
+/** In a schedule's launcher: the run's sprint starts with its own SprintId, running. */
+export function scheduledSprintAttributes(sprintId: string): SearchAttributePair[] | undefined {
+  if (!startedWithAttributes()) return undefined;
+  return [
+    { key: SPRINT_ID, value: sprintId },
+    { key: SPRINT_STATUS, value: 'running' },
+  ];
+}
+
 /** In the sprint workflow: SprintStatus becomes the final status. */
 export function recordSprintStatus(status: string): void {
   if (startedWithAttributes()) upsertSearchAttributes([{ key: SPRINT_STATUS, value: status }]);

@@ -258,7 +258,14 @@ describe('HTTP API on a real dev server and real git', () => {
     });
     const started = await call({ method: 'POST', url: '/sprints', payload: body });
     expect(started.statusCode).toBe(201);
-    expect(started.json()).toEqual({ id: body.id, links: { self: `/sprints/${body.id}` } });
+    expect(started.json()).toEqual({
+      id: body.id,
+      links: {
+        self: `/sprints/${body.id}`,
+        webUi: expect.any(String),
+        packages: expect.any(Object),
+      },
+    });
     const again = await call({ method: 'POST', url: '/sprints', payload: body });
     expect(again.statusCode).toBe(409);
 

@@ -74,6 +74,30 @@ describe('/schedules over HTTP', () => {
     ]);
   });
 
+  it('keeps scheduled sprints to SPRINTWAVE_ALLOWED_COMMANDS', async () => {
+    const strict = await buildApp({
+      client: harness.temporal.client,
+      config: { ...harness.config, allowedCommands: ['npm'] },
+    });
+    try {
+      const id = uniqueId('strict');
+      const response = await strict.inject({
+        method: 'POST',
+        url: '/schedules',
+        payload: { id, every: '1h', sprint: sprintFile() },
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().issues).toEqual([
+        { path: 'sprint.packages[0].run', message: expect.stringContaining('echo') },
+      ]);
+      expect((await strict.inject({ method: 'GET', url: `/schedules/${id}` })).statusCode).toBe(
+        404,
+      );
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('creates, lists, describes, triggers, pauses, unpauses and deletes a schedule', async () => {
     const id = uniqueId('api-nightly');
     const created = await app.inject({

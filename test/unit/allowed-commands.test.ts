@@ -9,6 +9,7 @@ import {
   parseAllowedCommands,
   parseCommandLine,
 } from '../../src/domain/allowed-commands';
+import { ConfigError, loadConfig } from '../../src/runtime/config';
 import { sprint, wp } from '../support/specs';
 
 const ALLOWED = ['npm', 'make', 'node'];
@@ -116,6 +117,22 @@ describe('parseAllowedCommands', () => {
   ])('refuses %j', (text, why) => {
     const parsed = parseAllowedCommands(text);
     expect('problem' in parsed && parsed.problem).toContain(why);
+  });
+});
+
+describe('SPRINTWAVE_ALLOWED_COMMANDS in the config', () => {
+  it('is a list when set, absent when not', () => {
+    expect(loadConfig({ SPRINTWAVE_ALLOWED_COMMANDS: 'npm, make' }).allowedCommands).toEqual([
+      'npm',
+      'make',
+    ]);
+    expect(loadConfig({}).allowedCommands).toBeUndefined();
+  });
+
+  it('fails start-up naming the variable and the bad name', () => {
+    const load = () => loadConfig({ SPRINTWAVE_ALLOWED_COMMANDS: 'npm,sh -c' });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/SPRINTWAVE_ALLOWED_COMMANDS: "sh -c" is not an executable name/);
   });
 });
 

@@ -16,6 +16,7 @@ import type { LocalGithub } from '../../src/runtime/github-local/server';
 import { checkSchedule } from '../../src/schemas/schedule';
 import type { ScheduleRequest } from '../../src/schemas/schedule';
 import { standupWorkflow } from '../../src/workflows';
+import { SPRINT_ID, SPRINT_STATUS } from '../../src/workflows/search-attributes';
 import { pkg, runToEnd, sprint, startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 import { uniqueId } from '../support/temporal';
@@ -105,6 +106,9 @@ describe('schedules and stand-ups on the dev server', () => {
       // The sprint is a workflow of its own, found by its id like any other.
       const sprintRun = await client.workflow.getHandle(state.id).describe();
       expect(sprintRun.type).toBe('sprintWorkflow');
+      // Searchable in the Web UI under its own id, its final status recorded.
+      expect(sprintRun.typedSearchAttributes.get(SPRINT_ID)).toBe(state.id);
+      expect(sprintRun.typedSearchAttributes.get(SPRINT_STATUS)).toBe('completed');
     } finally {
       await deleteSchedule(client, id);
     }

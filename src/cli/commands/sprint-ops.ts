@@ -1,6 +1,4 @@
 import { retryRefusal } from '../../domain/progress';
-import { renderProgressTable } from '../../domain/render-progress';
-import { sprintStatusJson } from '../../domain/status-json';
 import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../../workflows';
 import { workflowUrl } from '../../runtime/temporal';
 import { CliError, EXIT } from '../errors';
@@ -8,7 +6,7 @@ import type { CliIO } from '../io';
 import { followSprint } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
-import { finalState, getSprint, readSprint, sprintInput, startOrAttach } from '../sprint-client';
+import { finalState, getSprint, sprintInput, startOrAttach } from '../sprint-client';
 import { loadRunnableSprint } from '../sprint-file';
 
 function webUi(session: Session, id: string): string | undefined {
@@ -30,22 +28,6 @@ export async function startCommand(file: string, io: CliIO): Promise<number> {
         'No worker is serving this embedded server: run `sprintwave dev` (or `sprintwave run`) to make it progress.',
       );
     }
-    return EXIT.ok;
-  });
-}
-
-export async function statusCommand(
-  id: string,
-  options: { json?: boolean },
-  io: CliIO,
-): Promise<number> {
-  return withSession(io, { worker: 'never' }, async (session) => {
-    const state = await readSprint(session.temporal.client, id);
-    io.out(
-      options.json
-        ? JSON.stringify(sprintStatusJson(state, { webUi: webUi(session, id) }), null, 2)
-        : `${renderProgressTable(state)}\n\nStatus: ${state.status}`,
-    );
     return EXIT.ok;
   });
 }

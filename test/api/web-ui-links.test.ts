@@ -1,0 +1,102 @@
+import type { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/api/app';
+import { testAddress, uniqueId } from '../support/temporal';
+import { startHarness } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+
+jest.setTimeout(60_000);
+
+// Two dependencies require an ES-module-only package: Node 20.19+ loads them, Jest's CommonJS
+// runtime cannot. Neither is on a path these tests take: @fastify/static (under swagger-ui)
+// uses content-disposition for downloads only, light-my-request uses cookie for `cookies`.
+jest.mock('content-disposition', () => ({
+  create: (filename = 'download') => `attachment; filename="${filename}"`,
+}));
+jest.mock('cookie', () => ({
+  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
+}));
+
+const UI = 'https://temporal-ui.example.test/ui';
+
+describe('Web UI links in the HTTP API', () => {
+  let harness: Harness;
+  let app: FastifyInstance;
+  let worker: Worker;
+  let running: Promise<void>;
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_UI_URL: `${UI}/`,
+    });
+    app = await buildApp({ client: harness.temporal.client, config: harness.config });
+    worker = await harness.worker();
+    running = worker.run();
+  });
+
+  afterAll(async () => {
+    worker.shutdown();
+    await running;
+    await app.close();
+    await harness.close();
+  });
+
+  it('POST /sprints and GET /sprints/:id link the sprint and each package in the Web UI', async () => {
+    const id = uniqueId('links');
+    const page = (workflowId: string) =>
+      `${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
+    const links = {
+      self: `/sprints/${id}`,
+      webUi: page(id),
+      packages: { WP01: page(`${id}/WP01`), WP02: page(`${id}/WP02`) },
+    };
+    expect(links.packages.WP01).toBe(`${UI}/namespaces/default/workflows/${id}%2FWP01`);
+    const started = await app.inject({
+      method: 'POST',
+      url: '/sprints',
+      payload: {
+        id,
+        repo: harness.sandbox.repo,
+        packages: [
+          { id: 'WP01', title: 'One', run: 'echo one > one.txt' },
+          { id: 'WP02', title: 'Two', run: 'echo two > two.txt' },
+        ],
+      },
+    });
+    expect(started.statusCode).toBe(201);
+    expect(started.json()).toEqual({ id, links });
+
+    await harness.temporal.client.workflow.getHandle(id).result();
+    const status = await app.inject({ method: 'GET', url: `/sprints/${id}` });
+    expect(status.statusCode).toBe(200);
+    expect(status.json()).toMatchObject({ id, status: 'completed', links });
+  });
+
+  it('leaves the Web UI out when its address is unknown (TEMPORAL_ADDRESS without TEMPORAL_UI_URL)', async () => {
+    const config = {
+      ...harness.config,
+      temporal: { ...harness.config.temporal, uiUrl: undefined },
+    };
+    const plain = await buildApp({ client: harness.temporal.client, config });
+    try {
+      const id = uniqueId('no-ui');
+      const started = await plain.inject({
+        method: 'POST',
+        url: '/sprints',
+        payload: {
+          id,
+          repo: harness.sandbox.repo,
+          packages: [{ id: 'WP01', title: 'One', run: 'true' }],
+        },
+      });
+      expect(started.json()).toEqual({ id, links: { self: `/sprints/${id}` } });
+      await harness.temporal.client.workflow.getHandle(id).result();
+      const status = await plain.inject({ method: 'GET', url: `/sprints/${id}` });
+      expect(status.json().links).toEqual({ self: `/sprints/${id}` });
+    } finally {
+      await plain.close();
+    }
+  });
+});
