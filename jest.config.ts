@@ -7,6 +7,11 @@ const config: Config = {
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
   },
+  // ES-module-only packages under Fastify's plugins, which Jest's CommonJS runtime cannot load.
+  moduleNameMapper: {
+    '^content-disposition$': '<rootDir>/test/support/esm-stubs/content-disposition.ts',
+    '^cookie$': '<rootDir>/test/support/esm-stubs/cookie.ts',
+  },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,

@@ -1,44 +1,25 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/api/app';
 import { uniqueId } from '../support/temporal';
-import { startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
+import { startApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
 
 jest.setTimeout(60_000);
-
-// Two dependencies require an ES-module-only package: Node 20.19+ loads them, Jest's CommonJS
-// runtime cannot. Neither is on a path these tests take: @fastify/static (under swagger-ui)
-// uses content-disposition for downloads only, light-my-request uses cookie for `cookies`.
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
 
 const NOT_ALLOWED = 'which SPRINTWAVE_ALLOWED_COMMANDS (echo, true) does not allow';
 
 describe('POST /sprints with SPRINTWAVE_ALLOWED_COMMANDS', () => {
+  let api: ApiHarness;
   let harness: Harness;
   let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
 
   beforeAll(async () => {
-    harness = await startHarness({ SPRINTWAVE_ALLOWED_COMMANDS: 'echo, true' });
-    app = await buildApp({ client: harness.temporal.client, config: harness.config });
-    worker = await harness.worker();
-    running = worker.run();
+    api = await startApiHarness({ SPRINTWAVE_ALLOWED_COMMANDS: 'echo, true' });
+    ({ harness, app } = api);
   });
 
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await app.close();
-    await harness.close();
-  });
+  afterAll(() => api.close());
 
   const spec = (raw: Record<string, unknown>) => ({
     id: uniqueId('allowed'),

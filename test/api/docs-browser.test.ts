@@ -12,15 +12,6 @@ import type { TestTemporal } from '../support/temporal';
 
 jest.setTimeout(60_000);
 
-// As in app.test.ts: ES-module-only packages that Jest's CommonJS runtime cannot load.
-// @fastify/static uses content-disposition for downloads only; Swagger UI's files are not.
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
-
 const BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
 /** Root (containers, CI) needs --no-sandbox; there is no GPU in headless runs. */
 const BROWSER_ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu'];

@@ -1,39 +1,23 @@
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
-import { startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
+import { startApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
 import { uniqueId } from '../support/temporal';
 
 jest.setTimeout(60_000);
 
-// ES-module-only packages that Jest's CommonJS runtime cannot load; see test/api/app.test.ts.
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
-
 describe('/schedules over HTTP', () => {
+  let api: ApiHarness;
   let harness: Harness;
   let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
 
   beforeAll(async () => {
-    harness = await startHarness();
-    app = await buildApp({ client: harness.temporal.client, config: harness.config });
-    worker = await harness.worker();
-    running = worker.run();
+    api = await startApiHarness();
+    ({ harness, app } = api);
   });
 
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await app.close();
-    await harness.close();
-  });
+  afterAll(() => api.close());
 
   const sprintFile = () => ({
     id: 'nightly',

@@ -11,15 +11,6 @@ import { uniqueId } from '../support/temporal';
 
 jest.setTimeout(60_000);
 
-// As in app.test.ts: ES-module-only packages that Jest's CommonJS runtime cannot load, on
-// paths these tests do not take (downloads in @fastify/static, cookies in light-my-request).
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
-
 const TOKEN = 'stream-test-token';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const POLL_MS = 100;

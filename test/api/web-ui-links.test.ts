@@ -1,47 +1,29 @@
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
 import { testAddress, uniqueId } from '../support/temporal';
-import { startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
+import { startApiHarness } from '../support/api-harness';
+import type { ApiHarness } from '../support/api-harness';
 
 jest.setTimeout(60_000);
-
-// Two dependencies require an ES-module-only package: Node 20.19+ loads them, Jest's CommonJS
-// runtime cannot. Neither is on a path these tests take: @fastify/static (under swagger-ui)
-// uses content-disposition for downloads only, light-my-request uses cookie for `cookies`.
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
 
 const UI = 'https://temporal-ui.example.test/ui';
 
 describe('Web UI links in the HTTP API', () => {
+  let api: ApiHarness;
   let harness: Harness;
   let app: FastifyInstance;
-  let worker: Worker;
-  let running: Promise<void>;
 
   beforeAll(async () => {
-    harness = await startHarness({
+    api = await startApiHarness({
       TEMPORAL_ADDRESS: testAddress(),
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_UI_URL: `${UI}/`,
     });
-    app = await buildApp({ client: harness.temporal.client, config: harness.config });
-    worker = await harness.worker();
-    running = worker.run();
+    ({ harness, app } = api);
   });
 
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await app.close();
-    await harness.close();
-  });
+  afterAll(() => api.close());
 
   it('POST /sprints and GET /sprints/:id link the sprint and each package in the Web UI', async () => {
     const id = uniqueId('links');

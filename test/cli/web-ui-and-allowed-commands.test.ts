@@ -10,16 +10,6 @@ import { testAddress, uniqueId } from '../support/temporal';
 
 jest.setTimeout(60_000);
 
-// Two dependencies require an ES-module-only package: Node 20.19+ loads them, Jest's CommonJS
-// runtime cannot. Neither is on a path these tests take: @fastify/static (under swagger-ui)
-// uses content-disposition for downloads only, light-my-request uses cookie for `cookies`.
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
-
 const UI = 'http://ui.example.test:8080';
 
 interface Run {

@@ -12,15 +12,6 @@ import { testAddress, uniqueId } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
-// As in app.test.ts: ES-module-only packages that Jest's CommonJS runtime cannot load, on
-// paths these tests do not take (downloads in @fastify/static, cookies in light-my-request).
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
-
 const TOKEN = 'cli-watch-token';
 
 async function until(test: () => boolean, what: string, ms = 30_000): Promise<void> {
