@@ -14,6 +14,7 @@ import {
   unpauseSchedule,
 } from '../cli/schedules';
 import type { ScheduleView } from '../cli/schedules';
+import { agentProblems } from '../activities/agent-cli';
 import { BadInput } from '../cli/errors';
 import { checkRepository } from '../cli/sprint-file';
 import type { Config } from '../runtime/config';
@@ -85,7 +86,10 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
             'Invalid schedule',
           );
         }
-        const problems = await checkRepository(action.spec);
+        const problems = [
+          ...(await checkRepository(action.spec)),
+          ...(await agentProblems(action.spec)),
+        ];
         if (problems.length) {
           throw invalidInput(
             problems.map((problem) => ({ ...problem, path: `sprint.${problem.path}` })),

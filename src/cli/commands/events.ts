@@ -1,6 +1,6 @@
 import { flushQueue, readQueue } from '../../activities/events';
 import type { EventEnvelope } from '../../domain/events';
-import { loadConfig } from '../../runtime/config';
+import { loadConfig, loadConfigWithCredentials } from '../../runtime/config';
 import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
 
@@ -30,11 +30,11 @@ function describe(event: EventEnvelope): string {
 
 /** `sprintwave sync flush`: sends what is queued and not yet acknowledged. */
 export async function syncFlushCommand(io: CliIO): Promise<number> {
-  const config = loadConfig();
+  const config = await loadConfigWithCredentials();
   const { url, syncToken } = config.events;
   if (!url || !syncToken) {
     throw new CliError(
-      'Not logged in to a sync backend: set SPRINTWAVE_EVENTS_URL and SPRINTWAVE_SYNC_TOKEN. Events stay queued.',
+      'Not logged in to a sync backend: set SPRINTWAVE_EVENTS_URL, and SPRINTWAVE_SYNC_TOKEN or `sprintwave auth login sync`. Events stay queued.',
       EXIT.badInput,
     );
   }

@@ -17,7 +17,7 @@ import {
 import type { ScheduleView } from '../schedules';
 import { withSession } from '../session';
 import { readSprint } from '../sprint-client';
-import { loadSprintFile } from '../sprint-file';
+import { loadRunnableSprint } from '../sprint-file';
 
 type Action = <A extends unknown[]>(
   fn: (...args: A) => Promise<number>,
@@ -144,7 +144,7 @@ export async function createScheduleCommand(
   opts: CreateScheduleOptions,
   io: CliIO,
 ): Promise<number> {
-  const sprint = opts.sprint === undefined ? undefined : await loadSprintFile(opts.sprint);
+  const sprint = opts.sprint === undefined ? undefined : await loadRunnableSprint(opts.sprint);
   const checked = checkSchedule({
     id,
     cron: opts.cron?.length === 1 ? opts.cron[0] : opts.cron,
