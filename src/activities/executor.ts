@@ -2,12 +2,14 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LineSplitter, LineTail, parseProgressLine } from '../domain/progress-line';
+import { LineSplitter, LineTail, parseDoneLine, parseProgressLine } from '../domain/progress-line';
 
 export interface CommandProgress {
   done: number;
   total: number;
   note?: string;
+  /** Every task id named on a `::done <id>` line so far, each once, in order. */
+  tasksDone?: string[];
 }
 
 export interface RunCommandInput {
@@ -18,7 +20,10 @@ export interface RunCommandInput {
   timeoutMs?: number;
   /** Aborting cancels the command (its whole process group). */
   signal?: AbortSignal;
-  /** Called for each `::progress <done>/<total> [note]` line on stdout. */
+  /**
+   * Called for each `::progress <done>/<total> [note]` line and each new `::done <task>` line
+   * on stdout, with the latest counts and every task done so far (so the latest call says it all).
+   */
   onProgress?: (progress: CommandProgress) => void;
   /** Called whenever the command writes anything (used to heartbeat). */
   onOutput?: () => void;
@@ -38,6 +43,8 @@ export interface CommandResult {
 }
 
 const DEFAULT_KILL_GRACE_MS = 5_000;
+/** Every progress signal carries the ticked ids: a runaway command must not bloat history. */
+const MAX_TASKS_DONE = 1_000;
 const GROUP_POLL_MS = 20;
 /** How long to wait for SIGKILLed processes to vanish before reporting anyway. */
 const AFTER_KILL_MS = 200;
@@ -86,6 +93,7 @@ class CommandRun {
   private readonly stderrLines = new LineSplitter((line) => this.tail.add(line));
   private readonly killGraceMs: number;
   private lastProgress: CommandProgress | undefined;
+  private readonly tasksDone: string[] = [];
   private exit: { code: number | null; signal: string | null } | undefined;
   private timedOut = false;
   private cancelled = false;
@@ -135,10 +143,21 @@ class CommandRun {
 
   private onStdoutLine(line: string): void {
     this.tail.add(line);
-    const progress = parseProgressLine(line);
+    const progress: CommandProgress | undefined =
+      parseProgressLine(line) ?? this.tickTask(parseDoneLine(line));
     if (!progress) return;
+    if (this.tasksDone.length) progress.tasksDone = [...this.tasksDone];
     this.lastProgress = progress;
     this.notify(() => this.input.onProgress?.(progress));
+  }
+
+  /** A task ticked for the first time keeps the last counts; a repeated tick changes nothing. */
+  private tickTask(taskId: string | undefined): CommandProgress | undefined {
+    if (taskId === undefined || this.tasksDone.includes(taskId)) return undefined;
+    if (this.tasksDone.length >= MAX_TASKS_DONE) return undefined;
+    this.tasksDone.push(taskId);
+    const { done, total, note } = this.lastProgress ?? { done: 0, total: 0 };
+    return note === undefined ? { done, total } : { done, total, note };
   }
 
   /** Callbacks run inside stream events, where a throw would crash the worker. */

@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
-import { githubFailure, isNotFound } from './github-errors';
+import { githubFailure, isHttpError, isNotFound } from './github-errors';
 
 export interface GithubDeps {
   token?: string;
@@ -106,7 +106,11 @@ export function createGithubActivities(deps: GithubDeps) {
     return client;
   }
 
-  async function call<T>(action: string, target: Target, run: () => Promise<T>): Promise<T> {
+  async function call<T>(
+    action: string,
+    target: Pick<Target, 'label'>,
+    run: () => Promise<T>,
+  ): Promise<T> {
     try {
       return await run();
     } catch (error) {
@@ -225,6 +229,179 @@ export function createGithubActivities(deps: GithubDeps) {
         if (result) return done(result.comment, false, result.unchanged);
       }
       return done(await createComment(target, body), true, false);
+    },
+
+    ...pullRequestActivities(octokit, call),
+  };
+}
+
+export interface UpsertPullRequestInput {
+  sprintId: string;
+  /** `owner/name` */
+  repo: string;
+  /** The branch with the work, in the same repository. */
+  head: string;
+  base: string;
+  title: string;
+  body: string;
+  /** Used when it is opened: GitHub's REST API cannot turn a draft back and forth. */
+  draft: boolean;
+}
+
+export interface UpsertPullRequestResult {
+  number: number;
+  url: string;
+  draft: boolean;
+  created: boolean;
+  unchanged: boolean;
+}
+
+interface RepoTarget {
+  owner: string;
+  repo: string;
+  /** `owner/name`, for messages. */
+  label: string;
+}
+
+interface KnownPull {
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  draft: boolean;
+  base: string;
+}
+
+type GithubCall = <T>(
+  action: string,
+  target: Pick<RepoTarget, 'label'>,
+  run: () => Promise<T>,
+) => Promise<T>;
+
+function parseRepo(repo: string): RepoTarget {
+  const match = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(repo);
+  if (!match?.[1] || !match[2]) {
+    throw ApplicationFailure.nonRetryable(
+      `Not a GitHub repository: ${JSON.stringify(repo)} (expected owner/name)`,
+      'GithubRejected',
+    );
+  }
+  return { owner: match[1], repo: match[2], label: repo };
+}
+
+const knownPull = (pull: {
+  number: number;
+  html_url: string;
+  title: string;
+  body?: string | null;
+  draft?: boolean;
+  base: { ref: string };
+}): KnownPull => ({
+  number: pull.number,
+  url: pull.html_url,
+  title: pull.title,
+  body: pull.body ?? '',
+  draft: pull.draft ?? false,
+  base: pull.base.ref,
+});
+
+/** GitHub answers 422 when an open pull request for the same head and base exists already. */
+function alreadyOpen(error: unknown): boolean {
+  if (!isHttpError(error) || error.status !== 422) return false;
+  return /already exists/i.test(JSON.stringify(error.response?.data ?? ''));
+}
+
+/** Pull requests, with the same client and the same error rules as comments. */
+function pullRequestActivities(octokit: () => Octokit, call: GithubCall) {
+  /** The open pull request of this head: ours by its marker, else one into the same base. */
+  async function findOpenPull(
+    t: RepoTarget,
+    input: UpsertPullRequestInput,
+    marker: string,
+  ): Promise<KnownPull | undefined> {
+    const params = {
+      owner: t.owner,
+      repo: t.repo,
+      head: `${t.owner}:${input.head}`,
+      state: 'open' as const,
+      per_page: 100,
+    };
+    const open = await call('listing pull requests of', t, () =>
+      octokit().paginate(octokit().rest.pulls.list, params),
+    );
+    const found =
+      open.find((pull) => carries(pull.body ?? '', marker)) ??
+      open.find((pull) => pull.base.ref === input.base);
+    return found && knownPull(found);
+  }
+
+  /** Undefined when one was opened meanwhile (a retry racing an earlier attempt). */
+  async function openPull(
+    t: RepoTarget,
+    input: UpsertPullRequestInput,
+    text: { title: string; body: string },
+  ): Promise<KnownPull | undefined> {
+    const params = { owner: t.owner, repo: t.repo, head: input.head, base: input.base };
+    return call('opening a pull request on', t, async () => {
+      try {
+        const response = await octokit().rest.pulls.create({
+          ...params,
+          ...text,
+          draft: input.draft,
+        });
+        return knownPull(response.data);
+      } catch (error) {
+        if (alreadyOpen(error)) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  async function editPull(
+    t: RepoTarget,
+    pull: KnownPull,
+    text: { title: string; body: string },
+  ): Promise<{ pull: KnownPull; unchanged: boolean }> {
+    if (pull.title === text.title && sameBody(pull.body, text.body)) {
+      return { pull, unchanged: true };
+    }
+    const params = { owner: t.owner, repo: t.repo, pull_number: pull.number, ...text };
+    const response = await call('updating a pull request on', t, () =>
+      octokit().rest.pulls.update(params),
+    );
+    return { pull: knownPull(response.data), unchanged: false };
+  }
+
+  return {
+    /**
+     * Opens the pull request from `head` into `base`, or updates the one already open for
+     * that head: never a second one. Idempotent: a retry finds it by head or by its marker.
+     */
+    async upsertPullRequest(input: UpsertPullRequestInput): Promise<UpsertPullRequestResult> {
+      const target = parseRepo(input.repo);
+      const marker = commentMarker(input.sprintId, 'pull-request');
+      const text = { title: input.title, body: withMarker(input.body, marker) };
+      const result = (pull: KnownPull, created: boolean, unchanged: boolean) => ({
+        number: pull.number,
+        url: pull.url,
+        draft: pull.draft,
+        created,
+        unchanged,
+      });
+      const open = await findOpenPull(target, input, marker);
+      if (!open) {
+        const opened = await openPull(target, input, text);
+        if (opened) return result(opened, true, false);
+      }
+      const existing = open ?? (await findOpenPull(target, input, marker));
+      if (!existing) {
+        throw ApplicationFailure.retryable(
+          `GitHub said a pull request from ${input.head} is open on ${input.repo}, but lists none`,
+          'GithubUnavailable',
+        );
+      }
+      const { pull, unchanged } = await editPull(target, existing, text);
+      return result(pull, false, unchanged);
     },
   };
 }

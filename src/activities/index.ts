@@ -2,11 +2,13 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
+import type { AgentRun } from '../domain/agents';
 import type { EventEnvelope } from '../domain/events';
 import type { CheckResult, WorkEvidence } from '../domain/progress';
 import type { ResolvedIdentity } from '../workflows/event-stream';
 import { packageUpdateSignal } from '../workflows/messages';
 import type { PackageUpdate } from '../workflows/messages';
+import { agentShellCommand, createAgentActivities } from './agent-cli';
 import { coalesce } from './coalesce';
 import { runCommand } from './executor';
 import type { CommandResult } from './executor';
@@ -16,8 +18,10 @@ import type { RecordEventsResult } from './events';
 import { ensureProjectIdentity } from './identity';
 import { syncAutoStart } from './project-config';
 import { createGithubActivities } from './github';
+import { pushBranches } from './git-push';
 import type { GithubDeps } from './github';
 import { createSprintStateActivities } from './sprint-state';
+import { createWorkerQueueActivities } from './worker-queue';
 
 export interface ActivityDeps {
   /** Used to report executor progress to the sprint workflow. */
@@ -30,6 +34,8 @@ export interface ActivityDeps {
   github?: GithubDeps;
   /** Where events are queued and sent; the sync token stays here too. */
   events?: { dataDir: string; eventsUrl?: string; syncToken?: string; teamSlug?: string };
+  /** This worker's own task queue, where routed sprints send work on the worktrees it holds. */
+  hostQueue?: string;
 }
 
 export interface RunPackageInput {
@@ -38,6 +44,8 @@ export interface RunPackageInput {
   wpId: string;
   attempt: number;
   command: string;
+  /** An agent package: the agent and its prompt, run instead of `command`. */
+  agent?: AgentRun;
   worktree: string;
   timeoutMs: number;
 }
@@ -63,6 +71,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' }),
     ...createSprintStateActivities(deps.client),
+    ...createAgentActivities(deps.client),
+    ...createWorkerQueueActivities(deps.hostQueue),
 
     /** The project's identity, and whether its events may leave this machine. */
     async resolveEventIdentity(input: { repo: string }): Promise<ResolvedIdentity> {
@@ -111,11 +121,14 @@ export function createActivities(deps: ActivityDeps) {
     async mergeIntoIntegration(
       input: Omit<Parameters<typeof git.mergeIntoIntegration>[0], 'worktreeRoot'>,
     ): Promise<git.IntegrationMerge> {
-      return git.mergeIntoIntegration({ ...input, worktreeRoot });
+      return withHeartbeats(() => git.mergeIntoIntegration({ ...input, worktreeRoot }));
     },
+
+    pushBranches,
 
     /** Runs a package's command in its worktree; a non-zero exit is a result, not a retry. */
     async runPackage(input: RunPackageInput): Promise<CommandResult> {
+      const command = input.agent ? await agentShellCommand(input.agent) : input.command;
       const handle = deps.client.workflow.getHandle(input.sprintWorkflowId);
       const progress = coalesce<PackageUpdate>(
         (update) => handle.signal(packageUpdateSignal, update),
@@ -124,7 +137,7 @@ export function createActivities(deps: ActivityDeps) {
       );
       const result = await withHeartbeats(() =>
         runCommand({
-          command: input.command,
+          command,
           cwd: input.worktree,
           timeoutMs: input.timeoutMs,
           signal: Context.current().cancellationSignal,

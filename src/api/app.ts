@@ -20,6 +20,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { agentProblems } from '../activities/agent-cli';
 import { CliError } from '../cli/errors';
 import { checkRepository } from '../cli/sprint-file';
 import { allowedCommandProblems } from '../domain/allowed-commands';
@@ -162,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const problems = [
         ...(await checkRepository(spec)),
         ...allowedCommandProblems(spec, config.allowedCommands),
+        ...(await agentProblems(spec)),
       ];
       if (problems.length) throw invalidInput(problems);
       await startSprint(client, config, spec);
@@ -290,10 +292,27 @@ function handleError(error: FastifyError, _request: FastifyRequest, reply: Fasti
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return reply.code(status).send({ error: error.message });
+    const issues = bodyIssues(error);
+    return reply
+      .code(status)
+      .send(issues ? { error: error.message, issues } : { error: error.message });
   }
   reply.log.error({ err: error }, 'request failed');
   return reply.code(500).send({ error: 'Internal error; see the server log.' });
+}
+
+/** A body Fastify could not read (empty, not JSON, too large, of another type) is one issue at `body`. */
+function bodyIssues(error: FastifyError): Issue[] | undefined {
+  if (!error.code?.startsWith('FST_ERR_CTP_')) return undefined;
+  const message =
+    error.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+      ? 'is not valid JSON, or holds a __proto__ or constructor.prototype key, which is refused'
+      : error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY'
+        ? 'is empty'
+        : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+          ? `is larger than ${BODY_LIMIT} bytes`
+          : error.message;
+  return [{ path: 'body', message }];
 }
 
 /** `/packages/1/dependsOn/0` in the querystring → `packages[1].dependsOn[0]`. */

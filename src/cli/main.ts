@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config';
 import { TemporalCliNotFound } from '../runtime/temporal-cli';
+import { addAuthCommands } from './commands/auth';
 import { demoCommand } from './commands/demo';
 import { eventsCommand, syncFlushCommand } from './commands/events';
+import { importCommand } from './commands/import';
+import type { ImportOptions } from './commands/import';
 import type { DemoOptions } from './commands/demo';
 import { planCommand } from './commands/plan';
 import { runCommand } from './commands/run';
@@ -45,7 +48,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'start a sprint (or attach to it) and follow it live; exit 0 only when it completed',
     )
     .option('--json', 'print the final status as JSON')
-    .action(action((file: string, opts: { json?: boolean }) => runCommand(file, opts, io)));
+    .option('--push', 'push the integration branch to its remote at the end (integration.push)')
+    .action(
+      action((file: string, opts: { json?: boolean; push?: boolean }) =>
+        runCommand(file, opts, io),
+      ),
+    );
   program
     .command('start <file>')
     .description('start a sprint and return')
@@ -135,7 +143,17 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
       'show the live GitHub comments on a GitHub served on this machine (no token needed)',
     )
     .action(action((opts: DemoOptions) => demoCommand(opts, io)));
+  program
+    .command('import <markdown>')
+    .description('turn a work-packages or sprint-pods markdown plan into a sprint file')
+    .option('-o, --output <file>', 'write the sprint file here (default: stdout)')
+    .option('--force', 'overwrite the output file if it exists')
+    .option('--id <id>', 'the sprint id (default: from the document title)')
+    .option('--repo <path>', 'the repository, relative to the sprint file', '.')
+    .option('--run <command>', 'a command every package runs (default: external packages)')
+    .action(action((file: string, opts: ImportOptions) => importCommand(file, opts, io)));
   addScheduleCommands(program, action, io);
+  addAuthCommands(program, action, io);
   return program;
 }
 

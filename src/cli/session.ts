@@ -1,4 +1,4 @@
-import { loadConfig } from '../runtime/config';
+import { loadConfig, loadConfigWithCredentials } from '../runtime/config';
 import type { Config } from '../runtime/config';
 import { createLogger, installTemporalLogging } from '../runtime/logger';
 import { openTemporal } from '../runtime/temporal';
@@ -39,7 +39,10 @@ export async function withSession<T>(
   options: SessionOptions,
   work: (session: Session) => Promise<T>,
 ): Promise<T> {
-  const config = loadConfig({ ...process.env, ...options.env });
+  const env = { ...process.env, ...options.env };
+  // Only a worker uses the stored tokens: commands that just look must not depend on the store.
+  const config =
+    options.worker === 'embedded' ? await loadConfigWithCredentials(env) : loadConfig(env);
   const temporal = await openTemporal(config);
   if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
   const wantWorker = options.worker === 'embedded' && !config.temporal.address;

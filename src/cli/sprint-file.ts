@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
+import { agentProblems } from '../activities/agent-cli';
 import type { SprintSpec, SpecProblem } from '../domain/spec';
 import { checkSprintSpec } from '../schemas/sprint-spec';
 import { parseSprintText } from '../schemas/sprint-text';
@@ -53,7 +54,7 @@ export async function checkRepository(spec: SprintSpec): Promise<SpecProblem[]> 
 
 export async function loadRunnableSprint(file: string): Promise<SprintSpec> {
   const spec = await loadSprintFile(file);
-  const problems = await checkRepository(spec);
+  const problems = [...(await checkRepository(spec)), ...(await agentProblems(spec))];
   if (problems.length) throw new BadInput(file, problems);
   return spec;
 }

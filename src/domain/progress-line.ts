@@ -24,6 +24,13 @@ export function parseProgressLine(line: string): ProgressLine | undefined {
   return note ? { done, total, note } : { done, total };
 }
 
+const DONE = /^::done\s+(\S+)(?:\s.*)?$/;
+
+/** Parses `::done <task id> [note]`, which ticks off one task of the package's checklist. */
+export function parseDoneLine(line: string): string | undefined {
+  return DONE.exec(line.trim())?.[1];
+}
+
 /** Splits a stream of text chunks into lines, whatever the chunk boundaries; cuts long lines. */
 export class LineSplitter {
   private partial = '';

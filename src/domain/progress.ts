@@ -40,6 +40,13 @@ export interface PackageProgress {
   error?: string;
   outputTail?: string[];
   blockedBy?: string[];
+  /** The package's checklist, when its spec has `tasks`: ticked off by `::done <id>` lines. */
+  tasks?: TaskTick[];
+}
+
+export interface TaskTick {
+  id: string;
+  done: boolean;
 }
 
 export interface MergeConflict {
@@ -76,6 +83,34 @@ export interface GithubReport {
   error?: string;
 }
 
+export interface PushedBranch {
+  branch: string;
+  commit: string;
+  /** The remote had it at this commit already: nothing was sent. */
+  unchanged: boolean;
+}
+
+export interface PullRequestReport {
+  url?: string;
+  number?: number;
+  draft?: boolean;
+  created?: boolean;
+  /** Why there is none, or who is still opening it. */
+  note?: string;
+  error?: string;
+}
+
+/** What the sprint handed to reviewers: branches pushed (or why none), the pull request. */
+export interface DeliveryProgress {
+  remote?: string;
+  pushed: PushedBranch[];
+  /** Why nothing was pushed. */
+  notPushed?: string;
+  /** The push was refused or failed: the sprint fails with it. */
+  error?: string;
+  pullRequest?: PullRequestReport;
+}
+
 export interface SprintProgress {
   id: string;
   title?: string;
@@ -94,6 +129,8 @@ export interface SprintProgress {
   integration: IntegrationProgress;
   /** Live progress on a GitHub issue, when the sprint file asks for it. */
   github?: GithubReport;
+  /** Push and pull request, when the sprint file asks for them. */
+  delivery?: DeliveryProgress;
   /** Things people should know that did not stop the sprint (a read-only checkout, say). */
   warnings: string[];
   /** The last event sequence number used: events are numbered per sprint, gapless. */
@@ -114,6 +151,8 @@ export type ProgressEvent =
       done: number;
       total: number;
       note?: string;
+      /** Every task id the executor said it finished so far (cumulative). */
+      tasksDone?: string[];
     }
   | { type: 'package-completed'; id: string; at: number; evidence: WorkEvidence; note?: string }
   | {
@@ -142,6 +181,14 @@ export type ProgressEvent =
   | { type: 'integration-failed'; error: string }
   | { type: 'github-disabled'; error: string }
   | { type: 'warning'; message: string }
+  | {
+      type: 'push-finished';
+      remote: string;
+      pushed: PushedBranch[];
+      notPushed?: string;
+      error?: string;
+    }
+  | { type: 'pull-request-delivered'; pullRequest: PullRequestReport }
   | { type: 'sprint-finished'; at: number; cancelled?: boolean };
 
 const TERMINAL: ReadonlySet<PackageStatus> = new Set([
@@ -199,6 +246,9 @@ export function initialProgress(
       attempt: 1,
       branch: packageBranch(spec.id, wp.id),
       ...(deferred.has(wp.id) ? { note: 'deferred: outside the MVP scope' } : {}),
+      ...(wp.tasks?.length
+        ? { tasks: wp.tasks.map((task) => ({ id: task.id, done: task.done ?? false })) }
+        : {}),
     })),
     integration: {
       branch: spec.integration.branch ?? defaultIntegrationBranch(spec.id),
@@ -263,15 +313,19 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           : undefined,
       );
     case 'package-progress':
-      return updatePackage(state, event.id, (wp) =>
-        wp.attempt === event.attempt && wp.status === 'in_progress'
-          ? {
-              ...wp,
-              filesCompleted: Math.min(event.done, event.total),
-              filesTotal: event.total,
-              note: event.note ?? wp.note,
-            }
-          : undefined,
+      return warnOfUnknownTasks(
+        updatePackage(state, event.id, (wp) =>
+          wp.attempt === event.attempt && wp.status === 'in_progress'
+            ? {
+                ...wp,
+                filesCompleted: Math.min(event.done, event.total),
+                filesTotal: event.total,
+                note: event.note ?? wp.note,
+                ...tickTasks(wp.tasks, event.tasksDone),
+              }
+            : undefined,
+        ),
+        event,
       );
     case 'package-completed':
       return updatePackage(
@@ -381,6 +435,22 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
       return state.github
         ? { ...state, github: { ...state.github, status: 'disabled', error: event.error } }
         : state;
+    case 'push-finished':
+      return {
+        ...state,
+        delivery: {
+          remote: event.remote,
+          pushed: event.pushed,
+          notPushed: event.notPushed,
+          error: event.error,
+        },
+        headline: event.error ? `Push to ${event.remote} failed` : state.headline,
+      };
+    case 'pull-request-delivered':
+      return {
+        ...state,
+        delivery: { pushed: [], ...state.delivery, pullRequest: event.pullRequest },
+      };
     case 'warning':
       return state.warnings.includes(event.message)
         ? state
@@ -388,6 +458,45 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
     case 'sprint-finished':
       return finishSprint(state, event.at, event.cancelled ?? false);
   }
+}
+
+/** Ticks off the named tasks of a checklist; ids it does not hold are left to the warning. */
+function tickTasks(
+  tasks: TaskTick[] | undefined,
+  done: string[] | undefined,
+): { tasks?: TaskTick[] } {
+  if (!tasks || !done?.length) return {};
+  const named = new Set(done);
+  return { tasks: tasks.map((task) => (named.has(task.id) ? { ...task, done: true } : task)) };
+}
+
+const UNKNOWN_TASKS_SHOWN = 10;
+
+/** One warning per package naming the `::done` ids that are not on its checklist. */
+function warnOfUnknownTasks(
+  state: SprintProgress,
+  event: Extract<ProgressEvent, { type: 'package-progress' }>,
+): SprintProgress {
+  const wp = state.packages.find((candidate) => candidate.id === event.id);
+  const applies = wp?.attempt === event.attempt && wp.status === 'in_progress';
+  if (!wp || !applies || !event.tasksDone?.length) return state;
+  const known = new Set((wp.tasks ?? []).map((task) => task.id));
+  const unknown = event.tasksDone.filter((id) => !known.has(id));
+  if (!unknown.length) return state;
+  const prefix = `${wp.id}: ignored \`::done\` for tasks not on its checklist:`;
+  const shown = unknown.slice(0, UNKNOWN_TASKS_SHOWN).join(', ');
+  const more =
+    unknown.length > UNKNOWN_TASKS_SHOWN ? ` and ${unknown.length - UNKNOWN_TASKS_SHOWN} more` : '';
+  const message = `${prefix} ${shown}${more}`;
+  if (state.warnings.includes(message)) return state;
+  const others = state.warnings.filter((warning) => !warning.startsWith(prefix));
+  return { ...state, warnings: [...others, message] };
+}
+
+/** Ticked and total tasks of a package with a checklist; undefined without one. */
+export function taskCounts(wp: PackageProgress): { completed: number; total: number } | undefined {
+  if (!wp.tasks?.length) return undefined;
+  return { completed: wp.tasks.filter((task) => task.done).length, total: wp.tasks.length };
 }
 
 /** Why a package cannot be retried now, or undefined when it can. */
@@ -463,6 +572,7 @@ export function resumeProgress(previous: SprintProgress, retry: string[]): Sprin
       checks: [],
       error: undefined,
     },
+    delivery: undefined,
     headline: 'Sprint resumed',
   };
   const targets = retry.length
@@ -512,6 +622,9 @@ export function sprintReasons(state: SprintProgress): string[] {
       reasons.push(`check \`${check.command}\` failed with exit code ${check.exitCode}`);
   }
   if (integration.error) reasons.push(`integration: ${integration.error}`);
+  const delivery = state.delivery;
+  if (delivery?.error)
+    reasons.push(`push to ${delivery.remote ?? 'the remote'}: ${delivery.error}`);
   return reasons;
 }
 
@@ -547,8 +660,15 @@ export function overallProgress(state: SprintProgress): OverallProgress {
   };
 }
 
+/** An executor's `::progress` counts when it gave any; otherwise its checklist, when it has one. */
 export function packagePercent(wp: PackageProgress): number {
   if (wp.status === 'completed') return 100;
-  if (wp.status !== 'in_progress' || wp.filesTotal === 0) return 0;
-  return Math.min(99, Math.round((wp.filesCompleted / wp.filesTotal) * 100));
+  if (wp.status !== 'in_progress') return 0;
+  const tasks = taskCounts(wp);
+  const [done, total] =
+    wp.filesTotal === 0 && tasks
+      ? [tasks.completed, tasks.total]
+      : [wp.filesCompleted, wp.filesTotal];
+  if (total === 0) return 0;
+  return Math.min(99, Math.round((done / total) * 100));
 }

@@ -1,6 +1,6 @@
 import { formatDuration } from './duration';
-import { overallProgress, packagePercent } from './progress';
-import type { PackageProgress, PackageStatus, SprintProgress } from './progress';
+import { overallProgress, packagePercent, taskCounts } from './progress';
+import type { PackageProgress, PackageStatus, PullRequestReport, SprintProgress } from './progress';
 
 export const STATUS_MARK: Record<PackageStatus, string> = {
   pending: '⏳ Pending',
@@ -23,7 +23,21 @@ function cell(text: string): string {
 
 function row(wp: PackageProgress): string {
   const files = `${wp.filesCompleted}/${wp.filesTotal}`;
-  return `| ${cell(wp.id)} | ${wp.agent ?? '—'} | ${STATUS_MARK[wp.status]} | ${files} | ${packagePercent(wp)}% |`;
+  const tasks = taskCounts(wp);
+  const progress = `${packagePercent(wp)}%${tasks ? ` (${tasks.completed}/${tasks.total} tasks)` : ''}`;
+  return `| ${cell(wp.id)} | ${wp.agent ?? '—'} | ${STATUS_MARK[wp.status]} | ${files} | ${progress} |`;
+}
+
+/** `, 5/32 tasks` over the in-scope packages that have a checklist; empty when none has. */
+function overallTasks(state: SprintProgress): string {
+  let completed = 0;
+  let total = 0;
+  for (const wp of state.packages) {
+    const tasks = wp.status === 'deferred' ? undefined : taskCounts(wp);
+    completed += tasks?.completed ?? 0;
+    total += tasks?.total ?? 0;
+  }
+  return total ? `, ${completed}/${total} tasks` : '';
 }
 
 /** The progress table of a sprint: headline, mode, start, one row per package, the Overall line. */
@@ -41,8 +55,10 @@ export function renderProgressTable(state: SprintProgress): string {
     '|---------|-------|--------|-------|----------|',
     ...state.packages.map(row),
     '',
-    `**Overall:** ${overall.percent}% (${overall.filesCompleted}/${overall.filesTotal} files)`,
+    `**Overall:** ${overall.percent}% (${overall.filesCompleted}/${overall.filesTotal} files${overallTasks(state)})`,
   ];
+  const pullRequestUrl = state.delivery?.pullRequest?.url;
+  if (pullRequestUrl) lines.push(`**Pull request:** ${pullRequestUrl}`);
   const notes = state.packages.filter((wp) => wp.note && wp.status !== 'completed');
   if (notes.length) {
     lines.push('', ...notes.map((wp) => `- ${cell(wp.id)}: ${cell(wp.note ?? '')}`));
@@ -84,9 +100,7 @@ export function renderSummary(state: SprintProgress): string {
     lines.push('Nothing merged.');
   }
   for (const wp of state.packages.filter((p) => p.status !== 'completed')) {
-    lines.push(
-      `- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${whyNotMerged(wp)})`,
-    );
+    lines.push(`- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${whyNotMerged(wp)})`);
   }
   lines.push('', `Conflicts: ${integration.conflicts.length}`);
   for (const conflict of integration.conflicts) {
@@ -101,6 +115,7 @@ export function renderSummary(state: SprintProgress): string {
     );
   }
   if (integration.error) lines.push('', `Integration error: ${cell(integration.error)}`);
+  lines.push(...deliveryLines(state));
   if (state.github?.status === 'disabled') {
     lines.push(
       '',
@@ -129,4 +144,31 @@ function checksVerdict(state: SprintProgress): string {
   if (checks.length === 0)
     return state.integration.conflicts.length ? 'NOT RUN (conflicts)' : 'none';
   return checks.every((check) => check.passed) ? 'PASSED' : 'FAILED';
+}
+
+/** Where the work went: the branches pushed (or why none were), and the pull request. */
+function deliveryLines(state: SprintProgress): string[] {
+  const delivery = state.delivery;
+  if (!delivery) return [];
+  const lines = ['', '### Delivery', ''];
+  const remote = `\`${cell(delivery.remote ?? 'the remote')}\``;
+  if (delivery.error) lines.push(`Push to ${remote} failed: ${cell(delivery.error)}`);
+  else if (delivery.notPushed)
+    lines.push(`Nothing pushed to ${remote}: ${cell(delivery.notPushed)}.`);
+  for (const { branch, commit, unchanged } of delivery.pushed) {
+    const verb = unchanged ? 'already on' : 'pushed to';
+    lines.push(`- \`${branch}\` ${verb} ${remote} at \`${commit.slice(0, 7)}\``);
+  }
+  const pull = delivery.pullRequest;
+  if (pull) {
+    if (lines.length > 3) lines.push('');
+    lines.push(`**Pull request:** ${pullRequestText(pull)}`);
+  }
+  return lines;
+}
+
+function pullRequestText(pull: PullRequestReport): string {
+  if (pull.url) return `${pull.url}${pull.draft ? ' (draft)' : ''}`;
+  if (pull.error) return `not written: ${cell(pull.error)}`;
+  return cell(pull.note ?? 'none');
 }

@@ -1,5 +1,7 @@
 /** The sprint file, as the schema accepts it (defaults applied). Pure types: used by every folder. */
 
+import type { AgentName } from './agents';
+
 export type Strategy = 'waves' | 'eager';
 export type Scope = 'full' | 'mvp';
 export type Priority = 'P0' | 'P1' | 'P2';
@@ -12,6 +14,10 @@ export interface WorkPackageSpec {
   run?: string;
   /** The work is done by an agent or a person who reports through the HTTP API. */
   external: boolean;
+  /** An AI coding agent CLI run non-interactively in the worktree, told what to do by a prompt. */
+  agent?: AgentName;
+  /** The user's own instructions for the agent, added to the prompt built from the package. */
+  prompt?: string;
   priority: Priority;
   mvp: boolean;
   points?: number;
@@ -21,11 +27,33 @@ export interface WorkPackageSpec {
   lease?: string;
   /** How long the package is expected to take (`2h`), for the deadline projection. */
   estimate?: string;
+  /** The package's checklist (a plan's subtasks): an executor line `::done <id>` ticks one off. */
+  tasks?: PackageTask[];
+  /** What the package is for (a plan's Goal or Objective), for people and agent prompts. */
+  description?: string;
+  /** How to check the package on its own (a plan's Independent Test or Success Criteria). */
+  test?: string;
+}
+
+/** One item of a package's checklist, e.g. `{ id: 'T003', title: 'Atomic config writes' }`. */
+export interface PackageTask {
+  id: string;
+  title: string;
+  /** Already done when the sprint starts (`- [x]` in the plan). */
+  done?: boolean;
 }
 
 export interface IntegrationSpec {
   branch?: string;
   checks: string[];
+  /** Push the integration branch to `remote` after a clean merge and passing checks. */
+  push?: boolean;
+  /** The git remote to push to (default `origin`). */
+  remote?: string;
+  /** Push the merged packages' branches too. */
+  pushPackages?: boolean;
+  /** Push also when the sprint failed or had conflicts. */
+  pushOnFailure?: boolean;
 }
 
 export interface GithubSpec {
@@ -35,6 +63,10 @@ export interface GithubSpec {
   sync: boolean;
   /** At most one progress write per this duration (default 10s). */
   minInterval: string;
+  /** Open (or update) a pull request from the integration branch into `base`. */
+  pullRequest?: boolean;
+  /** Open it as a draft when a check failed or a package was deferred (default true). */
+  draftOnFailure?: boolean;
 }
 
 export interface SprintSpec {

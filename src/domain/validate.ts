@@ -96,6 +96,15 @@ function branchClash(spec: SprintSpec, wpId: string): string | undefined {
 }
 
 function executorProblem(wp: WorkPackageSpec): string | undefined {
+  if (wp.agent !== undefined) {
+    const others = [wp.run !== undefined && 'run', wp.external && 'external: true'].filter(Boolean);
+    return others.length
+      ? `${wp.id} has agent and ${others.join(' and ')}; give it only one of run, external: true and agent`
+      : undefined;
+  }
+  if (wp.prompt !== undefined) {
+    return `${wp.id} has a prompt but no agent: add agent (claude, codex, aider or gemini) to use it`;
+  }
   if (wp.run !== undefined && wp.external) {
     return `${wp.id} has both run and external: true; give it one or the other`;
   }
@@ -160,11 +169,13 @@ function cycleProblems(
   return stronglyConnected(graph)
     .filter((component) => component.length > 1)
     .map((component) => {
-      const start = Math.min(...component);
+      // No spread into Math.min and no includes() per member: a loop may hold 100,000 packages.
+      const start = component.reduce((min, i) => Math.min(min, i));
       const loop = shortestLoop(start, graph, new Set(component));
       const ids = loop.map((i) => packages[i]?.id ?? '?');
+      const onLoop = new Set(loop);
       const others = component
-        .filter((i) => !loop.includes(i))
+        .filter((i) => !onLoop.has(i))
         .sort((a, b) => a - b)
         .map((i) => packages[i]?.id ?? '?');
       const tangle = others.length

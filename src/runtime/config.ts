@@ -2,6 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseAllowedCommands } from '../domain/allowed-commands';
+import { CredentialError, readStoredCredentials } from './credentials';
+import { hostQueueName } from './host-queue';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const allowedCommands = z.string().transform((text, ctx) => {
@@ -29,6 +31,11 @@ const envSchema = z.object({
   SPRINTWAVE_TEMPORAL_PORT: port.optional(),
   TEMPORAL_UI_URL: z.url().optional(),
   SPRINTWAVE_ALLOWED_COMMANDS: allowedCommands.optional(),
+  SPRINTWAVE_WORKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dots, dashes and underscores only')
+    .optional(),
+  SPRINTWAVE_ROUTE_TO_HOST: z.enum(['0', '1', 'true', 'false']).optional(),
 });
 
 export interface Config {
@@ -55,6 +62,14 @@ export interface Config {
   worktreeRoot: string;
   /** Executables sprint commands may start (SPRINTWAVE_ALLOWED_COMMANDS); any when unset. */
   allowedCommands?: readonly string[];
+  worker: {
+    /** SPRINTWAVE_WORKER_ID, else the host name: names this worker's own task queue. */
+    id: string;
+    /** `<taskQueue>@<id>`: where work on this worker's worktrees is sent. */
+    hostQueue: string;
+    /** SPRINTWAVE_ROUTE_TO_HOST: sprints started here send worktree work to one worker's queue. */
+    routeToHost: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -96,8 +111,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     home,
     worktreeRoot: path.join(home, 'worktrees'),
     allowedCommands: e.SPRINTWAVE_ALLOWED_COMMANDS,
+    worker: workerConfig(e.TEMPORAL_TASK_QUEUE, e.SPRINTWAVE_WORKER_ID, e.SPRINTWAVE_ROUTE_TO_HOST),
   };
   return deepFreeze(config);
+}
+
+/**
+ * Start-up of the worker, the API and the CLI: the config, with the tokens of `sprintwave auth
+ * login` wherever the environment sets none.
+ */
+export async function loadConfigWithCredentials(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Readonly<Config>> {
+  const config = loadConfig(env);
+  const stored = await readStoredCredentials({ home: config.home, env }).catch((error: unknown) => {
+    if (error instanceof CredentialError) throw new ConfigError(error.message);
+    throw error;
+  });
+  const { github, sync } = stored;
+  return deepFreeze({
+    ...config,
+    github: { ...config.github, token: config.github.token ?? github?.token },
+    events: {
+      ...config.events,
+      syncToken: config.events.syncToken ?? sync?.token,
+      teamSlug: config.events.teamSlug ?? sync?.team,
+    },
+  });
+}
+
+function workerConfig(taskQueue: string, id = os.hostname(), route?: string): Config['worker'] {
+  return {
+    id,
+    hostQueue: hostQueueName(taskQueue, id),
+    routeToHost: route === '1' || route === 'true',
+  };
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

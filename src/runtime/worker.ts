@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { createActivities } from '../activities';
 import { prebuiltBundle } from './bundle';
 import type { Config } from './config';
+import { hostQueueName, hostQueuePlugin } from './host-queue';
 
 export interface SprintWorkerOptions {
   connection: NativeConnection;
@@ -16,19 +17,25 @@ export interface SprintWorkerOptions {
   shutdownForceTime?: WorkerOptions['shutdownForceTime'];
 }
 
+/**
+ * A worker on the shared task queue that also serves its own host queue
+ * (`<taskQueue>@<worker id>`), where routed sprints send the work on the worktrees it holds.
+ */
 export async function createSprintWorker(options: SprintWorkerOptions): Promise<Worker> {
   const { config } = options;
   const workflowBundle = options.workflowBundle ?? prebuiltBundle();
-  return Worker.create({
+  const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
+  const hostQueue = hostQueueName(taskQueue, config.worker.id);
+  const common = {
     connection: options.connection,
     namespace: config.temporal.namespace,
-    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    identity: `${process.pid}@${config.worker.id}`,
     shutdownForceTime: options.shutdownForceTime,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({
       client: options.client,
       worktreeRoot: config.worktreeRoot,
       progressIntervalMs: options.progressIntervalMs,
+      hostQueue,
       github: { token: config.github.token, apiUrl: config.github.apiUrl },
       events: {
         dataDir: config.home,
@@ -37,5 +44,12 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
         teamSlug: config.events.teamSlug,
       },
     }),
+  };
+  const host = await Worker.create({ ...common, taskQueue: hostQueue });
+  return Worker.create({
+    ...common,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    plugins: [hostQueuePlugin(host)],
   });
 }

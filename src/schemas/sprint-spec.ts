@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AGENTS } from '../domain/agents';
 import { isCalendarDate } from '../domain/day-plan';
 import { parseDuration } from '../domain/duration';
 import { DEFAULT_BASE, DEFAULT_CONCURRENCY } from '../domain/spec';
@@ -22,18 +23,42 @@ function isIsoTime(text: string): boolean {
 
 const nonEmpty = z.string().trim().min(1, { message: 'must not be empty' });
 
+// A task id is one word, so an executor can name it on a `::done <id>` line.
+const packageTask = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, {
+    message: 'must be one word of letters, digits, dots, dashes or underscores (like T003)',
+  }),
+  title: nonEmpty,
+  done: z.boolean().optional(),
+});
+
+function uniqueTaskIds(tasks: Array<{ id: string }>, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  tasks.forEach((task, index) => {
+    if (seen.has(task.id)) {
+      ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `${task.id} is listed twice` });
+    }
+    seen.add(task.id);
+  });
+}
+
 export const workPackageSchema = z.strictObject({
   id: nonEmpty,
   title: nonEmpty,
   dependsOn: z.array(z.string()).default([]),
   run: nonEmpty.optional(),
   external: z.boolean().default(false),
+  agent: z.enum(AGENTS, { message: `must be one of ${AGENTS.join(', ')}` }).optional(),
+  prompt: nonEmpty.max(20_000, { message: 'must be at most 20000 characters' }).optional(),
   priority: z.enum(['P0', 'P1', 'P2']).default('P1'),
   mvp: z.boolean().default(false),
   points: z.number().int().min(0).max(1_000).optional(),
   timeout: duration.optional(),
   lease: duration.optional(),
   estimate: duration.optional(),
+  tasks: z.array(packageTask).max(1_000).superRefine(uniqueTaskIds).optional(),
+  description: z.string().optional(),
+  test: z.string().optional(),
 });
 
 const days = z.union([
@@ -78,6 +103,15 @@ export const sprintSpecSchema = z.strictObject({
     .strictObject({
       branch: nonEmpty.optional(),
       checks: z.array(nonEmpty).default([]),
+      push: z.boolean().optional(),
+      remote: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, {
+          message: 'must be the name of a git remote, like origin (letters, digits, . _ -)',
+        })
+        .optional(),
+      pushPackages: z.boolean().optional(),
+      pushOnFailure: z.boolean().optional(),
     })
     .default({ checks: [] }),
   github: z
@@ -88,6 +122,8 @@ export const sprintSpecSchema = z.strictObject({
       issue: z.number().int().positive().optional(),
       sync: z.boolean().default(true),
       minInterval: duration.default('10s'),
+      pullRequest: z.boolean().optional(),
+      draftOnFailure: z.boolean().optional(),
     })
     .optional(),
 });
@@ -96,12 +132,16 @@ export type SprintSpecInput = z.input<typeof sprintSpecSchema>;
 
 export type SpecCheck = { ok: true; spec: SprintSpec } | { ok: false; problems: SpecProblem[] };
 
-/** Formats a zod path the way people read it: `packages[3].dependsOn[0]`. */
+/**
+ * Formats a zod path the way people read it: `packages[3].dependsOn[0]`. A key that is not
+ * one plain word is quoted (`packages[0][" "]`), so an empty or blank key still shows.
+ */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else out += out ? `.${String(key)}` : String(key);
+    else if (typeof key === 'string' && /^[\w$-]+$/.test(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(String(key))}]`;
   }
   return out || '(sprint file)';
 }
@@ -127,7 +167,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Schema, then graph: every problem at once, each with its path. Never throws. */
 export function checkSprintSpec(raw: unknown): SpecCheck {
-  const parsed = sprintSpecSchema.safeParse(raw);
+  // With the input in each issue, a value of the wrong type is told apart from a missing one.
+  const parsed = sprintSpecSchema.safeParse(raw, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: zodProblems(parsed.error) };
   const spec = parsed.data as SprintSpec;
   const problems = validateSpec(spec);

@@ -11,7 +11,9 @@ export function parseSprintText(text: string, source = 'sprint file'): TextParse
   if (text.trim() === '') {
     return { ok: false, problems: [{ path: source, message: 'is empty' }] };
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // logLevel 'error': a warning (a list used as a key) would go to process warnings on every
+  // request; such a key is refused by the schema anyway.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -22,7 +24,13 @@ export function parseSprintText(text: string, source = 'sprint file'): TextParse
       }),
     };
   }
-  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  } catch (error) {
+    // The yaml package throws (instead of reporting) when aliases expand too far: an alias bomb.
+    const why = error instanceof Error ? firstLine(error.message) : String(error);
+    return { ok: false, problems: [{ path: source, message: `cannot be read: ${why}` }] };
+  }
 }
 
 function firstLine(message: string): string {

@@ -28,6 +28,8 @@ const { recordEvents } = proxyActivities<Activities>({
 const BATCH = 100;
 /** How long the end of a sprint waits for its last events before handing them to the outbox. */
 const DRAIN_WAIT = '3 seconds';
+/** How long a hand-over to the sprint's next run waits for the batch in flight to land. */
+const PAUSE_WAIT = '10 seconds';
 
 export interface EventsOutboxInput {
   events: EventEnvelope[];
@@ -50,18 +52,23 @@ export interface EventShipper {
   push(events: EventEnvelope[]): void;
   /** Drains for a moment, then stops; what is left goes to a detached outbox, so the sprint ends on time. */
   finish(sprintId: string, runId: string): Promise<void>;
+  /** Stops sending for a hand-over to the next run: lets the batch in flight land, keeps the rest. */
+  pause(): Promise<void>;
+  /** Events not known to be delivered, in order: for the next run to send. */
+  unsent(): EventEnvelope[];
 }
 
 /** Ships events in order, in batches, beside the sprint: never more than one call in flight. */
-export function startEventShipper(send: boolean): EventShipper {
-  const pending: EventEnvelope[] = [];
+export function startEventShipper(send: boolean, carried: EventEnvelope[] = []): EventShipper {
+  const pending: EventEnvelope[] = [...carried];
   let inFlight: EventEnvelope[] = [];
   let stopped = false;
+  let paused = false;
   const scope = new CancellationScope();
   const loop = scope
     .run(async () => {
       for (;;) {
-        await condition(() => pending.length > 0);
+        await condition(() => pending.length > 0 && !paused);
         inFlight = pending.splice(0, BATCH);
         await recordEvents({ events: inFlight, send });
         inFlight = [];
@@ -88,5 +95,12 @@ export function startEventShipper(send: boolean): EventShipper {
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
     },
+    async pause() {
+      paused = true;
+      if (inFlight.length) await condition(() => inFlight.length === 0, PAUSE_WAIT);
+      scope.cancel();
+      await loop;
+    },
+    unsent: () => [...inFlight, ...pending],
   };
 }

@@ -1,7 +1,7 @@
 import { workflowInfo } from '@temporalio/workflow';
 import { envelopes } from '../domain/event-log';
 import type { EventContext, EventDraft } from '../domain/event-log';
-import type { EventIdentity } from '../domain/events';
+import type { EventEnvelope, EventIdentity } from '../domain/events';
 import type { SprintProgress } from '../domain/progress';
 import { startEventShipper } from './event-shipper';
 import type { EventShipper } from './event-shipper';
@@ -37,7 +37,8 @@ export function eventStream(get: () => SprintProgress, set: (next: SprintProgres
 
   return {
     emit,
-    start(resolved: ResolvedIdentity): void {
+    /** `carried`: a continued run's events from the run before; the sprint has started already. */
+    start(resolved: ResolvedIdentity, carried?: EventEnvelope[]): void {
       const info = workflowInfo();
       const state = get();
       context = {
@@ -46,7 +47,11 @@ export function eventStream(get: () => SprintProgress, set: (next: SprintProgres
         sprintId: state.id,
         identity: resolved.identity,
       };
-      shipper = startEventShipper(resolved.send);
+      shipper = startEventShipper(resolved.send, carried);
+      if (carried) {
+        emit(waiting.splice(0));
+        return;
+      }
       emit([
         {
           type: 'SprintStarted',
@@ -62,6 +67,11 @@ export function eventStream(get: () => SprintProgress, set: (next: SprintProgres
       ]);
       emit(waiting.splice(0));
     },
+    /** Brings shipping to rest for a hand-over to the sprint's next run. */
+    async pause(): Promise<void> {
+      await shipper?.pause();
+    },
+    unsent: (): EventEnvelope[] => shipper?.unsent() ?? [],
     async finish(): Promise<void> {
       await shipper?.finish(get().id, workflowInfo().runId);
     },

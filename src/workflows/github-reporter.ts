@@ -27,6 +27,9 @@ import { now } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
 
+/** A hand-over waits this long for a comment write in flight; GitHub may be down for hours. */
+const STOP_WAIT = '1 minute';
+
 const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: GITHUB_RETRY,
@@ -35,6 +38,8 @@ const { upsertIssueComment } = proxyActivities<Activities>({
 export interface GithubReporter {
   /** Stops reporting and hands the final table and summary to the outbox. Never waits on GitHub. */
   finish(final: SprintProgress): Promise<void>;
+  /** Stops reporting for a hand-over to the sprint's next run, letting a write in flight land. */
+  stop(): Promise<void>;
 }
 
 export interface ReporterSource {
@@ -57,6 +62,8 @@ export function startGithubReporter(
   const minIntervalMs = parseDuration(github.minInterval) ?? 10_000;
   const target = { sprintId, repo: github.repo, issue: github.issue };
   let disabled = false;
+  let stopping = false;
+  let writing = false;
   const scope = new CancellationScope();
   const loop = scope
     .run(async () => {
@@ -68,11 +75,14 @@ export function startGithubReporter(
         const wait = lastWrite + minIntervalMs - now();
         if (wait > 0) await sleep(wait);
         const version = source.version();
+        if (stopping) return;
+        writing = true;
         await upsertIssueComment({
           ...target,
           kind: 'progress',
           body: renderProgressTable(source.state()),
         });
+        writing = false;
         posted = version;
         lastWrite = now();
       }
@@ -86,6 +96,12 @@ export function startGithubReporter(
     });
 
   return {
+    async stop() {
+      stopping = true;
+      if (writing) await condition(() => !writing, STOP_WAIT);
+      scope.cancel();
+      await loop;
+    },
     async finish(final) {
       scope.cancel();
       await loop;

@@ -5,6 +5,7 @@ export type { WorkPackageInput, WorkPackageResult } from './work-package';
 export * from './messages';
 export { githubOutboxWorkflow, outboxWorkflowId } from './github-outbox';
 export type { OutboxInput } from './github-outbox';
+export { pullRequestOutboxWorkflow, pullRequestOutboxId } from './pull-request-outbox';
 export { eventsOutboxWorkflow, eventsOutboxWorkflowId } from './event-shipper';
 export { scheduledSprintWorkflow } from './scheduled';
 export type { ScheduledSprintInput } from './scheduled';

@@ -4,13 +4,14 @@ import { packageBranch } from '../domain/ids';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import { failureMessage } from './failures';
+import { pickHost } from './routing';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const { mergeIntoIntegration } = proxyActivities<Activities>({
+const MERGE_OPTIONS = {
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
-});
+} as const;
 
 export interface IntegrationInput {
   spec: SprintSpec;
@@ -18,7 +19,7 @@ export interface IntegrationInput {
   order: string[];
   state(): SprintProgress;
   apply(event: ProgressEvent): void;
-  options?: { heartbeatTimeoutMs?: number; checkTimeoutMs?: number };
+  options?: { heartbeatTimeoutMs?: number; checkTimeoutMs?: number; routeToHost?: boolean };
 }
 
 /**
@@ -46,6 +47,14 @@ export async function integrate({
   }
   apply({ type: 'integration-merging' });
   try {
+    // The merge and the checks share a worktree: with routing, both go to one worker.
+    const host = await pickHost(options?.routeToHost);
+    // Heartbeats: a worker lost mid-merge is noticed in seconds, not after the 30 minutes.
+    const { mergeIntoIntegration } = proxyActivities<Activities>({
+      ...MERGE_OPTIONS,
+      heartbeatTimeout: options?.heartbeatTimeoutMs ?? 30_000,
+      ...host,
+    });
     const merge = await mergeIntoIntegration({
       repo: spec.repo,
       sprintId: spec.id,
@@ -63,6 +72,7 @@ export async function integrate({
       startToCloseTimeout: '2 hours',
       heartbeatTimeout: options?.heartbeatTimeoutMs ?? 30_000,
       retry: { maximumAttempts: 3 },
+      ...host,
     });
     const checks = await runChecks({
       worktree: merge.worktree,

@@ -10,7 +10,16 @@ import type { SprintProgress } from '../domain/progress';
 /** What a package's child workflow and its executor tell the sprint while the package runs. */
 export type PackageUpdate =
   | { kind: 'worktree'; wpId: string; attempt: number; worktree: string; branch: string }
-  | { kind: 'progress'; wpId: string; attempt: number; done: number; total: number; note?: string };
+  | {
+      kind: 'progress';
+      wpId: string;
+      attempt: number;
+      done: number;
+      total: number;
+      note?: string;
+      /** The checklist tasks done so far (`::done <id>` lines), all of them each time. */
+      tasksDone?: string[];
+    };
 
 export const progressQuery = defineQuery<SprintProgress>('progress');
 export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');

@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   condition,
+  continueAsNew,
   executeChild,
   isCancellation,
   log,
@@ -10,7 +11,10 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { eventStream } from './event-stream';
+import { comeToRest, continuation, shouldDrain } from './continue-as-new';
+import type { SprintContinuation } from './continue-as-new';
 import { integrate } from './integration';
+import { pullRequestDelivery, pushDelivery } from './delivery';
 import { failureMessage } from './failures';
 import { startGithubReporter } from './github-reporter';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
@@ -47,6 +51,10 @@ export interface SprintWorkflowOptions {
   heartbeatTimeoutMs?: number;
   /** Per-check timeout for the integration checks (default 30 min). */
   checkTimeoutMs?: number;
+  /** Continue as new past this many history events (default 5,000), or when the server suggests it. */
+  continueAsNewAtEvents?: number;
+  /** Each package's worktree work goes to one worker's own task queue (many workers). */
+  routeToHost?: boolean;
 }
 
 export interface SprintWorkflowInput {
@@ -56,15 +64,18 @@ export interface SprintWorkflowInput {
   /** Packages to retry when resuming; every failed or cancelled one when empty. */
   retry?: string[];
   options?: SprintWorkflowOptions;
+  /** Set by the sprint itself when it continues as new: where the run before left off. */
+  continued?: SprintContinuation;
 }
 
 /** A sprint: packages in dependency waves, each in its own child workflow, then integration. */
 export async function sprintWorkflow(input: SprintWorkflowInput): Promise<SprintProgress> {
   const { spec } = input;
   const plan = planSprint(spec);
+  const continued = input.resume ? undefined : input.continued;
   let state = input.resume
     ? resumeProgress(input.resume, input.retry ?? [])
-    : initialProgress(spec, plan, now(), workflowInfo().firstExecutionRunId);
+    : (continued?.state ?? initialProgress(spec, plan, now(), workflowInfo().firstExecutionRunId));
   let version = 0;
   let cancelled = false;
   /** Past the scheduling loop: a retry now could no longer start anything. */
@@ -111,16 +122,16 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     },
   );
 
-  const identity = await resolveEventIdentity({ repo: spec.repo });
+  const identity = continued?.identity ?? (await resolveEventIdentity({ repo: spec.repo }));
   if (identity.warning) apply({ type: 'warning', message: identity.warning });
-  events.start(identity);
+  events.start(identity, continued?.events);
   // A resumed sprint's reopened packages changed status before this run: those are transitions too.
   if (input.resume)
     events.emit(eventsForChange(input.resume, state, { type: 'package-retried', id: '' }));
 
   const github = spec.github;
   const reporter =
-    github?.sync && github.issue !== undefined
+    github?.sync && github.issue !== undefined && continued?.state.github?.status !== 'disabled'
       ? startGithubReporter(
           spec.id,
           { ...github, issue: github.issue },
@@ -153,6 +164,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
             owner: state.owner,
             attempt,
             heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? 30_000,
+            ...(input.options?.routeToHost ? { routeToHost: true } : {}),
           },
         ],
       }),
@@ -173,6 +185,8 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
 
   const timeline = sprintTimeline(spec, plan, state.startedAt);
   const dayBegun = (wpId: string): boolean => dayHasBegun(timeline, wpId, now());
+  /** Starting nothing more: once the running packages are done, the sprint continues as new. */
+  let draining = false;
   try {
     let seen = -1;
     while (!cancelled) {
@@ -182,8 +196,10 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
       for (let step = nextStep(state); step.block.length; step = nextStep(state)) {
         for (const blocked of step.block) apply({ type: 'package-blocked', ...blocked });
       }
-      for (const wpId of nextStep(state, dayBegun).start) startPackage(wpId);
+      if (!draining) for (const wpId of nextStep(state, dayBegun).start) startPackage(wpId);
       if (allSettled(state) && running.size === 0) break;
+      if (draining && running.size === 0) break;
+      draining ||= shouldDrain(running.size, input.options?.continueAsNewAtEvents);
       seen = version;
       const wake = nextWakeAt(timeline, state, now());
       if (wake === undefined) await condition(() => version !== seen);
@@ -192,6 +208,20 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
   } catch (error) {
     if (!isCancellation(error)) throw error;
     cancel('the workflow was cancelled');
+  }
+  if (draining && !cancelled && !allSettled(state)) {
+    await comeToRest({ reporter, events }).catch((error: unknown) => {
+      if (!isCancellation(error)) throw error;
+      cancel('the workflow was cancelled');
+    });
+    if (!cancelled) {
+      const carry = { state, identity, events: events.unsent() };
+      return continueAsNew<typeof sprintWorkflow>({
+        spec,
+        options: input.options,
+        continued: continuation(continued, carry),
+      });
+    }
   }
   finishing = true;
 
@@ -212,7 +242,10 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
         options: input.options,
       });
     }
+    const delivery = { spec, state: () => state, apply };
+    await pushDelivery({ ...delivery, cancelled });
     apply({ type: 'sprint-finished', at: now(), cancelled });
+    await pullRequestDelivery(delivery);
     recordSprintStatus(state.status);
     log.info('Sprint finished', { sprint: spec.id, status: state.status });
     await Promise.all([reporter?.finish(state), events.finish()]);
@@ -237,6 +270,7 @@ function toEvent(update: PackageUpdate): ProgressEvent {
     done: update.done,
     total: update.total,
     note: update.note,
+    ...(update.tasksDone ? { tasksDone: update.tasksDone } : {}),
   };
 }
 

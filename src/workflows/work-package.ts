@@ -4,7 +4,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -12,26 +11,16 @@ import { failureMessage } from './failures';
 import { parseDuration } from '../domain/duration';
 import type { WorkEvidence } from '../domain/progress';
 import type { WorkPackageSpec } from '../domain/spec';
+import { agentRunFor } from './agent-package';
 import { acceptExternalReports } from './external-package';
 import { packageUpdateSignal } from './messages';
+import { pickPackageHost } from './routing';
+import type { HostOptions } from './routing';
 
 type Activities = ReturnType<typeof createActivities>;
 
-const GIT_RETRY = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 10,
-} as const;
 const EXECUTOR_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
 const DEFAULT_TIMEOUT_MS = 2 * 3_600_000;
-
-// Local git work runs beside the child workflow, on the worker that holds the worktree, and
-// saves a task-queue round trip per step.
-const { prepareWorktree, commitWork } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 minutes',
-  retry: GIT_RETRY,
-});
 
 export interface WorkPackageInput {
   sprintId: string;
@@ -43,6 +32,8 @@ export interface WorkPackageInput {
   attempt: number;
   /** How long a silent executor may go before its worker counts as lost. */
   heartbeatTimeoutMs: number;
+  /** Send every step on the worktree to the task queue of the one worker that holds it. */
+  routeToHost?: boolean;
 }
 
 export type WorkPackageResult =
@@ -60,9 +51,11 @@ export type WorkPackageResult =
 export async function workPackageWorkflow(input: WorkPackageInput): Promise<WorkPackageResult> {
   const { wp, attempt } = input;
   const reports = acceptExternalReports(wp, attempt);
+  let host;
   let prepared;
   try {
-    prepared = await prepareWorktree({
+    host = await pickPackageHost(input.routeToHost);
+    prepared = await host.prepareWorktree({
       repo: input.repo,
       sprintId: input.sprintId,
       wpId: wp.id,
@@ -85,11 +78,13 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
       );
   }
 
-  const outcome = wp.external ? await reports.outcome() : await runExecutor(input, worktree);
+  const outcome = wp.external
+    ? await reports.outcome()
+    : await runExecutor(input, worktree, host.options);
   if (outcome.status === 'failed') return { ...outcome, branch, worktree };
 
   const evidence = await CancellationScope.nonCancellable(() =>
-    commitWork({ worktree, wpId: wp.id, title: wp.title, baseCommit: prepared.baseCommit }),
+    host.commitWork({ worktree, wpId: wp.id, title: wp.title, baseCommit: prepared.baseCommit }),
   );
   log.info('Package completed', {
     wp: wp.id,
@@ -103,20 +98,27 @@ type Outcome =
   | { status: 'done'; note?: string }
   | { status: 'failed'; error: string; exitCode?: number | null; outputTail?: string[] };
 
-async function runExecutor(input: WorkPackageInput, worktree: string): Promise<Outcome> {
+async function runExecutor(
+  input: WorkPackageInput,
+  worktree: string,
+  host: HostOptions,
+): Promise<Outcome> {
   const { wp } = input;
   const timeoutMs = (wp.timeout && parseDuration(wp.timeout)) || DEFAULT_TIMEOUT_MS;
   const { runPackage } = proxyActivities<Activities>({
     startToCloseTimeout: timeoutMs + 60_000,
     heartbeatTimeout: input.heartbeatTimeoutMs,
     retry: EXECUTOR_RETRY,
+    ...host,
   });
+  const sprintWorkflowId = workflowInfo().parent?.workflowId ?? input.sprintId;
   const result = await runPackage({
-    sprintWorkflowId: workflowInfo().parent?.workflowId ?? input.sprintId,
+    sprintWorkflowId,
     sprintId: input.sprintId,
     wpId: wp.id,
     attempt: input.attempt,
     command: wp.run ?? 'true',
+    agent: await agentRunFor(wp, sprintWorkflowId),
     worktree,
     timeoutMs,
   });
@@ -135,7 +137,7 @@ async function runExecutor(input: WorkPackageInput, worktree: string): Promise<O
         : `exited with code ${result.exitCode}`;
     return {
       status: 'failed',
-      error: `\`${wp.run}\` ${how}`,
+      error: `${wp.agent ? `agent ${wp.agent}` : `\`${wp.run}\``} ${how}`,
       exitCode: result.exitCode,
       outputTail: result.tail,
     };

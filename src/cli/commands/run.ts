@@ -9,11 +9,16 @@ import { startOrAttach } from '../sprint-client';
 
 export interface RunOptions {
   json?: boolean;
+  /** Push the integration branch at the end, as `integration.push: true` does. */
+  push?: boolean;
 }
 
 /** Starts (or attaches to) a sprint and follows it to its end. Exit 0 only when it completed. */
 export async function runCommand(file: string, options: RunOptions, io: CliIO): Promise<number> {
-  const spec = await loadRunnableSprint(file);
+  const loaded = await loadRunnableSprint(file);
+  const spec = options.push
+    ? { ...loaded, integration: { ...loaded.integration, push: true } }
+    : loaded;
   return withSession(io, { worker: 'embedded' }, (session) =>
     runSprint(spec, options, io, session),
   );

@@ -1,6 +1,6 @@
 import { startApiServer } from '../../api/server';
 import type { ApiServer } from '../../api/server';
-import { loadConfig } from '../../runtime/config';
+import { loadConfigWithCredentials } from '../../runtime/config';
 import { createLogger, installTemporalLogging } from '../../runtime/logger';
 import { openTemporal } from '../../runtime/temporal';
 import { createSprintWorker } from '../../runtime/worker';
@@ -13,7 +13,7 @@ import type { CliIO } from '../io';
  * HTTP API alone. All run until Ctrl-C.
  */
 export async function serveCommand(mode: 'dev' | 'worker' | 'api', io: CliIO): Promise<number> {
-  const config = loadConfig();
+  const config = await loadConfigWithCredentials();
   const logger = createLogger('sprintwave', mode === 'dev' ? config.home : undefined);
   installTemporalLogging(logger);
   const temporal = await openTemporal(config);

@@ -30,9 +30,11 @@ export interface RateLimit {
 export interface HandlerContext {
   store: GithubStore;
   rateLimit(): RateLimit;
+  /** Whether the repository has the branch; every branch exists when undefined. */
+  hasBranch?(owner: string, repo: string, branch: string): boolean | Promise<boolean>;
 }
 
-type Handler = (req: ApiRequest, ctx: HandlerContext) => ApiResponse;
+type Handler = (req: ApiRequest, ctx: HandlerContext) => ApiResponse | Promise<ApiResponse>;
 
 export const githubError = (status: number, message: string, extra: object = {}): ApiResponse => ({
   status,
@@ -149,12 +151,32 @@ const listPulls: Handler = (req, { store }) => {
   return paginate(pulls, req);
 };
 
-const createPull: Handler = ({ params, body }, { store }) => {
+/** GitHub refuses a pull request whose head or base branch it does not have. */
+async function unknownBranches(
+  ctx: HandlerContext,
+  owner: string,
+  repo: string,
+  branches: { head: string; base: string },
+): Promise<ApiResponse | undefined> {
+  if (!ctx.hasBranch) return undefined;
+  const errors: object[] = [];
+  for (const [field, branch] of Object.entries(branches)) {
+    if (!(await ctx.hasBranch(owner, repo, branch))) {
+      errors.push({ resource: 'PullRequest', field, code: 'invalid' });
+    }
+  }
+  return errors.length ? validationFailed(errors) : undefined;
+}
+
+const createPull: Handler = async ({ params, body }, ctx) => {
+  const { store } = ctx;
   const { owner = '', repo = '' } = params;
   const invalid = missingFields(body, 'PullRequest', ['title', 'head', 'base']);
   if (invalid) return invalid;
   const head = branchRef(owner, String(body.head));
   const base = String(body.base);
+  const unknown = await unknownBranches(ctx, owner, repo, { head: head.ref, base });
+  if (unknown) return unknown;
   const open = store
     .pulls(owner, repo)
     .find(

@@ -5,7 +5,7 @@ import { buildHandlers, githubError } from './handlers';
 import type { ApiResponse } from './handlers';
 import { githubRoutes, validateRequest } from './openapi';
 import { GithubStore } from './store';
-import type { IssueComment } from './store';
+import type { IssueComment, PullRequest } from './store';
 import { isObject, listen, parseBody, rateLimiter, readBody, recordedHeaders, send } from './wire';
 
 export type { Fault } from './faults';
@@ -21,6 +21,12 @@ export interface LocalGithubOptions {
   validate?: boolean;
   /** Login of the token's owner, as `GET /user` and comment authors show it. */
   login?: string;
+  /**
+   * Whether a repository has a branch (say, read from the bare repository a test pushes to):
+   * pull requests from or into a missing branch are refused, as GitHub does. Unset: every
+   * branch exists.
+   */
+  hasBranch?(owner: string, repo: string, branch: string): boolean | Promise<boolean>;
 }
 
 export interface RecordedRequest {
@@ -43,6 +49,8 @@ export interface LocalGithub {
   url: string;
   requests: RecordedRequest[];
   comments(owner: string, repo: string, issue: number): IssueComment[];
+  /** Every pull request of the repository, open and closed, oldest first. */
+  pulls(owner: string, repo: string): PullRequest[];
   /** Issues exist only once created (here or by `POST .../issues`); others answer 404. */
   createIssue(owner: string, repo: string, title: string): number;
   fail(fault: Fault): void;
@@ -136,7 +144,11 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
       url: `${url}${record.path}`,
       authenticated: auth.authenticated,
     };
-    return route.value(request, { store, rateLimit: () => rateLimit.peek() });
+    return route.value(request, {
+      store,
+      rateLimit: () => rateLimit.peek(),
+      hasBranch: options.hasBranch,
+    });
   }
 
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -172,6 +184,7 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
     url,
     requests,
     comments: (owner, repo, issue) => store.comments(owner, repo, issue),
+    pulls: (owner, repo) => store.pulls(owner, repo).map((pull) => ({ ...pull })),
     createIssue: (owner, repo, title) => store.createIssue(owner, repo, title).number,
     fail: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),

@@ -1,0 +1,30 @@
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+export interface RunHistory {
+  runId: string;
+  /** Events in the run's history. */
+  events: number;
+  /** Bytes of the serialized history, as the server stores and sends it. */
+  bytes: number;
+}
+
+/** Every run of a workflow, from its first and following each continue-as-new, with its history's size. */
+export async function runHistories(
+  client: Client,
+  workflowId: string,
+  firstRunId: string,
+): Promise<RunHistory[]> {
+  const runs: RunHistory[] = [];
+  let runId: string | null | undefined = firstRunId;
+  while (runId) {
+    const history: temporal.api.history.v1.IHistory = await client.workflow
+      .getHandle(workflowId, runId)
+      .fetchHistory();
+    const events = history.events ?? [];
+    const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+    runs.push({ runId, events: events.length, bytes });
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+  }
+  return runs;
+}

@@ -1,0 +1,37 @@
+import { isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { agentPrompt } from '../domain/agents';
+import type { AgentRun, DependencySummary } from '../domain/agents';
+import type { WorkPackageSpec } from '../domain/spec';
+import { failureMessage } from './failures';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { readDependencySummaries } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumAttempts: 3 },
+});
+
+/** For an agent package: its agent and the prompt built from the package and its dependencies. */
+export async function agentRunFor(
+  wp: WorkPackageSpec,
+  sprintWorkflowId: string,
+): Promise<AgentRun | undefined> {
+  if (!wp.agent) return undefined;
+  const dependencies = wp.dependsOn.length ? await dependencySummaries(sprintWorkflowId, wp) : [];
+  return { agent: wp.agent, prompt: agentPrompt(wp, dependencies) };
+}
+
+/** The agent can work without its dependencies' notes; their code is merged into its branch anyway. */
+async function dependencySummaries(
+  sprintWorkflowId: string,
+  wp: WorkPackageSpec,
+): Promise<DependencySummary[]> {
+  try {
+    return await readDependencySummaries({ sprintWorkflowId, wpIds: wp.dependsOn });
+  } catch (error) {
+    if (isCancellation(error)) throw error;
+    log.warn('Dependency summaries not read', { wp: wp.id, error: failureMessage(error) });
+    return wp.dependsOn.map((id) => ({ id, title: id }));
+  }
+}

@@ -1,0 +1,124 @@
+import {
+  CancellationScope,
+  ParentClosePolicy,
+  getExternalWorkflowHandle,
+  isCancellation,
+  log,
+  proxyActivities,
+  startChild,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createActivities } from '../activities';
+import type { UpsertPullRequestInput } from '../activities/github';
+import { deliveryRemote, planPullRequest, planPush } from '../domain/delivery';
+import type { ProgressEvent, SprintProgress } from '../domain/progress';
+import { renderSummary } from '../domain/render-progress';
+import type { SprintSpec } from '../domain/spec';
+import { failureMessage } from './failures';
+import { GITHUB_RETRY } from './github-outbox';
+import {
+  pullRequestContentSignal,
+  pullRequestOutboxId,
+  pullRequestOutboxWorkflow,
+} from './pull-request-outbox';
+
+type Activities = ReturnType<typeof createActivities>;
+
+const { pushBranches } = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
+});
+
+const { upsertPullRequest } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: GITHUB_RETRY,
+});
+
+/** How long the sprint's end waits for GitHub before the outbox takes the pull request over. */
+const PULL_REQUEST_WAIT = '10 seconds';
+
+export interface DeliveryInput {
+  spec: SprintSpec;
+  state(): SprintProgress;
+  apply(event: ProgressEvent): void;
+}
+
+/**
+ * Pushes the integration branch (and with `pushPackages` the merged packages' branches) when
+ * the sprint file asks for it, or records why nothing was pushed. Before the sprint finishes:
+ * a refused push fails the sprint. Issues no command when the sprint file asks for no push.
+ */
+export async function pushDelivery({
+  spec,
+  state,
+  apply,
+  cancelled,
+}: DeliveryInput & { cancelled: boolean }): Promise<void> {
+  const plan = planPush(spec, state(), cancelled);
+  if (!plan) return;
+  const remote = deliveryRemote(spec);
+  if ('skip' in plan) {
+    apply({ type: 'push-finished', remote, pushed: [], notPushed: plan.skip });
+    return;
+  }
+  try {
+    const result = await pushBranches({ repo: spec.repo, remote, branches: plan.push });
+    apply({ type: 'push-finished', remote, pushed: result.pushed });
+  } catch (error) {
+    apply({ type: 'push-finished', remote, pushed: [], error: failureMessage(error) });
+  }
+}
+
+/**
+ * Opens or updates the sprint's pull request, its body the final summary. Called once the
+ * sprint has finished; GitHub gets a short wait, then a detached outbox takes over, so a
+ * GitHub outage never holds the sprint's end. Issues no command when none is asked for.
+ */
+export async function pullRequestDelivery({ spec, state, apply }: DeliveryInput): Promise<void> {
+  const plan = planPullRequest(spec, state());
+  if (!plan || !spec.github) return;
+  if ('skip' in plan) {
+    apply({ type: 'pull-request-delivered', pullRequest: { note: `not opened: ${plan.skip}` } });
+    return;
+  }
+  const input: UpsertPullRequestInput = {
+    sprintId: spec.id,
+    repo: spec.github.repo,
+    head: plan.head,
+    base: plan.base,
+    title: plan.title,
+    body: renderSummary(state()),
+    draft: plan.draft,
+  };
+  try {
+    const pull = await CancellationScope.withTimeout(PULL_REQUEST_WAIT, () =>
+      upsertPullRequest(input),
+    );
+    const { url, number, draft, created } = pull;
+    apply({ type: 'pull-request-delivered', pullRequest: { url, number, draft, created } });
+  } catch (error) {
+    if (!isCancellation(error)) {
+      const message = failureMessage(error);
+      log.warn('Pull request not written', { sprint: spec.id, error: message });
+      apply({ type: 'pull-request-delivered', pullRequest: { error: message } });
+      return;
+    }
+    await handToOutbox(input);
+    const note = `GitHub did not answer in time; ${pullRequestOutboxId(spec.id)} delivers it`;
+    apply({ type: 'pull-request-delivered', pullRequest: { note } });
+  }
+}
+
+async function handToOutbox(input: UpsertPullRequestInput): Promise<void> {
+  const workflowId = pullRequestOutboxId(input.sprintId);
+  try {
+    await startChild(pullRequestOutboxWorkflow, {
+      workflowId,
+      args: [input],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    await getExternalWorkflowHandle(workflowId).signal(pullRequestContentSignal, input);
+  }
+}

@@ -1,0 +1,48 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { runChaos } from '../../bench/chaos-run';
+
+jest.setTimeout(120_000);
+
+describe('chaos: a worker process killed at a random moment, then the dev server', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'sprintwave-chaos-'));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('completes the sprint with the fault-free tree, each event once and gapless, one progress comment and one summary', async () => {
+    const workflowBundle = process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE;
+    if (!workflowBundle) throw new Error('The Jest global setup did not build the workflow bundle.');
+    const report = await runChaos({
+      dir,
+      workflowBundle,
+      runs: 1,
+      packages: 8,
+      serverEvery: 1,
+      seed: 8,
+    });
+
+    expect(report.runs).toHaveLength(1);
+    const [run] = report.runs;
+    expect(run?.problems).toEqual([]);
+    expect(run?.serverKillAtMs).toBeDefined();
+    expect(run?.faultsInjected).toBe(2);
+    expect(run?.checks).toEqual({
+      completed: true,
+      sameTree: true,
+      duplicateEvents: 0,
+      sequenceGaps: [],
+      eventsComplete: true,
+      progressComments: 1,
+      summaryComments: 1,
+      finalTable: true,
+    });
+    expect(run?.events).toBeGreaterThan(8 * 2);
+  });
+});
