@@ -70,11 +70,29 @@ export async function runCommand(input: RunCommandInput): Promise<CommandResult>
   }
   const child = spawn('sh', ['-c', input.command], {
     cwd: input.cwd,
-    env: { ...process.env, ...input.env },
+    env: { ...withoutSecrets(process.env), ...input.env },
     detached: true, // own process group, so timeouts and cancels reach every descendant
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return await new CommandRun(child, input, startedAt).result;
+}
+
+/**
+ * sprintwave's own credentials, which package commands and checks never see: a command that
+ * prints its environment would otherwise put them into its output tail, and so into workflow
+ * history and the GitHub summary.
+ */
+export const SECRET_ENV = [
+  'GITHUB_TOKEN',
+  'SPRINTWAVE_SYNC_TOKEN',
+  'SPRINTWAVE_API_TOKEN',
+  'SPRINTWAVE_PASSPHRASE',
+] as const;
+
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  for (const name of SECRET_ENV) delete copy[name];
+  return copy;
 }
 
 async function assertDirectory(cwd: string): Promise<void> {

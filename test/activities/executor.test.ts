@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coalesce } from '../../src/activities/coalesce';
-import { runCommand } from '../../src/activities/executor';
+import { SECRET_ENV, runCommand } from '../../src/activities/executor';
 import type { CommandProgress } from '../../src/activities/executor';
 
 /** Dead includes zombies: where PID 1 never reaps (some containers), they linger as entries. */
@@ -52,6 +52,24 @@ describe('runCommand', () => {
     expect(failed.tail).toEqual(['broken']);
     expect(failed.durationMs).toBeGreaterThanOrEqual(0);
     expect(failed.lastProgress).toBeUndefined();
+  });
+
+  it("keeps sprintwave's own tokens out of the command's environment", async () => {
+    const saved = SECRET_ENV.map((name) => [name, process.env[name]] as const);
+    for (const name of SECRET_ENV) process.env[name] = `secret-${name}`;
+    process.env.SPRINTWAVE_OTHER = 'visible';
+    try {
+      const result = await runCommand({ command: 'env', cwd: dir });
+      const output = result.tail.join('\n');
+      expect(output).toContain('SPRINTWAVE_OTHER=visible');
+      for (const name of SECRET_ENV) expect(output).not.toContain(`secret-${name}`);
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      delete process.env.SPRINTWAVE_OTHER;
+    }
   });
 
   it('passes env vars merged over process.env and runs in cwd', async () => {
