@@ -92,23 +92,41 @@ export function planDays(
 
 /** Ready packages first by priority, then by id; a package is ready once its dependencies are placed. */
 function placementOrder(packages: readonly DayPlanPackage[]): DayPlanPackage[] {
-  const ids = new Set(packages.map((wp) => wp.id));
-  const done = new Set<string>();
-  const left = [...packages];
-  const order: DayPlanPackage[] = [];
-  while (left.length) {
-    const ready = left.filter((wp) => wp.dependsOn.every((dep) => done.has(dep) || !ids.has(dep)));
-    // A cycle cannot reach here (the spec is validated first); place the rest as they are.
-    const pool = ready.length ? ready : left;
-    pool.sort(
-      (a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || naturalCompare(a.id, b.id),
-    );
-    const next = pool[0] as DayPlanPackage;
-    order.push(next);
-    done.add(next.id);
-    left.splice(left.indexOf(next), 1);
+  const byId = new Map(packages.map((wp) => [wp.id, wp]));
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, DayPlanPackage[]>();
+  for (const wp of packages) {
+    const deps = new Set(wp.dependsOn.filter((dep) => byId.has(dep)));
+    waiting.set(wp.id, deps.size);
+    for (const dep of deps) dependents.set(dep, [...(dependents.get(dep) ?? []), wp]);
   }
-  return order;
+  const before = (a: DayPlanPackage, b: DayPlanPackage): number =>
+    PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || naturalCompare(a.id, b.id);
+  const ready = packages.filter((wp) => waiting.get(wp.id) === 0).sort(before);
+  const order: DayPlanPackage[] = [];
+  while (ready.length) {
+    const next = ready.shift() as DayPlanPackage;
+    order.push(next);
+    for (const dependent of dependents.get(next.id) ?? []) {
+      const left = (waiting.get(dependent.id) ?? 1) - 1;
+      waiting.set(dependent.id, left);
+      if (left === 0) ready.splice(insertionIndex(ready, dependent, before), 0, dependent);
+    }
+  }
+  // A cycle cannot reach here (the spec is validated first); place the rest as they are.
+  const placed = new Set(order.map((wp) => wp.id));
+  return [...order, ...packages.filter((wp) => !placed.has(wp.id))];
+}
+
+function insertionIndex<T>(sorted: readonly T[], item: T, compare: (a: T, b: T) => number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (compare(sorted[middle] as T, item) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** The `index`-th working day (Monday to Friday) from `start`, as `YYYY-MM-DD`. */
