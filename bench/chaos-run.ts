@@ -1,21 +1,19 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import { commentMarker } from '../src/activities/github';
-import type { EventEnvelope } from '../src/domain/events';
 import type { SprintProgress } from '../src/domain/progress';
 import type { SprintSpec } from '../src/domain/spec';
-import { checkSprintSpec } from '../src/schemas/sprint-spec';
 import { outboxWorkflowId, sprintWorkflow } from '../src/workflows';
 import { checkStream } from '../test/support/event-receiver';
+import { isComplete, settledDelivery, sprintDelivery } from './chaos-events';
+import type { EventDelivery } from './chaos-events';
+import { injectFaults, planFaults, seededRandom } from './chaos-faults';
+import type { InjectedFault, PlannedFault } from './chaos-faults';
 import { sleep, startChaosLab } from './chaos-lab';
 import type { ChaosLab } from './chaos-lab';
-
-const run = promisify(execFile);
+import { chaosSpec, newRepo, treeOf } from './chaos-sprint';
 
 export interface ChaosOptions {
   /** Scratch folder for the server's database, the repositories and the logs. */
@@ -30,6 +28,8 @@ export interface ChaosOptions {
   runTimeoutMs?: number;
   /** Called with each run's result as soon as it is known. */
   onRun?(result: ChaosRunResult): void;
+  /** Aborting stops the runs and every process they started. */
+  signal?: AbortSignal;
 }
 
 export interface ChaosChecks {
@@ -51,13 +51,15 @@ export interface ChaosRunResult {
   sprintId: string;
   /** From the start request to the sprint's result. */
   makespanMs: number;
-  workerKillAtMs: number;
-  serverKillAtMs?: number;
-  /** Faults planned after the sprint had already ended are not injected. */
-  faultsInjected: number;
+  /** The kills done, in order; one planned for after the sprint's end is left out. */
+  faults: InjectedFault[];
+  plannedFaults: number;
   /** The integration branch's tree ('' when there is none). */
   tree: string;
+  /** Events taken in by a backend that honours Idempotency-Key. */
   events: number;
+  /** Events sent again under the key of a request the sender never saw answered (taken once). */
+  resentEvents: number;
   checks: ChaosChecks;
   problems: string[];
   ok: boolean;
@@ -80,46 +82,52 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     taskQueue: `chaos-${randomUUID().slice(0, 8)}`,
   });
   try {
-    const random = seededRandom(options.seed);
-    const reference = await runSprint(lab, options, 0, {});
-    if (!reference.ok) {
-      throw new Error(`the fault-free reference run failed: ${reference.problems.join('; ')}`);
-    }
-    const runs: ChaosRunResult[] = [];
-    for (let i = 1; i <= options.runs; i++) {
-      const withServer = options.serverEvery > 0 && i % options.serverEvery === 0;
-      const faults = {
-        workerKillAtMs: Math.round(reference.makespanMs * (0.05 + 0.85 * random())),
-        serverKillAtMs: withServer
-          ? Math.round(reference.makespanMs * (0.05 + 0.85 * random()))
-          : undefined,
-      };
-      const result = await runSprint(lab, options, i, faults, reference.tree);
-      runs.push(result);
-      options.onRun?.(result);
-    }
-    return {
-      seed: options.seed,
-      packages: options.packages,
-      referenceMs: reference.makespanMs,
-      runs,
-      workerExits: lab.worker.unexpectedExits(),
-    };
+    const work = chaosRuns(lab, options);
+    work.catch(() => undefined); // an interruption leaves it behind; the lab is closed under it
+    return await untilAborted(work, options.signal);
   } finally {
     await lab.close();
   }
 }
 
-interface Faults {
-  workerKillAtMs?: number;
-  serverKillAtMs?: number;
+async function chaosRuns(lab: ChaosLab, options: ChaosOptions): Promise<ChaosReport> {
+  const random = seededRandom(options.seed);
+  const reference = await runSprint(lab, options, 0, []);
+  if (!reference.ok) {
+    throw new Error(`the fault-free reference run failed: ${reference.problems.join('; ')}`);
+  }
+  const runs: ChaosRunResult[] = [];
+  for (let i = 1; i <= options.runs; i++) {
+    const withServer = options.serverEvery > 0 && i % options.serverEvery === 0;
+    const faults = planFaults(random, options.packages, withServer);
+    const result = await runSprint(lab, options, i, faults, reference.tree);
+    runs.push(result);
+    options.onRun?.(result);
+  }
+  return {
+    seed: options.seed,
+    packages: options.packages,
+    referenceMs: reference.makespanMs,
+    runs,
+    workerExits: lab.worker.unexpectedExits(),
+  };
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise((resolve, reject) => {
+    const abort = (): void => reject(new Error('chaos interrupted'));
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }
 
 async function runSprint(
   lab: ChaosLab,
   options: ChaosOptions,
   index: number,
-  faults: Faults,
+  faults: readonly PlannedFault[],
   referenceTree?: string,
 ): Promise<ChaosRunResult> {
   const deadline = Date.now() + (options.runTimeoutMs ?? 5 * 60_000);
@@ -137,9 +145,10 @@ async function runSprint(
     taskQueue: lab.taskQueue,
     args: [{ spec, options: { heartbeatTimeoutMs: 2_000 } }],
   });
-  let ended = false;
-  const outcome = sprintResult(lab.client, spec.id, deadline).finally(() => (ended = true));
-  const injected = await injectFaults(lab, faults, started, () => ended);
+  let endedAt: number | undefined;
+  const outcome = sprintResult(lab.client, spec.id, deadline).finally(() => (endedAt = Date.now()));
+  outcome.catch(() => undefined); // awaited below, after the faults: not an unhandled rejection
+  const injected = await injectFaults(lab, spec.id, faults, started, () => endedAt !== undefined);
   const problems: string[] = [];
   let state: SprintProgress | undefined;
   try {
@@ -147,47 +156,24 @@ async function runSprint(
   } catch (error) {
     problems.push(`no result: ${(error as Error).message}`);
   }
-  const makespanMs = Date.now() - started;
+  const makespanMs = (endedAt ?? Date.now()) - started;
   const tree = state ? await treeOf(repo, state.integration.branch).catch(() => '') : '';
-  const checks = state
+  const { checks, delivery } = state
     ? await checkRun(lab, { spec, state, issue, tree, referenceTree, deadline }, problems)
-    : failedChecks();
+    : { checks: failedChecks(), delivery: sprintDelivery(lab.receiver, spec.id) };
   return {
     run: index,
     sprintId: spec.id,
     makespanMs,
-    workerKillAtMs: faults.workerKillAtMs ?? 0,
-    serverKillAtMs: faults.serverKillAtMs,
-    faultsInjected: injected,
+    faults: injected,
+    plannedFaults: faults.length,
     tree,
-    events: lab.receiver.received.filter((e) => e.sprint_id === spec.id).length,
+    events: delivery.delivered.length,
+    resentEvents: delivery.repeats,
     checks,
     problems,
     ok: problems.length === 0,
   };
-}
-
-/** Kills the worker, and the server when planned, at their moments; returns how many it did. */
-async function injectFaults(
-  lab: ChaosLab,
-  faults: Faults,
-  started: number,
-  ended: () => boolean,
-): Promise<number> {
-  const planned = [
-    { at: faults.workerKillAtMs, crash: () => lab.worker.crashAndRestart() },
-    { at: faults.serverKillAtMs, crash: () => lab.server.crashAndRestart() },
-  ]
-    .filter((fault): fault is { at: number; crash: () => Promise<void> } => fault.at !== undefined)
-    .sort((a, b) => a.at - b.at);
-  let injected = 0;
-  for (const fault of planned) {
-    await sleep(Math.max(0, started + fault.at - Date.now()));
-    if (ended()) break;
-    await fault.crash();
-    injected++;
-  }
-  return injected;
 }
 
 /** The sprint's result, waited for through server restarts (connection errors are retried). */
@@ -217,7 +203,7 @@ async function checkRun(
   lab: ChaosLab,
   { spec, state, issue, tree, referenceTree, deadline }: RunToCheck,
   problems: string[],
-): Promise<ChaosChecks> {
+): Promise<{ checks: ChaosChecks; delivery: EventDelivery }> {
   const completed = state.status === 'completed';
   if (!completed) problems.push(`sprint ${state.status}: ${state.reasons.join('; ')}`);
   const sameTree = referenceTree === undefined ? tree !== '' : tree === referenceTree;
@@ -226,31 +212,42 @@ async function checkRun(
   await outboxDone(lab.client, spec.id, deadline).catch((error: unknown) =>
     problems.push(`GitHub outbox: ${(error as Error).message}`),
   );
-  const events = await allEvents(lab, spec.id, deadline);
-  const stream = checkStream(events);
-  const eventsComplete = isComplete(events);
+  const delivery = await settledDelivery(lab.receiver, spec.id, deadline);
+  const stream = checkStream(delivery.delivered);
+  const eventsComplete = isComplete(delivery.delivered);
   if (stream.duplicates > 0) problems.push(`${stream.duplicates} event ids delivered twice`);
   if (stream.gaps.length > 0) problems.push(`sequence gaps at ${stream.gaps.join(', ')}`);
   if (!eventsComplete) problems.push('events incomplete: SprintCompleted is not the last of 1..n');
+  const comments = checkComments(lab, spec.id, issue, problems);
+  return {
+    checks: {
+      completed,
+      sameTree,
+      duplicateEvents: stream.duplicates,
+      sequenceGaps: stream.gaps,
+      eventsComplete,
+      ...comments,
+    },
+    delivery,
+  };
+}
 
+/** Exactly one progress comment, showing the final table, and one summary; nothing else. */
+function checkComments(
+  lab: ChaosLab,
+  sprintId: string,
+  issue: number,
+  problems: string[],
+): Pick<ChaosChecks, 'progressComments' | 'summaryComments' | 'finalTable'> {
   const comments = lab.github.comments('chaos', 'sprint', issue).map((c) => c.body);
-  const progress = comments.filter((body) => carries(body, commentMarker(spec.id, 'progress')));
-  const summaries = comments.filter((body) => carries(body, commentMarker(spec.id, 'summary')));
+  const progress = comments.filter((body) => carries(body, commentMarker(sprintId, 'progress')));
+  const summaries = comments.filter((body) => carries(body, commentMarker(sprintId, 'summary')));
   const finalTable = progress.length === 1 && progress[0]?.includes('**Overall:** 100%') === true;
   if (progress.length !== 1) problems.push(`${progress.length} progress comments`);
   if (summaries.length !== 1) problems.push(`${summaries.length} summary comments`);
   if (comments.length !== progress.length + summaries.length) problems.push('stray comments');
   if (progress.length === 1 && !finalTable) problems.push('the progress comment is not final');
-  return {
-    completed,
-    sameTree,
-    duplicateEvents: stream.duplicates,
-    sequenceGaps: stream.gaps,
-    eventsComplete,
-    progressComments: progress.length,
-    summaryComments: summaries.length,
-    finalTable,
-  };
+  return { progressComments: progress.length, summaryComments: summaries.length, finalTable };
 }
 
 function failedChecks(): ChaosChecks {
@@ -279,92 +276,6 @@ async function outboxDone(client: Client, sprintId: string, deadline: number): P
   }
 }
 
-/** The sprint's events once the stream is complete (or the deadline passed), plus a moment for late duplicates. */
-async function allEvents(
-  lab: ChaosLab,
-  sprintId: string,
-  deadline: number,
-): Promise<EventEnvelope[]> {
-  const events = (): EventEnvelope[] =>
-    lab.receiver.received.filter((event) => event.sprint_id === sprintId);
-  while (!isComplete(events()) && Date.now() < deadline) await sleep(200);
-  await sleep(500);
-  return events();
-}
-
-function isComplete(events: readonly EventEnvelope[]): boolean {
-  const sequences = new Set(events.map((e) => e.sequence));
-  const last = events.reduce<EventEnvelope | undefined>(
-    (top, e) => (top === undefined || e.sequence > top.sequence ? e : top),
-    undefined,
-  );
-  return last?.event_type === 'SprintCompleted' && sequences.size === last.sequence;
-}
-
 function carries(body: string, marker: string): boolean {
   return body.split('\n').some((line) => line.trim() === marker);
-}
-
-/**
- * `count` packages in layers of four, each needing two of the layer before. Each writes its own
- * file and lists what it sees of its dependencies' work, so lost or misplaced work changes the tree.
- * Re-running a command (after a crash) gives the same files.
- */
-export function chaosSpec(repo: string, id: string, count: number, issue: number): SprintSpec {
-  const ids = Array.from({ length: count }, (_, i) => `WP${String(i + 1).padStart(2, '0')}`);
-  const packages = ids.map((wp, i) => {
-    const layer = Math.floor(i / 4);
-    const dependsOn =
-      layer === 0 ? [] : [...new Set([ids[i - 4], ids[(layer - 1) * 4 + ((i + 1) % 4)]])];
-    return {
-      id: wp,
-      title: `Package ${wp}`,
-      dependsOn,
-      run:
-        `echo "::progress 0/1"; mkdir -p out seen; ls out | grep -vx ${wp}.txt > seen/${wp}.txt; ` +
-        `echo ${wp} > out/${wp}.txt; sleep 0.3; echo "::progress 1/1"`,
-    };
-  });
-  const checked = checkSprintSpec({
-    id,
-    title: 'Chaos',
-    repo,
-    strategy: 'eager',
-    concurrency: 4,
-    packages,
-    github: { repo: 'chaos/sprint', issue, minInterval: '500ms' },
-  });
-  if (!checked.ok) throw new Error(`bad chaos spec: ${JSON.stringify(checked.problems)}`);
-  return checked.spec;
-}
-
-async function newRepo(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await git(dir, 'init', '-q', '-b', 'main');
-  await git(dir, 'config', 'user.name', 'chaos');
-  await git(dir, 'config', 'user.email', 'chaos@example.test');
-  await writeFile(path.join(dir, 'README.md'), '# chaos\n');
-  await git(dir, 'add', '-A');
-  await git(dir, 'commit', '-q', '-m', 'initial');
-  return dir;
-}
-
-async function treeOf(repo: string, branch: string): Promise<string> {
-  return (await git(repo, 'rev-parse', `${branch}^{tree}`)).trim();
-}
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  return (await run('git', args, { cwd })).stdout;
-}
-
-/** mulberry32: the same seed gives the same kill moments. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

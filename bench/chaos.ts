@@ -23,6 +23,10 @@ async function main(): Promise<void> {
   };
   const started = performance.now();
   const scratch = await makeScratch();
+  const interrupt = new AbortController();
+  const onSignal = (): void => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   console.log(
     `chaos: ${options.runs} runs of a ${options.packages}-package sprint, the worker killed in ` +
       `each, the dev server too ${serverPlan(options.serverEvery)}; CHAOS_SEED=${seed}`,
@@ -32,28 +36,32 @@ async function main(): Promise<void> {
       ...options,
       dir: path.join(scratch.dir, 'chaos'),
       workflowBundle: PREBUILT_BUNDLE,
-      onRun: (result) => console.log(runLine(result)),
+      onRun: (result) => console.log(runLine(result, options.packages)),
+      signal: interrupt.signal,
     });
     printTotals(report);
     console.log(`chaos took ${fmtMs(performance.now() - started)}`);
     console.log(`CHAOS_RESULT ${JSON.stringify(resultJson(report))}`);
     if (report.runs.some((result) => !result.ok)) process.exitCode = 1;
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await scratch.cleanup();
+    // The interrupted runs' timers would keep the process alive: everything is stopped by now.
+    if (interrupt.signal.aborted) process.exit(130);
   }
 }
 
-function runLine(result: ChaosRunResult): string {
+function runLine(result: ChaosRunResult, packages: number): string {
   const c = result.checks;
-  const faults = [
-    `worker killed at ${fmtMs(result.workerKillAtMs)}`,
-    result.serverKillAtMs === undefined ? '' : `server killed at ${fmtMs(result.serverKillAtMs)}`,
-    result.faultsInjected === 0 ? '(after the end: none injected)' : '',
-  ].filter(Boolean);
+  const faults = result.faults.map(
+    (f) => `${f.target} killed at ${fmtMs(f.atMs)} (${f.afterPackages}/${packages} done)`,
+  );
+  if (result.faults.length < result.plannedFaults) faults.push('(sprint ended before a kill)');
   const checks = [
     `completed ${yes(c.completed)}`,
     `tree ${yes(c.sameTree)}`,
-    `events ${result.events} dup ${c.duplicateEvents} gaps ${c.sequenceGaps.length} complete ${yes(c.eventsComplete)}`,
+    `events ${result.events} (+${result.resentEvents} resent) dup ${c.duplicateEvents} gaps ${c.sequenceGaps.length} complete ${yes(c.eventsComplete)}`,
     `comments ${c.progressComments}+${c.summaryComments}`,
   ];
   const verdict = result.ok ? 'PASS' : `FAIL (${result.problems.join('; ')})`;
@@ -64,7 +72,7 @@ function printTotals(report: ChaosReport): void {
   const { runs } = report;
   const passed = runs.filter((r) => r.ok).length;
   const makespans = runs.map((r) => r.makespanMs);
-  const withServer = runs.filter((r) => r.serverKillAtMs !== undefined).length;
+  const withServer = runs.filter((r) => r.faults.some((f) => f.target === 'server')).length;
   const sum = (pick: (r: ChaosRunResult) => number): number =>
     runs.reduce((total, r) => total + pick(r), 0);
   console.log('\nTotals');
@@ -72,13 +80,19 @@ function printTotals(report: ChaosReport): void {
     `  runs passed             ${passed}/${runs.length} (${withServer} with a server restart)`,
   );
   console.log(`  fault-free run          ${fmtMs(report.referenceMs)}`);
+  const kills = (target: string): number =>
+    sum((r) => r.faults.filter((f) => f.target === target).length);
+  console.log(`  kills                   ${kills('worker')} worker, ${kills('server')} server`);
   console.log(
     `  makespan under faults   median ${fmtMs(median(makespans))}, max ${fmtMs(Math.max(...makespans))}`,
   );
   console.log(`  sprints completed       ${runs.filter((r) => r.checks.completed).length}`);
   console.log(`  trees equal reference   ${runs.filter((r) => r.checks.sameTree).length}`);
   console.log(
-    `  events received         ${sum((r) => r.events)}, duplicate ids ${sum((r) => r.checks.duplicateEvents)}, sequence gaps ${sum((r) => r.checks.sequenceGaps.length)}`,
+    `  events delivered        ${sum((r) => r.events)}, duplicate ids ${sum((r) => r.checks.duplicateEvents)}, sequence gaps ${sum((r) => r.checks.sequenceGaps.length)}`,
+  );
+  console.log(
+    `  resent under their key  ${sum((r) => r.resentEvents)} (a batch whose answer a killed worker never saw)`,
   );
   console.log(
     `  GitHub comments         ${sum((r) => r.checks.progressComments)} progress, ${sum((r) => r.checks.summaryComments)} summaries`,
@@ -96,10 +110,9 @@ function resultJson(report: ChaosReport) {
       run: r.run,
       ok: r.ok,
       makespanMs: r.makespanMs,
-      workerKillAtMs: r.workerKillAtMs,
-      serverKillAtMs: r.serverKillAtMs,
-      faultsInjected: r.faultsInjected,
+      faults: r.faults,
       events: r.events,
+      resentEvents: r.resentEvents,
       ...r.checks,
       problems: r.problems,
     })),

@@ -7,6 +7,8 @@ export interface RunHistory {
   events: number;
   /** Bytes of the serialized history, as the server stores and sends it. */
   bytes: number;
+  /** Bytes of the run's input: for a continued run, the progress it carries over. */
+  inputBytes: number;
 }
 
 /** Every run of a workflow, from its first and following each continue-as-new, with its history's size. */
@@ -23,7 +25,9 @@ export async function runHistories(
       .fetchHistory();
     const events = history.events ?? [];
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;
-    runs.push({ runId, events: events.length, bytes });
+    const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    const inputBytes = input.reduce((sum, payload) => sum + (payload.data?.length ?? 0), 0);
+    runs.push({ runId, events: events.length, bytes, inputBytes });
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   return runs;

@@ -88,7 +88,8 @@ function printRuns(runs: RunHistory[]): void {
   runs.forEach((run, index) => {
     const within = run.events < WARN_EVENTS && run.bytes < WARN_BYTES;
     console.log(
-      `  run ${index + 1}: ${run.events} events, ${(run.bytes / MB).toFixed(2)} MB  ${within ? 'ok' : 'OVER THE WARNING'}`,
+      `  run ${index + 1}: ${run.events} events, ${(run.bytes / MB).toFixed(2)} MB` +
+        ` (input ${(run.inputBytes / 1024).toFixed(0)} KB)  ${within ? 'ok' : 'OVER THE WARNING'}`,
     );
   });
 }

@@ -2,7 +2,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { EventEnvelope } from '../domain/events';
-import { MAX_BATCH, postBatch } from './events-http';
+import { attemptRecords, planBatches } from './event-batches';
+import type { BatchSources } from './event-batches';
+import { postBatch } from './events-http';
 import type { HttpSink } from './events-http';
 import { jsonlLog, readJsonl } from './events-log';
 import type { JsonlLog } from './events-log';
@@ -56,7 +58,7 @@ export function createEventActivities(deps: EventSinkDeps) {
         queueOnly,
         queueFile: queue.file,
       };
-      if (sink) result.sent = await sendUnsent(sink, sentLog(deps.dataDir, project), unique);
+      if (sink) result.sent = await sendUnsent(sink, deliveryLogs(deps.dataDir, project), unique);
       return result;
     },
   };
@@ -82,34 +84,50 @@ export async function flushQueue(
   for (const project of projects) {
     const queued = await readProject(deps.dataDir, project);
     const sentFile = sentLog(deps.dataDir, project);
-    if (sink) sent += await sendUnsent(sink, sentFile, queued);
+    if (sink) sent += await sendUnsent(sink, deliveryLogs(deps.dataDir, project), queued);
     const acknowledged = await sentFile.locked(() => sentFile.knownIds());
     pending += queued.filter((e) => !acknowledged.has(e.event_id)).length;
   }
   return { sent, pending };
 }
 
+interface DeliveryLogs extends BatchSources {
+  /** Ids the backend acknowledged. */
+  sent: JsonlLog;
+}
+
+function deliveryLogs(dataDir: string, project: string): DeliveryLogs {
+  return {
+    sent: sentLog(dataDir, project),
+    attempts: attemptsLog(dataDir, project),
+    queued: () => readProject(dataDir, project),
+  };
+}
+
 /**
- * Sends the events not yet acknowledged, in batches, recording each acknowledged batch.
+ * Sends the events not yet acknowledged, in batches, recording each batch before it is POSTed
+ * (so that a repeat goes out under the same Idempotency-Key) and each acknowledged batch after.
  * The sent file stays locked meanwhile, so two calls in this process never send an event twice.
  */
 async function sendUnsent(
   sink: HttpSink,
-  sentFile: JsonlLog,
+  logs: DeliveryLogs,
   events: readonly EventEnvelope[],
 ): Promise<number> {
-  return sentFile.locked(async () => {
-    const acknowledged = await sentFile.knownIds();
+  return logs.sent.locked(async () => {
+    const acknowledged = await logs.sent.knownIds();
     const unsent = events.filter((e) => !acknowledged.has(e.event_id));
+    const batches = await planBatches(unsent, acknowledged, logs);
+    const total = batches.reduce((n, batch) => n + batch.length, 0);
     let sent = 0;
-    for (let start = 0; start < unsent.length; start += MAX_BATCH) {
-      const batch = unsent.slice(start, start + MAX_BATCH);
+    for (const batch of batches) {
+      await logs.attempts.locked(() => logs.attempts.append(attemptRecords(batch)));
       try {
         await postBatch(sink, batch);
       } catch (error) {
-        throw withProgress(error, sent, unsent.length);
+        throw withProgress(error, sent, total);
       }
-      await sentFile.append(batch.map((e) => ({ id: e.event_id, record: e.event_id })));
+      await logs.sent.append(batch.map((e) => ({ id: e.event_id, record: e.event_id })));
       sent += batch.length;
     }
     return sent;
@@ -178,6 +196,12 @@ function sentLog(dataDir: string, project: string): JsonlLog {
   return jsonlLog(path.join(eventsDir(dataDir), `${project}.sent`), (record) =>
     typeof record === 'string' ? record : undefined,
   );
+}
+
+/** Which batch each event was POSTed in, written before the request. */
+function attemptsLog(dataDir: string, project: string): JsonlLog {
+  checkProject(project);
+  return jsonlLog(path.join(eventsDir(dataDir), `${project}.attempts`), eventIdOf);
 }
 
 function eventIdOf(record: unknown): string | undefined {

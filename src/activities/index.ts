@@ -99,7 +99,7 @@ export function createActivities(deps: ActivityDeps) {
       events: EventEnvelope[];
       send: boolean;
     }): Promise<RecordEventsResult> {
-      return (input.send ? sending : queueOnly).recordEvents(input.events);
+      return withHeartbeats(() => (input.send ? sending : queueOnly).recordEvents(input.events));
     },
 
     async prepareWorktree(

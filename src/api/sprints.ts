@@ -133,7 +133,8 @@ export async function listSprints(
   status?: SprintStatus,
 ): Promise<SprintListing[]> {
   const taskQueue = config.temporal.taskQueue.replace(/'/g, "\\'");
-  let query = `WorkflowType = 'sprintWorkflow' AND TaskQueue = '${taskQueue}'`;
+  // A run that continued as new is not where its sprint ended: its last run speaks for it.
+  let query = `WorkflowType = 'sprintWorkflow' AND TaskQueue = '${taskQueue}' AND ExecutionStatus != 'ContinuedAsNew'`;
   if (status === 'running') query += ` AND ExecutionStatus = 'Running'`;
   else if (status) query += ` AND ExecutionStatus != 'Running'`;
   const found: Array<{

@@ -13,6 +13,7 @@ import { allowedCommandProblems } from '../domain/allowed-commands';
 import { searchAttributesReady } from '../runtime/temporal';
 import { SPRINT_ID } from '../workflows/search-attributes';
 import { BadInput, CliError, EXIT } from './errors';
+import { withRouting } from './sprint-client';
 
 export class ScheduleNotFound extends CliError {
   override name = 'ScheduleNotFound';
@@ -111,7 +112,10 @@ function scheduleAction(config: Readonly<Config>, request: ScheduleRequest, sear
       args: [input],
     };
   }
-  const input: ScheduledSprintInput = { scheduleId: request.id, spec: action.spec };
+  const input = withRouting<ScheduledSprintInput>(
+    { scheduleId: request.id, spec: action.spec },
+    config,
+  );
   return {
     type: 'startWorkflow' as const,
     workflowType: 'scheduledSprintWorkflow',

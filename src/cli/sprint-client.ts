@@ -9,7 +9,7 @@ import { sprintSummary } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
 import { searchAttributesReady } from '../runtime/temporal';
 import { progressQuery, sprintWorkflow } from '../workflows';
-import type { SprintWorkflowInput } from '../workflows';
+import type { SprintWorkflowInput, SprintWorkflowOptions } from '../workflows';
 import { SPRINT_ID, SPRINT_STATUS } from '../workflows/search-attributes';
 import { CliError, EXIT } from './errors';
 
@@ -38,7 +38,7 @@ export async function startOrAttach(
     const handle = await client.workflow.start(sprintWorkflow, {
       workflowId: spec.id,
       taskQueue: config.temporal.taskQueue,
-      args: [input],
+      args: [withRouting(input, config)],
       staticSummary: sprintSummary(spec),
       typedSearchAttributes: searchable ? runningSprintAttributes(spec.id) : undefined,
     });
@@ -50,6 +50,15 @@ export async function startOrAttach(
       started: false,
     };
   }
+}
+
+/** SPRINTWAVE_ROUTE_TO_HOST: each package's worktree work goes to the one worker that holds it. */
+export function withRouting<T extends { options?: SprintWorkflowOptions }>(
+  input: T,
+  config: Readonly<Config>,
+): T {
+  if (!config.worker.routeToHost) return input;
+  return { ...input, options: { ...input.options, routeToHost: true } };
 }
 
 function checkAllowedCommands(spec: SprintSpec, config: Readonly<Config>): void {

@@ -22,6 +22,8 @@ const EVENTS_RETRY = {
 
 const { recordEvents } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  // A worker lost mid-send is noticed in seconds: shipping would otherwise stall for the minute.
+  heartbeatTimeout: '10 seconds',
   retry: EVENTS_RETRY,
 });
 

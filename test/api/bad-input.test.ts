@@ -10,16 +10,6 @@ import type { Harness } from '../support/sprint-harness';
 
 jest.setTimeout(120_000);
 
-// Two dependencies require an ES-module-only package: Node 20.19+ loads them, Jest's CommonJS
-// runtime cannot. Neither is on a path these tests take: @fastify/static (under swagger-ui)
-// uses content-disposition for downloads only, light-my-request uses cookie for `cookies`.
-jest.mock('content-disposition', () => ({
-  create: (filename = 'download') => `attachment; filename="${filename}"`,
-}));
-jest.mock('cookie', () => ({
-  stringifySetCookie: ({ name, value }: { name: string; value: string }) => `${name}=${value}`,
-}));
-
 interface Answer {
   status: number;
   body: { error?: unknown; issues?: Array<{ path?: unknown; message?: unknown }> } & Record<

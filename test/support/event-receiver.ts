@@ -7,6 +7,8 @@ export interface EventReceiver {
   /** Every event received, duplicates included, in arrival order. */
   received: EventEnvelope[];
   keys: string[];
+  /** Each accepted request: its Idempotency-Key and its events' ids. */
+  requests: { key: string; eventIds: string[] }[];
   /** Answer the next `count` requests with 500. */
   failNext(count: number): void;
   close(): Promise<void>;
@@ -16,6 +18,7 @@ export interface EventReceiver {
 export async function startEventReceiver(token: string): Promise<EventReceiver> {
   const received: EventEnvelope[] = [];
   const keys: string[] = [];
+  const requests: { key: string; eventIds: string[] }[] = [];
   let failures = 0;
   const server = http.createServer((req, res) => {
     let body = '';
@@ -30,8 +33,11 @@ export async function startEventReceiver(token: string): Promise<EventReceiver> 
         res.writeHead(500).end();
         return;
       }
-      keys.push(String(req.headers['idempotency-key']));
-      received.push(...(JSON.parse(body) as { events: EventEnvelope[] }).events);
+      const key = String(req.headers['idempotency-key']);
+      const { events } = JSON.parse(body) as { events: EventEnvelope[] };
+      keys.push(key);
+      requests.push({ key, eventIds: events.map((e) => e.event_id) });
+      received.push(...events);
       res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
     });
   });
@@ -41,6 +47,7 @@ export async function startEventReceiver(token: string): Promise<EventReceiver> 
     url: `http://127.0.0.1:${port}/events`,
     received,
     keys,
+    requests,
     failNext: (count) => void (failures = count),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { listSprints } from '../../src/api/sprints';
 import type { EventEnvelope } from '../../src/domain/events';
 import type { SprintProgress } from '../../src/domain/progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
@@ -11,6 +12,7 @@ import {
   sprintWorkflow,
 } from '../../src/workflows';
 import type { SprintWorkflowInput } from '../../src/workflows';
+import { SPRINT_ID, SPRINT_STATUS } from '../../src/workflows/search-attributes';
 import { runHistories } from '../../bench/history';
 import { checkStream, startEventReceiver } from '../support/event-receiver';
 import type { EventReceiver } from '../support/event-receiver';
@@ -45,6 +47,10 @@ function startSprint(harness: Harness, input: SprintWorkflowInput) {
     workflowId: input.spec.id,
     taskQueue: harness.taskQueue,
     args: [input],
+    typedSearchAttributes: [
+      { key: SPRINT_ID, value: input.spec.id },
+      { key: SPRINT_STATUS, value: 'running' },
+    ],
   });
 }
 
@@ -84,6 +90,20 @@ describe('a sprint that continues as new', () => {
     await github?.close();
   });
 
+  /** A running sprint's earlier runs, once visible as continued, do not list it as ended. */
+  async function expectNotListedAsEnded(sprintId: string): Promise<void> {
+    const client = harness.temporal.client;
+    await waitFor('a run that continued as new, in visibility', async () => {
+      const query = `WorkflowId = '${sprintId}' AND ExecutionStatus = 'ContinuedAsNew'`;
+      const { count } = await client.workflow.count(query);
+      return count > 0 ? true : undefined;
+    });
+    for (const status of ['completed', 'failed', 'cancelled'] as const) {
+      const listed = await listSprints(client, harness.config, status);
+      expect(listed.filter((sprint) => sprint.id === sprintId)).toEqual([]);
+    }
+  }
+
   it('carries its progress, events, comment and retries across runs', async () => {
     const dir = harness.sandbox.dir;
     const gate = path.join(dir, 'gate');
@@ -122,6 +142,7 @@ describe('a sprint that continues as new', () => {
         const later = description.runId !== started.firstExecutionRunId;
         return later && pkg(live, 'GATE').status === 'in_progress' ? live : undefined;
       });
+      await expectNotListedAsEnded(spec.id);
       const retried: SprintProgress = await handle.executeUpdate(retryPackageUpdate, {
         args: ['FLAKY'],
       });
@@ -138,9 +159,11 @@ describe('a sprint that continues as new', () => {
     expect(state.owner).toBe(firstRunId);
 
     const runs = await runHistories(harness.temporal.client, spec.id, firstRunId);
-    console.log('DEBUG1', JSON.stringify(runs.map((r) => [r.events, r.bytes])));
     expect(runs.length).toBeGreaterThanOrEqual(3);
-
+    // The last run kept the search attributes it was started with, and set the final status.
+    const last = await harness.temporal.client.workflow.getHandle(spec.id).describe();
+    expect(last.runId).toBe(runs.at(-1)?.runId);
+    expect(last.typedSearchAttributes.get(SPRINT_STATUS)).toBe('completed');
     const comments = github.comments('acme', 'widgets', issue);
     const progress = comments.filter((c) => c.body?.includes('kind=progress'));
     expect(progress).toHaveLength(1);
@@ -184,14 +207,6 @@ describe('a sprint that continues as new', () => {
     expect(state.integration.merged).toHaveLength(200);
     expect(elapsed).toBeLessThan(60_000);
     const runs = await runHistories(harness.temporal.client, spec.id, firstRunId);
-    console.log(
-      'DEBUG',
-      elapsed,
-      JSON.stringify(runs.map((r) => [r.events, r.bytes])),
-      state.finishedAt! - state.startedAt,
-      Math.max(...state.packages.map((p) => p.finishedAt!)) - state.startedAt,
-      JSON.stringify(state.packages.slice(0, 3).map((p) => p.finishedAt! - p.startedAt!)),
-    );
     expect(runs.length).toBeGreaterThanOrEqual(2);
     for (const run of runs) {
       // The limit, plus what the packages still running add while the run drains.

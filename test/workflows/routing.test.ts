@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { temporal } from '@temporalio/proto';
+import { NativeConnection } from '@temporalio/worker';
 import { packageWorkflowId } from '../../src/domain/ids';
 import { loadConfig } from '../../src/runtime/config';
 import { createSprintWorker } from '../../src/runtime/worker';
 import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
+import { testAddress } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -49,14 +51,23 @@ describe('worktree work routed to the worker that holds the worktree', () => {
     await harness?.close();
   });
 
-  function hostWorker(id: string) {
+  const connections: NativeConnection[] = [];
+
+  afterEach(async () => {
+    for (const connection of connections.splice(0)) await connection.close();
+  });
+
+  /** A worker as on another machine: its own connection, home and worker id. */
+  async function hostWorker(id: string) {
     const config = loadConfig({
       SPRINTWAVE_HOME: path.join(harness.sandbox.dir, `home-${id}`),
       TEMPORAL_TASK_QUEUE: harness.taskQueue,
       SPRINTWAVE_WORKER_ID: id,
     });
+    const connection = await NativeConnection.connect({ address: testAddress() });
+    connections.push(connection);
     return createSprintWorker({
-      connection: harness.temporal.nativeConnection,
+      connection,
       client: harness.temporal.client,
       config,
       workflowBundle: { codePath: process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE as string },
