@@ -5,10 +5,11 @@ import type { ChaosLab } from './chaos-lab';
 export type FaultTarget = 'worker' | 'server';
 
 /**
- * A kill at a random point of the sprint: once `afterPackages` packages completed (all of them:
- * during the integration merge), plus `jitterMs`, so that it lands in any step of a package.
+ * A kill at a random point of the sprint: once `afterPackages` packages completed (the last layer
+ * not yet, so the sprint is still running), plus `jitterMs`, so that it lands in any step of a package.
  * Points of progress rather than of time: a machine slower or faster than in the fault-free run
- * still gets every kill while the sprint runs.
+ * still gets every kill while the sprint runs. (test/workflows/integration-crash.test.ts kills
+ * a worker in the integration merge itself.)
  */
 export interface PlannedFault {
   target: FaultTarget;
@@ -24,6 +25,8 @@ export interface InjectedFault {
 }
 
 const MAX_JITTER_MS = 800;
+/** The packages of the chaos sprint's last layer (chaosSpec): still to come at the latest kill. */
+const LAST_LAYER = 4;
 
 /** The worker kill, and the server kill too when asked, at independent random points. */
 export function planFaults(
@@ -35,7 +38,7 @@ export function planFaults(
   return targets
     .map((target) => ({
       target,
-      afterPackages: Math.floor(random() * (packages + 1)),
+      afterPackages: Math.floor(random() * Math.max(1, packages - LAST_LAYER + 1)),
       jitterMs: Math.round(random() * MAX_JITTER_MS),
     }))
     .sort((a, b) => a.afterPackages - b.afterPackages || a.jitterMs - b.jitterMs);

@@ -51,7 +51,7 @@ export interface ChaosRunResult {
   sprintId: string;
   /** From the start request to the sprint's result. */
   makespanMs: number;
-  /** The kills done, in order; one planned for after the sprint's end is left out. */
+  /** The kills done, in order (one that came after the sprint's end is a problem of the run). */
   faults: InjectedFault[];
   plannedFaults: number;
   /** The integration branch's tree ('' when there is none). */
@@ -150,6 +150,7 @@ async function runSprint(
   outcome.catch(() => undefined); // awaited below, after the faults: not an unhandled rejection
   const injected = await injectFaults(lab, spec.id, faults, started, () => endedAt !== undefined);
   const problems: string[] = [];
+  if (injected.length < faults.length) problems.push('the sprint ended before its kill');
   let state: SprintProgress | undefined;
   try {
     state = await outcome;
