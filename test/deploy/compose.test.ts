@@ -24,7 +24,13 @@ type Service = {
  */
 function compileSchema() {
   const { $schema: _draft, ...schema } = composeSchema as Record<string, unknown>;
-  return new Ajv2019({ strict: false, allErrors: true }).compile(withoutIds(schema) as object);
+  const ajv = new Ajv2019({ strict: false, allErrors: true });
+  // The Compose specification's own formats, as Docker Compose reads them.
+  ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
+  ajv.addFormat('ports', /^((\[?[\d.:a-fA-F]*\]?:)?[\d${}:A-Z_-]+(-\d+)?)(\/(tcp|udp|sctp))?$/);
+  ajv.addFormat('expose', /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
+  ajv.addFormat('subnet_ip_address', /^[\d.:a-fA-F]+\/\d{1,3}$/);
+  return ajv.compile(withoutIds(schema) as object);
 }
 
 function withoutIds(node: unknown): unknown {
@@ -55,7 +61,7 @@ describe('docker-compose.yml', () => {
     const validate = compileSchema();
     const broken = parse(text, { merge: true });
     broken.services.worker.deploy.replicas = 'many';
-    broken.services.api.healthcheck.interval = { every: 10 };
+    broken.services.api.healthcheck.interval = '10 seconds';
     expect(validate(broken)).toBe(false);
   });
 
