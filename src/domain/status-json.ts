@@ -48,6 +48,7 @@ export function sprintStatusJson(
       note: wp.note,
       error: wp.error,
       blockedBy: wp.blockedBy,
+      tasks: wp.tasks,
     })),
     overall: overallProgress(state),
     integration: {
@@ -64,6 +65,7 @@ export function sprintStatusJson(
       })),
       error: state.integration.error,
     },
+    delivery: state.delivery,
     reasons: state.reasons,
     links: ui ? { ...sprintWebUiLinks(ui, state), ...links } : links,
   };

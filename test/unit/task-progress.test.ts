@@ -8,6 +8,7 @@ import {
 } from '../../src/domain/progress';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable } from '../../src/domain/render-progress';
+import { sprintStatusJson } from '../../src/domain/status-json';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 
 const T0 = Date.UTC(2025, 9, 19, 16, 30, 0);
@@ -125,6 +126,17 @@ describe('a package checklist in the progress state', () => {
     const state = apply(sprintState(withChecklist), started, done(['T002'], 2));
     expect(taskCounts(state.packages[0]!)).toEqual({ completed: 1, total: 4 });
     expect(state.warnings).toEqual([]);
+  });
+
+  it('gives the checklist in the status JSON', () => {
+    const state = apply(sprintState(withChecklist), started, done(['T002']));
+    const json = sprintStatusJson(state);
+    expect(json.packages[0]?.tasks?.filter((task) => task.done).map((task) => task.id)).toEqual([
+      'T001',
+      'T002',
+    ]);
+    expect(json.packages[0]?.tasks).toHaveLength(4);
+    expect(json.packages[1]?.tasks).toBeUndefined();
   });
 
   it('shows the checklist in the GitHub progress table and the Overall line', () => {

@@ -5,6 +5,7 @@ import type { SprintProgress } from '../../src/domain/progress';
 import { renderSummary } from '../../src/domain/render-progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub, PullRequest } from '../../src/runtime/github-local/server';
+import { sprintStatusJson } from '../../src/domain/status-json';
 import { outboxWorkflowId, pullRequestOutboxId } from '../../src/workflows';
 import type { SprintWorkflowInput } from '../../src/workflows';
 import { addBareRemote, pushFromElsewhere, remoteTip } from '../support/git-remote';
@@ -135,6 +136,8 @@ describe('delivering a sprint: push and pull request', () => {
     expect(state.delivery?.pushed).toEqual([]);
     expect(state.delivery?.notPushed).toMatch(/the sprint did not complete \(WP02 failed/);
     expect(state.delivery?.notPushed).toContain('integration.pushOnFailure is off');
+    // `status --json` and `GET /sprints/:id` say so too.
+    expect(sprintStatusJson(state).delivery?.notPushed).toBe(state.delivery?.notPushed);
     const summary = renderSummary(state);
     expect(summary).toContain('Nothing pushed to `origin`: the sprint did not complete');
     expect(summary).toContain(`**Pull request:** not opened: \`${branch}\` was not pushed`);
