@@ -8,7 +8,12 @@ import type {
 } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_NOTE_LENGTH, MAX_REPORT_TEXT_LENGTH } from '../domain/external-package';
+import {
+  MAX_NOTE_LENGTH,
+  MAX_REPORT_TEXT_LENGTH,
+  MAX_TASKS,
+  MAX_TASK_ID_LENGTH,
+} from '../domain/external-package';
 import { completePackageUpdate, failPackageUpdate, reportProgressUpdate } from '../workflows';
 import { ReportCoalescer } from './report-coalescer';
 import { errorBody, packageParams } from './schemas';
@@ -43,6 +48,8 @@ export const progressReportBody = z
     filesCompleted: count,
     filesTotal: count,
     note: z.string().max(MAX_NOTE_LENGTH).optional(),
+    /** Tasks of the package's checklist now done; earlier ones stay done. */
+    tasksDone: z.array(z.string().trim().min(1).max(MAX_TASK_ID_LENGTH)).max(MAX_TASKS).optional(),
     attempt,
   })
   .refine((report) => report.filesCompleted <= report.filesTotal, {
@@ -87,6 +94,7 @@ export interface PackageRouteDeps {
 export function registerPackageRoutes(api: ZodApp, deps: PackageRouteDeps): void {
   const { client, errors } = deps;
   const progress = new ReportCoalescer(deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
+  const pendingTicks = new Map<string, Set<string>>();
   api.addHook('onClose', () => progress.flush());
   const response = { 202: packageReportReply, ...errors, 503: errorBody };
 
@@ -106,9 +114,15 @@ export function registerPackageRoutes(api: ZodApp, deps: PackageRouteDeps): void
       const { id, wp } = request.params;
       const report = request.body;
       const key = JSON.stringify([id, wp, report.attempt ?? null]);
-      const state = await progress.submit(key, () =>
-        reportToPackage(client, id, wp, reportProgressUpdate, report),
-      );
+      // The latest report goes out for all that came meanwhile: it carries their ticks too.
+      const ticks = pendingTicks.get(key) ?? new Set<string>();
+      for (const task of report.tasksDone ?? []) ticks.add(task);
+      pendingTicks.set(key, ticks);
+      const state = await progress.submit(key, () => {
+        pendingTicks.delete(key);
+        const tasksDone = ticks.size ? [...ticks] : undefined;
+        return reportToPackage(client, id, wp, reportProgressUpdate, { ...report, tasksDone });
+      });
       return reply.code(202).send(state);
     },
   );

@@ -12,6 +12,8 @@ export interface ExternalPackage {
   phase: ExternalPhase;
   filesCompleted: number;
   filesTotal: number;
+  /** Every task of its checklist the agent has reported done, each once. */
+  tasksDone: string[];
   note?: string;
   summary?: string;
   error?: string;
@@ -23,6 +25,8 @@ export interface ProgressReport {
   filesCompleted: number;
   filesTotal: number;
   note?: string;
+  /** Tasks of the package's checklist now done (`T003`); earlier ones stay done. */
+  tasksDone?: string[];
 }
 
 export interface CompletionReport {
@@ -51,9 +55,19 @@ export interface ExternalPackageReply {
 
 export const MAX_NOTE_LENGTH = 500;
 export const MAX_REPORT_TEXT_LENGTH = 4_000;
+export const MAX_TASKS = 1_000;
+export const MAX_TASK_ID_LENGTH = 64;
 
 export function externalPackage(id: string, external: boolean, attempt: number): ExternalPackage {
-  return { id, external, attempt, phase: 'preparing', filesCompleted: 0, filesTotal: 0 };
+  return {
+    id,
+    external,
+    attempt,
+    phase: 'preparing',
+    filesCompleted: 0,
+    filesTotal: 0,
+    tasksDone: [],
+  };
 }
 
 /** The worktree is ready: from now on the agent's reports are accepted. */
@@ -86,6 +100,7 @@ export function applyReport(pkg: ExternalPackage, report: ExternalReport): Exter
         ...pkg,
         filesCompleted: report.filesCompleted,
         filesTotal: report.filesTotal,
+        tasksDone: withTicks(pkg.tasksDone, report.tasksDone),
         note: report.note ?? pkg.note,
       };
     case 'complete':
@@ -136,7 +151,24 @@ function progressRefusal(report: ProgressReport): string | undefined {
   if (filesCompleted > filesTotal) {
     return `filesCompleted (${filesCompleted}) is more than filesTotal (${filesTotal})`;
   }
-  return textRefusal('note', report.note, MAX_NOTE_LENGTH);
+  return tasksRefusal(report.tasksDone) ?? textRefusal('note', report.note, MAX_NOTE_LENGTH);
+}
+
+function tasksRefusal(tasks: unknown): string | undefined {
+  if (tasks === undefined) return undefined;
+  if (!Array.isArray(tasks) || tasks.length > MAX_TASKS) {
+    return `tasksDone must be a list of at most ${MAX_TASKS} task ids`;
+  }
+  const bad = tasks.find(
+    (task) => typeof task !== 'string' || !task.trim() || task.length > MAX_TASK_ID_LENGTH,
+  );
+  return bad === undefined ? undefined : `tasksDone holds ${show(bad)}, which is not a task id`;
+}
+
+/** The tasks done so far and the new ones, each once, in the order they were first reported. */
+function withTicks(done: readonly string[], ticks: readonly string[] | undefined): string[] {
+  if (!ticks?.length) return [...done];
+  return [...new Set([...done, ...ticks])].slice(0, MAX_TASKS);
 }
 
 function failureRefusal(report: FailureReport): string | undefined {

@@ -102,7 +102,7 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
       if (progressReports !== forwarded && pkg.phase !== 'completed') {
         forwarded = progressReports;
         forwardedAt = now();
-        const { filesCompleted: done, filesTotal: total, note } = pkg;
+        const { filesCompleted: done, filesTotal: total, note, tasksDone } = pkg;
         await handle
           .signal(packageUpdateSignal, {
             kind: 'progress',
@@ -111,6 +111,7 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
             done,
             total,
             note,
+            ...(tasksDone.length ? { tasksDone } : {}),
           })
           .catch((error: unknown) =>
             log.warn('Sprint not told of progress', { wp: wp.id, error: failureMessage(error) }),

@@ -72,6 +72,53 @@ describe('an external package driven over HTTP, on a real dev server and real gi
     await harness.close();
   });
 
+  it("ticks off an external package's checklist over HTTP, also when reports are coalesced", async () => {
+    const id = uniqueId('tasks');
+    const started = await post('/sprints', {
+      id,
+      repo: harness.sandbox.repo,
+      packages: [
+        {
+          id: 'WP01',
+          title: 'Checklist',
+          external: true,
+          tasks: [
+            { id: 'T001', title: 'One' },
+            { id: 'T002', title: 'Two' },
+            { id: 'T003', title: 'Three' },
+          ],
+        },
+      ],
+    });
+    expect(started.statusCode).toBe(201);
+    await until(id, (s) => Boolean(wp(s, 'WP01').worktree), 'WP01 worktree');
+    const url = `/sprints/${id}/packages/WP01/progress`;
+    // Three reports within one coalescing interval: only the last is sent, with every tick.
+    const replies = await Promise.all([
+      post(url, { filesCompleted: 0, filesTotal: 0, tasksDone: ['T001'] }),
+      post(url, { filesCompleted: 0, filesTotal: 0, tasksDone: ['T003'] }),
+      post(url, { filesCompleted: 0, filesTotal: 0 }),
+    ]);
+    expect(replies.map((reply) => reply.statusCode)).toEqual([202, 202, 202]);
+    const bad = await post(url, { filesCompleted: 0, filesTotal: 0, tasksDone: [''] });
+    expect([bad.statusCode, bad.json().issues?.[0]?.path]).toEqual([400, 'tasksDone[0]']);
+    const ticked = await until(
+      id,
+      (s) =>
+        (wp(s, 'WP01').tasks as Array<{ done: boolean }> | undefined)?.filter((t) => t.done)
+          .length === 2,
+      'two tasks done',
+    );
+    expect(wp(ticked, 'WP01').tasks).toEqual([
+      { id: 'T001', done: true },
+      { id: 'T002', done: false },
+      { id: 'T003', done: true },
+    ]);
+    const report = await call({ method: 'GET', url: `/sprints/${id}/report` });
+    expect(report.body).toContain('(2/3 tasks)');
+    expect((await post(`/sprints/${id}/cancel`)).statusCode).toBe(202);
+  });
+
   it('gives the agent its worktree, takes its progress, failure and completion, and commits its files', async () => {
     const id = uniqueId('external');
     const started = await post('/sprints', {

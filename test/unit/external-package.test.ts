@@ -80,6 +80,19 @@ describe('an external package and its reports', () => {
     expect(reportRefusal(failed, progress())).toBe('WP03 already failed');
   });
 
+  it('ticks off checklist tasks across reports, each once, and refuses what is not a task id', () => {
+    const first = applyReport(running, progress({ tasksDone: ['T001', 'T002'] }));
+    const second = applyReport(first, progress({ tasksDone: ['T002', 'T004'] }));
+    const quiet = applyReport(second, progress());
+    expect(quiet.tasksDone).toEqual(['T001', 'T002', 'T004']);
+    expect(reportRefusal(running, progress({ tasksDone: ['T001', ' '] }))).toBe(
+      'tasksDone holds " ", which is not a task id',
+    );
+    expect(reportRefusal(running, progress({ tasksDone: 'T001' as unknown as string[] }))).toBe(
+      'tasksDone must be a list of at most 1000 task ids',
+    );
+  });
+
   it('stalls only while in progress, naming the lease', () => {
     expect(stallExternal(running, '30m')).toMatchObject({
       phase: 'failed',
