@@ -38,7 +38,7 @@ import { ApiError, invalidInput } from './errors';
 import type { Issue } from './errors';
 import {
   acceptedBody,
-  errorBody,
+  errorResponses,
   healthBody,
   listBody,
   listQuery,
@@ -124,7 +124,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const errors = { 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody };
 
   api.get(
     '/healthz',
@@ -140,7 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       schema: {
         summary: 'Plan a sprint file (JSON or YAML): waves, critical path, scope',
         body: sprintBody,
-        response: { 200: planBody, ...errors },
+        response: { 200: planBody, ...errorResponses },
       },
     },
     async (request) => planJson(planSprint(request.body)),
@@ -152,7 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       schema: {
         summary: 'Start a sprint; its id is the workflow id',
         body: sprintBody,
-        response: { 201: startedBody, ...errors },
+        response: { 201: startedBody, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -179,7 +178,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       schema: {
         summary: 'The sprints on this task queue, newest first',
         querystring: listQuery,
-        response: { 200: listBody, ...errors },
+        response: { 200: listBody, ...errorResponses },
       },
     },
     async (request) => ({ sprints: await listSprints(client, config, request.query.status) }),
@@ -191,7 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       schema: {
         summary: 'The sprint status JSON: live while it runs, final once it ended',
         params: sprintParams,
-        response: { 200: statusBody, ...errors },
+        response: { 200: statusBody, ...errorResponses },
       },
     },
     async (request) => {
@@ -208,7 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         summary: 'The progress table as Markdown, with the final summary once the sprint ended',
         params: sprintParams,
         produces: ['text/markdown'],
-        response: { 200: z.string(), ...errors },
+        response: { 200: z.string(), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -225,7 +224,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       schema: {
         summary: 'Cancel a running sprint: executors stop, worktrees are kept',
         params: sprintParams,
-        response: { 202: acceptedBody, ...errors },
+        response: { 202: acceptedBody, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -242,7 +241,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         summary:
           'Retry a failed or cancelled package: in the running sprint, or by resuming an ended one',
         params: packageParams,
-        response: { 202: statusBody, ...errors },
+        response: { 202: statusBody, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -253,7 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   registerSprintStream(api, { ...deps.stream, client, statusJson });
-  registerPackageRoutes(api, { client, errors });
+  registerPackageRoutes(api, { client });
   registerScheduleRoutes(api, { client, config });
   return app;
 }

@@ -1,12 +1,4 @@
 import type { Client } from '@temporalio/client';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   MAX_NOTE_LENGTH,
@@ -16,16 +8,9 @@ import {
 } from '../domain/external-package';
 import { completePackageUpdate, failPackageUpdate, reportProgressUpdate } from '../workflows';
 import { ReportCoalescer } from './report-coalescer';
-import { errorBody, packageParams } from './schemas';
+import { errorBody, errorResponses, packageParams } from './schemas';
+import type { ZodApp } from './schemas';
 import { reportToPackage } from './sprints';
-
-type ZodApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
 
 /** Progress of one package reaches its workflow at most this often (default 1 s), the latest. */
 export const PROGRESS_INTERVAL_MS = 1_000;
@@ -81,8 +66,6 @@ export const packageReportReply = z.object({
 
 export interface PackageRouteDeps {
   client: Client;
-  /** The error responses every route declares. */
-  errors: Record<number, typeof errorBody>;
   progressIntervalMs?: number;
 }
 
@@ -92,11 +75,11 @@ export interface PackageRouteDeps {
  * coalesced per package and attempt, so a chatty agent costs the histories little.
  */
 export function registerPackageRoutes(api: ZodApp, deps: PackageRouteDeps): void {
-  const { client, errors } = deps;
+  const { client } = deps;
   const progress = new ReportCoalescer(deps.progressIntervalMs ?? PROGRESS_INTERVAL_MS);
   const pendingTicks = new Map<string, Set<string>>();
   api.addHook('onClose', () => progress.flush());
-  const response = { 202: packageReportReply, ...errors, 503: errorBody };
+  const response = { 202: packageReportReply, ...errorResponses, 503: errorBody };
 
   api.post(
     '/sprints/:id/packages/:wp/progress',

@@ -20,8 +20,8 @@ import { checkRepository } from '../cli/sprint-file';
 import type { Config } from '../runtime/config';
 import { OVERLAP_POLICIES, checkSchedule } from '../schemas/schedule';
 import { conflict, invalidInput, notFound } from './errors';
-import { errorBody } from './schemas';
-import type { ZodApp } from './stream';
+import { errorResponses } from './schemas';
+import type { ZodApp } from './schemas';
 
 export interface ScheduleRouteDeps {
   client: Client;
@@ -64,7 +64,6 @@ const noteBody = z.object({ note: z.string().max(500).optional() }).nullish();
 /** `/schedules`: recurring sprints and stand-ups on Temporal Schedules. */
 export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): void {
   const { client, config } = deps;
-  const errors = { 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody };
 
   app.post(
     '/schedules',
@@ -72,7 +71,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
       schema: {
         summary: 'Create a schedule: a sprint file (each run its own sprint id) or a stand-up',
         body: scheduleBody,
-        response: { 201: scheduleView, ...errors },
+        response: { 201: scheduleView, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -110,7 +109,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
     {
       schema: {
         summary: 'The schedules and their next runs',
-        response: { 200: z.object({ schedules: z.array(scheduleView) }), ...errors },
+        response: { 200: z.object({ schedules: z.array(scheduleView) }), ...errorResponses },
       },
     },
     async () => ({ schedules: await listSchedules(client) }),
@@ -122,7 +121,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
       schema: {
         summary: 'A schedule: what it runs, when, its next run times and recent runs',
         params: scheduleParams,
-        response: { 200: scheduleView, ...errors },
+        response: { 200: scheduleView, ...errorResponses },
       },
     },
     async (request) =>
@@ -141,7 +140,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
           summary,
           params: scheduleParams,
           body: noteBody,
-          response: { 200: scheduleView, ...errors },
+          response: { 200: scheduleView, ...errorResponses },
         },
       },
       async (request) => mapped(() => run(request.params.id, request.body?.note)),
@@ -158,7 +157,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
       schema: {
         summary: 'Delete a schedule (its past runs stay)',
         params: scheduleParams,
-        response: { 204: z.null(), ...errors },
+        response: { 204: z.null(), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,13 +1,33 @@
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sprintSpecSchema } from '../schemas/sprint-spec';
 
 export const sprintStatusValues = ['running', 'completed', 'failed', 'cancelled'] as const;
 export const sprintStatus = z.enum(sprintStatusValues);
 
+/** The Fastify app with zod schemas, as every route file registers on it. */
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
 export const errorBody = z.object({
   error: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
+
+/** The error answers every route declares. */
+export const errorResponses = { 400: errorBody, 401: errorBody, 404: errorBody, 409: errorBody };
 
 /**
  * The sprint file as a request body. Routes with this body schema are validated by

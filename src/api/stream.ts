@@ -1,28 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
-import type {
-  FastifyBaseLogger,
-  FastifyInstance,
-  RawReplyDefaultExpression,
-  RawRequestDefaultExpression,
-  RawServerDefault,
-} from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { CliError, EXIT } from '../cli/errors';
 import { readSprint } from '../cli/sprint-client';
 import type { SprintProgress } from '../domain/progress';
 import { errorBody, sprintParams } from './schemas';
+import type { ZodApp } from './schemas';
 import { findSprint } from './sprints';
-
-export type ZodApp = FastifyInstance<
-  RawServerDefault,
-  RawRequestDefaultExpression,
-  RawReplyDefaultExpression,
-  FastifyBaseLogger,
-  ZodTypeProvider
->;
 
 export interface StreamOptions {
   /** How often a watched sprint's state is read (default 500 ms), once for all its clients. */

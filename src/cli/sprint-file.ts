@@ -7,11 +7,10 @@ import { checkSprintSpec } from '../schemas/sprint-spec';
 import { parseSprintText } from '../schemas/sprint-text';
 import { BadInput } from './errors';
 
-/** Reads, parses and validates a sprint file; `repo` is resolved against the file's folder. */
-export async function loadSprintFile(file: string): Promise<SprintSpec> {
-  let text: string;
+/** A file the user named, as text; a missing or unreadable one is bad input naming the file. */
+export async function readInputFile(file: string): Promise<string> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -22,6 +21,11 @@ export async function loadSprintFile(file: string): Promise<SprintSpec> {
           : `cannot be read (${code ?? String(error)})`;
     throw new BadInput(file, [{ path: file, message: why }]);
   }
+}
+
+/** Reads, parses and validates a sprint file; `repo` is resolved against the file's folder. */
+export async function loadSprintFile(file: string): Promise<SprintSpec> {
+  const text = await readInputFile(file);
   const parsed = parseSprintText(text, file);
   if (!parsed.ok) throw new BadInput(file, parsed.problems);
   const checked = checkSprintSpec(parsed.value);

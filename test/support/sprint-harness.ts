@@ -88,3 +88,19 @@ export function pkg(state: SprintProgress, id: string) {
   if (!found) throw new Error(`no package ${id}`);
   return found;
 }
+
+/** Polls `read` until `test` holds (30 s at most); read errors count as not yet. */
+export async function waitFor(
+  read: () => Promise<SprintProgress>,
+  test: (state: SprintProgress) => boolean,
+  what: string,
+): Promise<SprintProgress> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const state = await read().catch(() => undefined);
+    if (state && test(state)) return state;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state?.packages)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

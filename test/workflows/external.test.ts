@@ -6,7 +6,6 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { packageWorkflowId } from '../../src/domain/ids';
-import type { SprintProgress } from '../../src/domain/progress';
 import {
   completePackageUpdate,
   failPackageUpdate,
@@ -17,7 +16,7 @@ import {
 } from '../../src/workflows';
 import { FORWARD_INTERVAL_MS } from '../../src/workflows/external-package';
 import { fixtureGit } from '../support/git-fixtures';
-import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import { pkg, sprint, startHarness, startSprint, waitFor } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 import { createTestWorker, uniqueId } from '../support/temporal';
 
@@ -25,21 +24,6 @@ jest.setTimeout(90_000);
 
 type History = temporal.api.history.v1.IHistory;
 const histories: { workflowId: string; history: History }[] = [];
-
-async function waitFor(
-  read: () => Promise<SprintProgress>,
-  test: (state: SprintProgress) => boolean,
-  what: string,
-): Promise<SprintProgress> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const state = await read().catch(() => undefined);
-    if (state && test(state)) return state;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state?.packages)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

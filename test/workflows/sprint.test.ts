@@ -4,9 +4,15 @@ import path from 'node:path';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { progressQuery, retryPackageUpdate, cancelSprintSignal } from '../../src/workflows';
-import type { SprintProgress } from '../../src/domain/progress';
 import { fixtureGit } from '../support/git-fixtures';
-import { pkg, runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import {
+  pkg,
+  runToEnd,
+  sprint,
+  startHarness,
+  startSprint,
+  waitFor,
+} from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
 jest.setTimeout(90_000);
@@ -16,21 +22,6 @@ const histories: { workflowId: string; history: temporal.api.history.v1.IHistory
 async function keepHistory(harness: Harness, workflowId: string): Promise<void> {
   const history = await harness.temporal.client.workflow.getHandle(workflowId).fetchHistory();
   histories.push({ workflowId, history });
-}
-
-async function waitFor(
-  read: () => Promise<SprintProgress>,
-  test: (state: SprintProgress) => boolean,
-  what: string,
-): Promise<SprintProgress> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const state = await read().catch(() => undefined);
-    if (state && test(state)) return state;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(state?.packages)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function filesOn(harness: Harness, branch: string): Promise<string[]> {

@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { importMarkdown, sprintYaml } from '../../import';
 import type { ImportNote, ImportResult } from '../../import';
-import { BadInput, CliError, EXIT } from '../errors';
+import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
+import { readInputFile } from '../sprint-file';
 
 export interface ImportOptions {
   /** Write the sprint file here instead of to stdout. */
@@ -24,7 +25,7 @@ export async function importCommand(
   options: ImportOptions,
   io: CliIO,
 ): Promise<number> {
-  const text = await readMarkdown(file);
+  const text = await readInputFile(file);
   const result = importMarkdown(text, {
     id: options.id,
     repo: options.repo,
@@ -49,21 +50,6 @@ export async function importCommand(
     `Wrote ${options.output}: sprint ${String(result.sprint.id)} with ${count} packages. Check it with: sprintwave plan ${options.output}`,
   );
   return EXIT.ok;
-}
-
-async function readMarkdown(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EISDIR'
-          ? 'is a folder, not a file'
-          : `cannot be read (${code ?? String(error)})`;
-    throw new BadInput(file, [{ path: file, message: why }]);
-  }
 }
 
 async function writeSprintFile(file: string, yaml: string, force: boolean): Promise<void> {
