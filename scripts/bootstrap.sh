@@ -43,12 +43,19 @@ fi
 
 if need_node_modules; then
   say "installing node modules (npm ci)"
-  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+  ci_log="$(mktemp)"
+  if ! npm ci --no-audit --no-fund --loglevel=error >"$ci_log" 2>&1; then
     # Some npm releases leave other platforms' optional packages out of the lock file and then
-    # refuse `npm ci`; `npm install --no-save` installs the same locked versions.
+    # refuse `npm ci`; `npm install --no-save` installs the same locked versions. npm ci's
+    # complaint is shown only if that fails too.
     say "npm ci refused the lock file; installing the locked versions with npm install --no-save"
-    npm install --no-save --no-audit --no-fund --loglevel=error >&2
+    if ! npm install --no-save --no-audit --no-fund --loglevel=error >&2; then
+      cat "$ci_log" >&2
+      rm -f "$ci_log"
+      exit 1
+    fi
   fi
+  rm -f "$ci_log"
   touch node_modules/.package-lock.json
 fi
 
