@@ -1,5 +1,6 @@
 import { criticalPath } from '../src/domain/plan';
 import type { Strategy } from '../src/domain/spec';
+import type { Pkg } from './engine';
 import type { BenchTemporal, Scratch } from './support';
 import { assertCompleted, fmtMs, median, sprintSpec, uniqueId } from './support';
 
@@ -30,6 +31,15 @@ export const UNEVEN_DAG: readonly TimedPkg[] = [
   { id: 's4', dependsOn: [], sleepS: 0.5 },
   { id: 'z', dependsOn: ['x4', 'y4', 's1', 's2', 's3', 's4'], sleepS: 0.5 },
 ];
+
+/** The uneven DAG as packages: each sleeps, then writes a file of its own. */
+export function unevenPackages(): Pkg[] {
+  return UNEVEN_DAG.map((wp) => ({
+    id: wp.id,
+    dependsOn: wp.dependsOn,
+    run: `sleep ${wp.sleepS} && echo ${wp.id} > f-${wp.id}.txt`,
+  }));
+}
 
 /** Sum of the sleeps along the longest chain (the planner's critical path, sleeps as points). */
 export function criticalPathMs(dag: readonly TimedPkg[]): { ms: number; path: string[] } {
@@ -69,12 +79,7 @@ async function runOnce(
     repo: await scratch.newRepo(name),
     strategy,
     concurrency: UNEVEN_DAG.length,
-    packages: UNEVEN_DAG.map((wp) => ({
-      id: wp.id,
-      title: `sleep ${wp.sleepS}s`,
-      dependsOn: wp.dependsOn,
-      run: `sleep ${wp.sleepS} && echo ${wp.id} > f-${wp.id}.txt`,
-    })),
+    packages: unevenPackages().map((wp) => ({ ...wp, title: `bench ${wp.id}` })),
   });
   const { ms, state } = await temporal.runSprint(spec);
   assertCompleted(state, UNEVEN_DAG.length);

@@ -71,30 +71,12 @@ export function engineSpec(repo: string, waves: Pkg[][]): SprintSpec {
 }
 
 /**
- * The same git work as the engine, by hand: per package a branch + worktree from main, its
- * dependencies merged in (--no-ff), the command, add + commit; at most `CONCURRENCY` at once,
- * wave by wave; then every branch merged --no-ff into an integration branch in wave order.
+ * The bash functions doing one package's git work by hand: a branch + worktree from main, its
+ * dependencies merged in (--no-ff), the command, add + commit. They read `$repo` and `$worktrees`.
  */
-export function bashBaseline(waves: Pkg[][]): string {
-  const commands = waves
-    .flat()
-    .map((wp) => `    ${wp.id}) cmd=${shellQuote(wp.run)} ;;`)
-    .join('\n');
-  const waveBlocks = waves
-    .map(
-      (members) =>
-        `run_wave <<'EOF'\n${members.map((wp) => [wp.id, ...wp.dependsOn].join(' ')).join('\n')}\nEOF`,
-    )
-    .join('\n');
-  const order = waves
-    .flat()
-    .map((wp) => wp.id)
-    .join(' ');
-  return `#!/usr/bin/env bash
-set -euo pipefail
-repo="$1"; worktrees="$2"
-export repo worktrees
-# Parallel worktree adds trip over a sibling's half-made admin dir ("failed to read
+function bashPackageFunctions(packages: Pkg[]): string {
+  const commands = packages.map((wp) => `    ${wp.id}) cmd=${shellQuote(wp.run)} ;;`).join('\n');
+  return `# Parallel worktree adds trip over a sibling's half-made admin dir ("failed to read
 # .git/worktrees/<other>/commondir"): take turns where flock exists; pkg retries anyway.
 add_worktree() {
   if command -v flock >/dev/null; then flock "$repo/.git/bench-worktree.lock" git -C "$repo" worktree add -q "$@"
@@ -120,19 +102,60 @@ ${commands}
   sh -c "$cmd"
   git add -A
   git commit -q --no-verify -m "bench: $id"
+}`;
 }
+
+/** Every package branch merged --no-ff, in `order`, into an integration branch from main. */
+function bashIntegration(order: string[]): string {
+  return `git -C "$repo" worktree add -q -b bench/integration "$worktrees/_integration" main
+cd "$worktrees/_integration"
+for id in ${order.join(' ')}; do git merge -q --no-ff --no-edit -m "merge $id" "bench/$id"; done
+`;
+}
+
+const BASH_HEAD = `#!/usr/bin/env bash
+set -euo pipefail
+repo="$1"; worktrees="$2"; shift 2
+export repo worktrees
+`;
+
+/**
+ * The same git work as the engine, by hand: each package as `bashPackageFunctions` does it, at
+ * most `CONCURRENCY` at once, wave by wave; then every branch merged into an integration branch
+ * in wave order. Arguments: the repository and the worktree folder.
+ */
+export function bashBaseline(waves: Pkg[][]): string {
+  const waveBlocks = waves
+    .map(
+      (members) =>
+        `run_wave <<'EOF'\n${members.map((wp) => [wp.id, ...wp.dependsOn].join(' ')).join('\n')}\nEOF`,
+    )
+    .join('\n');
+  return `${BASH_HEAD}${bashPackageFunctions(waves.flat())}
 export -f pkg add_worktree
 run_wave() { xargs -P ${CONCURRENCY} -L 1 bash -c 'pkg "$@"' _; }
 ${waveBlocks}
-git -C "$repo" worktree add -q -b bench/integration "$worktrees/_integration" main
-cd "$worktrees/_integration"
-for id in ${order}; do git merge -q --no-ff --no-edit -m "merge $id" "bench/$id"; done
-`;
+${bashIntegration(waves.flat().map((wp) => wp.id))}`;
+}
+
+/** One package of the baseline: arguments repository, worktree folder, package id, its dependencies. */
+export function bashPackageScript(packages: Pkg[]): string {
+  return `${BASH_HEAD}${bashPackageFunctions(packages)}\npkg "$@"\n`;
+}
+
+/** The baseline's integration merge alone: arguments repository, worktree folder. */
+export function bashIntegrationScript(order: string[]): string {
+  return `${BASH_HEAD}${bashIntegration(order)}`;
 }
 
 let bashRetries = 0;
 
-async function runBaselineOnce(scratch: Scratch, waves: Pkg[][], name: string): Promise<number> {
+/** One run of the bash baseline in a fresh repository; resolves to its makespan (ms). */
+export async function runBaselineOnce(
+  scratch: Scratch,
+  waves: Pkg[][],
+  name: string,
+): Promise<number> {
   const repo = await scratch.newRepo(name);
   const script = path.join(scratch.dir, `${name}.sh`);
   await writeFile(script, bashBaseline(waves));

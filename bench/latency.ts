@@ -6,19 +6,17 @@ import { median } from './support';
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 type HistoryEvent = NonNullable<History['events']>[number];
 
-/** Where a package's time goes, from the histories of the sprint and its child (ms). */
+/**
+ * Where a package's time goes, from the histories of the sprint and its child (ms). The worktree
+ * and the commit are local activities: they run inside the child's workflow tasks, so each is
+ * measured together with its task.
+ */
 const STAGES = [
   'child start (parent → child started)',
-  'first workflow task (→ prepareWorktree scheduled)',
-  'prepareWorktree queue',
-  'prepareWorktree run',
-  'gap prepare → runPackage (signal + wf task)',
+  'first workflow task with prepareWorktree (→ runPackage scheduled)',
   'runPackage queue',
   'runPackage run',
-  'gap runPackage → commitWork (wf task)',
-  'commitWork queue',
-  'commitWork run',
-  'child completes (wf task)',
+  'workflow task with commitWork (→ child completed)',
   'parent sees completion',
   'package total (parent start → parent sees done)',
 ] as const;
@@ -109,28 +107,20 @@ export async function analyseSprint(
     const completed = at(events.find((e) => e.workflowExecutionCompletedEventAttributes));
     const acts = activities(events);
     retries += retriesIn(events);
-    const prepare = acts.get('prepareWorktree');
     const runPackage = acts.get('runPackage');
-    const commit = acts.get('commitWork');
     const begin = initiated.get(id) ?? NaN;
     firstChildStart = Math.min(firstChildStart, started);
     add('child start (parent → child started)', started - begin);
-    add('first workflow task (→ prepareWorktree scheduled)', (prepare?.scheduled ?? NaN) - started);
-    add('prepareWorktree queue', (prepare?.started ?? NaN) - (prepare?.scheduled ?? NaN));
-    add('prepareWorktree run', (prepare?.closed ?? NaN) - (prepare?.started ?? NaN));
     add(
-      'gap prepare → runPackage (signal + wf task)',
-      (runPackage?.scheduled ?? NaN) - (prepare?.closed ?? NaN),
+      'first workflow task with prepareWorktree (→ runPackage scheduled)',
+      (runPackage?.scheduled ?? NaN) - started,
     );
     add('runPackage queue', (runPackage?.started ?? NaN) - (runPackage?.scheduled ?? NaN));
     add('runPackage run', (runPackage?.closed ?? NaN) - (runPackage?.started ?? NaN));
     add(
-      'gap runPackage → commitWork (wf task)',
-      (commit?.scheduled ?? NaN) - (runPackage?.closed ?? NaN),
+      'workflow task with commitWork (→ child completed)',
+      completed - (runPackage?.closed ?? NaN),
     );
-    add('commitWork queue', (commit?.started ?? NaN) - (commit?.scheduled ?? NaN));
-    add('commitWork run', (commit?.closed ?? NaN) - (commit?.started ?? NaN));
-    add('child completes (wf task)', completed - (commit?.closed ?? NaN));
     add('parent sees completion', (seenDone.get(id) ?? NaN) - completed);
     add('package total (parent start → parent sees done)', (seenDone.get(id) ?? NaN) - begin);
   }

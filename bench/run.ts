@@ -7,12 +7,14 @@ import { breakdown, printBreakdown } from './breakdown';
 import type { Breakdown } from './breakdown';
 import { benchEngine, engineDag, printEngine } from './engine';
 import type { EngineResult } from './engine';
+import { benchFloor, printFloor } from './floor';
+import type { FloorResult } from './floor';
 import { benchGithub, printGithub } from './github';
 import type { GithubResult } from './github';
 import { envInt, fmtMs, makeScratch, startBenchTemporal } from './support';
 import type { BenchTemporal } from './support';
 
-const SECTIONS = ['engine', 'eager', 'github', 'api'] as const;
+const SECTIONS = ['engine', 'eager', 'floor', 'github', 'api'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY=engine,github runs just those sections (engine includes its breakdown). */
@@ -33,6 +35,7 @@ interface Results {
   engine?: EngineResult;
   split?: Breakdown;
   eager?: EagerResult;
+  floor?: FloorResult;
   github?: GithubResult;
   api?: ApiLoadResult;
 }
@@ -70,6 +73,12 @@ async function main(): Promise<void> {
       );
       printEager(results.eager);
     }
+    if (sections.has('floor')) {
+      results.floor = await section('Design floor', () =>
+        benchFloor(requireTemporal(temporal), scratch, reps),
+      );
+      printFloor(results.floor);
+    }
     if (sections.has('github')) {
       results.github = await section('GitHub up vs down', () =>
         benchGithub(requireTemporal(temporal), scratch, reps),
@@ -102,7 +111,7 @@ async function section<T>(title: string, work: () => Promise<T>): Promise<T> {
   return work();
 }
 
-function printSummary({ engine, split, eager, github, api }: Results): void {
+function printSummary({ engine, split, eager, floor, github, api }: Results): void {
   const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
   const rows: string[][] = [];
   if (engine && split) {
@@ -132,6 +141,13 @@ function printSummary({ engine, split, eager, github, api }: Results): void {
         verdict(eager.pass),
       ],
       ['waves makespan/critical path', eager.waves.ratio.toFixed(2), '(comparison)', ''],
+    );
+  }
+  if (floor) {
+    rows.push(
+      ['design floor/bash (60 WPs)', floor.gitRatio.toFixed(2), '(least possible)', ''],
+      ['  Temporal alone/bash', floor.noopRatio.toFixed(2), '', ''],
+      ['eager design floor/critical path', floor.eagerRatio.toFixed(2), '(least possible)', ''],
     );
   }
   if (github) {
@@ -169,7 +185,7 @@ function printSummary({ engine, split, eager, github, api }: Results): void {
     console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`);
 }
 
-function resultJson(reps: number, { engine, split, eager, github, api }: Results) {
+function resultJson(reps: number, { engine, split, eager, floor, github, api }: Results) {
   const round = (ms: number): number => Math.round(ms);
   return {
     reps,
@@ -202,6 +218,16 @@ function resultJson(reps: number, { engine, split, eager, github, api }: Results
       wavesRatio: Number(eager.waves.ratio.toFixed(3)),
       target: eager.target,
       pass: eager.pass,
+    },
+    floor: floor && {
+      bashMs: floor.bashMs.map(round),
+      gitMs: floor.gitMs.map(round),
+      noopMs: floor.noopMs.map(round),
+      eagerMs: floor.eagerMs.map(round),
+      criticalPathMs: floor.criticalPathMs,
+      gitRatio: Number(floor.gitRatio.toFixed(3)),
+      noopRatio: Number(floor.noopRatio.toFixed(3)),
+      eagerRatio: Number(floor.eagerRatio.toFixed(3)),
     },
     github: github && {
       packages: github.packages,

@@ -23,7 +23,7 @@ import { checkSprintSpec } from '../src/schemas/sprint-spec';
 import { sprintWorkflow } from '../src/workflows';
 
 const run = promisify(execFile);
-const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+export const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -102,10 +102,8 @@ export interface BenchTemporal {
   taskQueue: string;
   /** Runs a sprint to its end; the time is from the start request to the result. */
   runSprint(spec: SprintSpec, taskQueue?: string): Promise<{ ms: number; state: SprintProgress }>;
-  /** Another worker on its own task queue, same bundle and connection; stopped with the rest. */
-  startWorker(
-    options: Omit<WorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle'>,
-  ): Promise<string>;
+  /** Another worker on its own task queue and the same connection (and bundle, unless given). */
+  startWorker(options: Omit<WorkerOptions, 'connection' | 'taskQueue'>): Promise<string>;
   /** Another sprint worker on its own task queue whose config also reads `env` (e.g. GITHUB_API_URL). */
   startSprintWorker(env: Record<string, string>): Promise<string>;
   stop(): Promise<void>;
@@ -181,7 +179,7 @@ async function connect(
           ...options,
           connection: native,
           taskQueue: queue,
-          workflowBundle: { code },
+          workflowBundle: options.workflowBundle ?? { code },
         }),
       );
       return queue;

@@ -74,6 +74,25 @@ function gitEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Every commit and merge would start a `git maintenance run --auto` of its own (three processes
+ * more per package); sprintwave's commands skip it and the integration runs it once a sprint
+ * (`runAutoMaintenance`).
+ */
+const NO_AUTO_MAINTENANCE = 'maintenance.auto=false';
+const AUTO_MAINTAINED = new Set(['commit', 'merge']);
+
+/** What commits and merges would have done after each: unless the repository turned it off. */
+export async function runAutoMaintenance(dir: string): Promise<void> {
+  let enabled = 'true';
+  try {
+    enabled = (await runGit(dir, ['config', '--type=bool', '--get', 'maintenance.auto'])).trim();
+  } catch (err) {
+    if (!(err instanceof GitExitError && err.exitCode === 1)) throw err; // 1: not set
+  }
+  if (enabled !== 'false') await runGit(dir, ['maintenance', 'run', '--auto', '--quiet']);
+}
+
 export interface RunGitOptions {
   /** `name=value` settings passed as `-c` for this command only. */
   config?: string[];
@@ -88,7 +107,8 @@ export async function runGit(
   args: string[],
   options: RunGitOptions = {},
 ): Promise<string> {
-  const settings = (options.config ?? []).flatMap((setting) => ['-c', setting]);
+  const skip = AUTO_MAINTAINED.has(args[0] ?? '') ? [NO_AUTO_MAINTENANCE] : [];
+  const settings = [...skip, ...(options.config ?? [])].flatMap((setting) => ['-c', setting]);
   processesSpawned++;
   const result = await spawnGit({
     args: ['-C', dir, ...settings, ...args],

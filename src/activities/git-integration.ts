@@ -1,4 +1,4 @@
-import { identityConfig, openRepository } from './git-exec';
+import { identityConfig, openRepository, runAutoMaintenance } from './git-exec';
 import {
   abortMergeInProgress,
   branchesAmong,
@@ -100,5 +100,6 @@ export async function mergeIntoIntegration(
     if (outcome.upToDate) result.alreadyMerged.push(wpId);
   }
   result.commit = await headCommit(worktree);
+  await runAutoMaintenance(repo.dir);
   return result;
 }

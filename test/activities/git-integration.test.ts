@@ -127,8 +127,9 @@ describe('mergeIntoIntegration', () => {
     const merge = await mergeIntoIntegration(integration(packages));
 
     expect(merge.merged).toHaveLength(6);
-    // cat-file + worktree add, two for-each-ref, the identity lookup, one merge each, rev-parse
-    expect(gitCounters().processes - before).toBeLessThanOrEqual(packages.length + 6);
+    // cat-file + worktree add, two for-each-ref, the identity lookup, one merge each, rev-parse,
+    // then the maintenance setting and the one maintenance run
+    expect(gitCounters().processes - before).toBeLessThanOrEqual(packages.length + 8);
   });
 
   it('counts a branch that an earlier one of the same call brought in as already merged', async () => {
@@ -151,6 +152,44 @@ describe('mergeIntoIntegration', () => {
       type: 'BranchExists',
       nonRetryable: true,
     });
+  });
+});
+
+describe('git maintenance', () => {
+  // A maintenance task that, when it runs, always leaves a file behind: a commit graph.
+  const commitGraphWritten = (): boolean =>
+    ['commit-graph', 'commit-graphs'].some((name) =>
+      existsSync(path.join(box.repo, '.git', 'objects', 'info', name)),
+    );
+
+  beforeEach(async () => {
+    await box.git.raw(['config', 'maintenance.gc.enabled', 'false']);
+    await box.git.raw(['config', 'maintenance.commit-graph.enabled', 'true']);
+    await box.git.raw(['config', 'maintenance.commit-graph.auto', '-1']);
+  });
+
+  it("runs once a sprint, at the integration, not after every package's commit and merge", async () => {
+    const packageWork = async (wpId: string, deps: string[]): Promise<PreparedWorktree> => {
+      const wp = await prepare(wpId, deps);
+      await writeFile(path.join(wp.worktree, `${wpId}.txt`), `${wpId}\n`);
+      await commitWork({ worktree: wp.worktree, wpId, title: wpId, baseCommit: wp.baseCommit });
+      return wp;
+    };
+    const wp1 = await packageWork('WP01', []);
+    const wp2 = await packageWork('WP02', [wp1.branch]); // a commit and a merge
+    expect(commitGraphWritten()).toBe(false);
+
+    await mergeIntoIntegration(integration([wp1, wp2]));
+    expect(commitGraphWritten()).toBe(true);
+  });
+
+  it('is left alone where the repository turned automatic maintenance off', async () => {
+    await box.git.raw(['config', 'maintenance.auto', 'false']);
+    const wp1 = await prepare('WP01');
+    await writeAndCommit(wp1.worktree, 'a.txt', 'a\n');
+    const merge = await mergeIntoIntegration(integration([wp1]));
+    expect(merge.merged).toEqual(['WP01']);
+    expect(commitGraphWritten()).toBe(false);
   });
 });
 
