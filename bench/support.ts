@@ -118,7 +118,12 @@ export async function startBenchTemporal(home: string): Promise<BenchTemporal> {
   const taskQueue = uniqueId('bench');
   const config = loadConfig({ SPRINTWAVE_HOME: home, TEMPORAL_TASK_QUEUE: taskQueue });
   const [server, bundle] = await Promise.all([
-    startDevServer({ uiPort: false, logFile: path.join(home, 'temporal.log') }),
+    startDevServer({
+      uiPort: false,
+      logFile: path.join(home, 'temporal.log'),
+      // As `sprintwave run` keeps it; in memory otherwise.
+      dbFile: process.env.BENCH_DB === 'file' ? path.join(home, 'temporal.db') : undefined,
+    }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../src/workflows'), logger: silent }),
   ]);
   const stops: (() => Promise<void>)[] = [() => server.stop()];

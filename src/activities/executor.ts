@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineSplitter, LineTail, parseDoneLine, parseProgressLine } from '../domain/progress-line';
+import { spawnProcess } from './spawner';
+import type { StartedProcess } from './spawner';
 
 export interface CommandProgress {
   done: number;
@@ -68,11 +68,12 @@ export async function runCommand(input: RunCommandInput): Promise<CommandResult>
       tail: [],
     };
   }
-  const child = spawn('sh', ['-c', input.command], {
+  // Its own process group, so timeouts and cancels reach every descendant.
+  const child = await spawnProcess('sh', ['-c', input.command], {
     cwd: input.cwd,
     env: { ...withoutSecrets(process.env), ...input.env },
-    detached: true, // own process group, so timeouts and cancels reach every descendant
-    stdio: ['ignore', 'pipe', 'pipe'],
+  }).catch((error: Error) => {
+    throw new Error(`Cannot run command in ${input.cwd}: ${error.message}`, { cause: error });
   });
   return await new CommandRun(child, input, startedAt).result;
 }
@@ -121,39 +122,38 @@ class CommandRun {
   private readonly onAbort = (): void => this.stop('cancelled');
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: StartedProcess,
     private readonly input: RunCommandInput,
     private readonly startedAt: number,
   ) {
     this.killGraceMs = input.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
     this.result = new Promise((resolve, reject) => {
       let settled = false;
-      child.once('error', (error) => {
+      child.on('error', (error) => {
         if (settled) return;
         settled = true;
         this.cleanup();
-        reject(new Error(`Cannot run command in ${input.cwd}: ${error.message}`, { cause: error }));
+        reject(new Error(`Lost the command in ${input.cwd}: ${error.message}`, { cause: error }));
       });
-      child.once('close', () => {
+      child.on('close', () => {
         if (settled) return;
         settled = true;
         this.finish().then(resolve, reject);
       });
     });
-    if (child.pid === undefined) return; // spawn failed: 'error' follows
     this.readOutput();
-    child.once('exit', (code, signal) => this.onExit(code, signal));
+    child.on('exit', (code, signal) => this.onExit(code, signal));
     if (input.timeoutMs !== undefined) this.after(input.timeoutMs, () => this.stop('timedOut'));
     input.signal?.addEventListener('abort', this.onAbort, { once: true });
+    child.resume();
   }
 
   private readOutput(): void {
-    const { stdout, stderr } = this.child;
-    stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    this.child.on('stdout', (chunk) => {
       this.stdoutLines.write(chunk);
       this.notify(this.input.onOutput);
     });
-    stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    this.child.on('stderr', (chunk) => {
       this.stderrLines.write(chunk);
       this.notify(this.input.onOutput);
     });
@@ -198,10 +198,7 @@ class CommandRun {
     this.exit = { code, signal };
     // Background processes left behind would be orphans (and may hold our pipes open).
     if (groupExists(this.pid)) this.terminateGroup();
-    this.after(this.killGraceMs + DRAIN_EXTRA_MS, () => {
-      this.child.stdout?.destroy();
-      this.child.stderr?.destroy();
-    });
+    this.after(this.killGraceMs + DRAIN_EXTRA_MS, () => this.child.release());
   }
 
   private terminateGroup(): void {
@@ -217,8 +214,8 @@ class CommandRun {
     if (this.timedOut || this.cancelled) await this.awaitGroupGone();
     this.cleanup();
     const result: CommandResult = {
-      exitCode: this.exit?.code ?? this.child.exitCode,
-      signal: this.exit?.signal ?? this.child.signalCode,
+      exitCode: this.exit?.code ?? null,
+      signal: this.exit?.signal ?? null,
       timedOut: this.timedOut,
       cancelled: this.cancelled,
       durationMs: Math.round(performance.now() - this.startedAt),
@@ -253,12 +250,12 @@ class CommandRun {
     this.input.signal?.removeEventListener('abort', this.onAbort);
     // Leftovers of a normal exit that ignore SIGTERM still get their SIGKILL, without holding
     // the process open for it.
-    if (this.child.pid !== undefined && groupExists(this.pid)) this.killTimer?.unref();
+    if (groupExists(this.pid)) this.killTimer?.unref();
     else clearTimeout(this.killTimer);
   }
 
   private get pid(): number {
-    return this.child.pid as number;
+    return this.child.pid;
   }
 }
 

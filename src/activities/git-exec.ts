@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { GitError, simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
-import { spawnGit } from './git-spawner';
+import { spawnGit } from './spawner';
 
 /** A git command that exited non-zero (simple-git alone ignores failures with an empty stderr). */
 export class GitExitError extends GitError {

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { coalesce } from '../../src/activities/coalesce';
 import { SECRET_ENV, runCommand } from '../../src/activities/executor';
 import type { CommandProgress } from '../../src/activities/executor';
+import { helperPid } from '../../src/activities/spawner';
 
 /** Dead includes zombies: where PID 1 never reaps (some containers), they linger as entries. */
 function isRunning(pid: number): boolean {
@@ -210,6 +211,52 @@ describe('runCommand', () => {
   it('rejects with the cwd named when the command cannot be spawned', async () => {
     const missing = join(dir, 'no-such-dir');
     await expect(runCommand({ command: 'true', cwd: missing })).rejects.toThrow(missing);
+  });
+});
+
+describe('runCommand through the helper process', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await realpath(await mkdtemp(join(tmpdir(), 'sprintwave-helper-')));
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts commands from the small helper, not from the worker process', async () => {
+    const result = await runCommand({ command: 'echo "parent $PPID"', cwd: dir });
+    const helper = helperPid();
+    expect(helper).toEqual(expect.any(Number));
+    expect(helper).not.toBe(process.pid);
+    expect(result.tail).toEqual([`parent ${helper}`]);
+  });
+
+  it('delivers all output of a command that ends at once', async () => {
+    const result = await runCommand({ command: 'seq 1 500; echo last >&2', cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.tail).toHaveLength(200);
+    expect(result.tail.slice(-2)).toEqual(['500', 'last']);
+  });
+
+  it('stops a command whose helper died, reports it lost, and starts the next one', async () => {
+    const pidFile = join(dir, 'orphan.pid');
+    const running = runCommand({ command: `echo $$ > ${pidFile}; exec sleep 30`, cwd: dir });
+    const outcome = expect(running).rejects.toThrow(/Lost the command.*helper process exited/);
+    let pid = 0;
+    for (let i = 0; i < 200 && !pid; i++) {
+      await sleep(10);
+      pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+    }
+    const helper = helperPid();
+    process.kill(helper ?? 0, 'SIGKILL');
+    await outcome;
+    expect(await waitUntilGone(pid, 2_000)).toBe(true);
+
+    const next = await runCommand({ command: 'echo again', cwd: dir });
+    expect(next).toMatchObject({ exitCode: 0, tail: ['again'] });
+    expect(helperPid()).not.toBe(helper);
   });
 });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { commitWork, prepareWorktree } from '../../src/activities/git';
 import type { PrepareWorktreeInput } from '../../src/activities/git';
 import { gitCounters } from '../../src/activities/git-exec';
-import { gitHelperPid } from '../../src/activities/git-spawner';
+import { helperPid } from '../../src/activities/spawner';
 import {
   branchRecord,
   commitCount,
@@ -243,18 +243,18 @@ describe('git processes per package', () => {
 describe('the helper process that starts git', () => {
   it('is started again after it dies, and the activities carry on', async () => {
     const wp1 = await prepareWorktree(input('WP01'));
-    const pid = gitHelperPid();
+    const pid = helperPid();
     expect(pid).toEqual(expect.any(Number));
 
     process.kill(pid ?? 0, 'SIGKILL');
-    for (let i = 0; i < 200 && gitHelperPid() === pid; i++) {
+    for (let i = 0; i < 200 && helperPid() === pid; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     const wp2 = await prepareWorktree(input('WP02', { dependencyBranches: [wp1.branch] }));
 
     expect(wp2.reused).toBe(false);
-    expect(gitHelperPid()).toEqual(expect.any(Number));
-    expect(gitHelperPid()).not.toBe(pid);
+    expect(helperPid()).toEqual(expect.any(Number));
+    expect(helperPid()).not.toBe(pid);
   });
 });
 
