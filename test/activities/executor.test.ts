@@ -212,18 +212,6 @@ describe('runCommand', () => {
     const missing = join(dir, 'no-such-dir');
     await expect(runCommand({ command: 'true', cwd: missing })).rejects.toThrow(missing);
   });
-});
-
-describe('runCommand through the helper process', () => {
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await realpath(await mkdtemp(join(tmpdir(), 'sprintwave-helper-')));
-  });
-
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
 
   it('starts commands from the small helper, not from the worker process', async () => {
     const result = await runCommand({ command: 'echo "parent $PPID"', cwd: dir });
