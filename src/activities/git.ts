@@ -173,15 +173,21 @@ export async function commitWork(input: CommitWorkInput): Promise<WorkEvidence> 
     await withLockRetry(() => runGit(worktree, commit, { config: identity }));
   }
   // Read back from git, so a retry after the commit reports the same evidence.
+  const base = baseCommit.toLowerCase();
   const head = await lastCommit(worktree);
-  const committedLeftovers =
-    !head.commit.startsWith(baseCommit.toLowerCase()) && head.message.trim() === message;
-  return {
-    commit: head.commit,
-    committedLeftovers,
-    ...(await diffStat(worktree, baseCommit, head.commit)),
-  };
+  const onBase = head.commit.startsWith(base);
+  const committedLeftovers = !onBase && head.message.trim() === message;
+  let changes = head.changes;
+  if (onBase) changes = NO_CHANGES;
+  else if (head.parents.length !== 1 || !head.parents[0]?.startsWith(base)) {
+    changes = await diffStat(worktree, baseCommit, head.commit); // more than one commit since base
+  }
+  return { commit: head.commit, committedLeftovers, ...changes };
 }
+
+type DiffStat = Pick<WorkEvidence, 'filesChanged' | 'insertions' | 'deletions' | 'files'>;
+
+const NO_CHANGES: DiffStat = { filesChanged: 0, insertions: 0, deletions: 0, files: [] };
 
 async function isDirectory(dir: string): Promise<boolean> {
   return stat(dir).then(
@@ -194,21 +200,43 @@ function baseNotFound(baseCommit: string): Error {
   return permanent('BaseNotFound', `base commit ${baseCommit} not found`);
 }
 
-async function lastCommit(worktree: string): Promise<{ commit: string; message: string }> {
-  const out = await runGit(worktree, ['log', '-1', '--format=%H%x00%B', 'HEAD']);
-  const split = out.indexOf('\0');
-  return { commit: out.slice(0, split).trim(), message: out.slice(split + 1) };
+interface HeadCommit {
+  commit: string;
+  message: string;
+  parents: string[];
+  /** What HEAD changed against its first parent: the evidence when that parent is the base. */
+  changes: DiffStat;
 }
 
-async function diffStat(worktree: string, base: string, to: string) {
+/** HEAD, its message, its parents and its own changes, from one git process. */
+async function lastCommit(worktree: string): Promise<HeadCommit> {
+  const format = '--format=%H%x00%P%x00%B';
+  const args = ['log', '-1', '-z', '--no-show-signature', '--no-renames', '--numstat', format];
+  const [commit = '', parents = '', message = '', ...numstat] = (
+    await runGit(worktree, [...args, 'HEAD'])
+  ).split('\0');
+  return {
+    commit: commit.trim(),
+    message,
+    parents: parents.split(' ').filter(Boolean),
+    changes: parseNumstat(numstat.map((record) => record.replace(/^\n/, ''))),
+  };
+}
+
+async function diffStat(worktree: string, base: string, to: string): Promise<DiffStat> {
   const args = ['diff', '--numstat', '--no-renames', '-z', base, to];
   const out = await runGit(worktree, args).catch(async (err: unknown) => {
     throw (await commitOf(worktree, base)) ? err : baseNotFound(base);
   });
+  return parseNumstat(out.split('\0'));
+}
+
+/** `--numstat -z` records, each `<added>\t<deleted>\t<path>` (renames are off). */
+function parseNumstat(records: string[]): DiffStat {
   let insertions = 0;
   let deletions = 0;
   const files: string[] = [];
-  for (const record of out.split('\0')) {
+  for (const record of records) {
     const match = /^(\d+|-)\t(\d+|-)\t([\s\S]+)$/.exec(record);
     if (!match) continue;
     // Binary files show '-' for both counts: changed, with 0 lines.
