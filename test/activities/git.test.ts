@@ -296,12 +296,7 @@ describe('commitWork', () => {
     await mkdir(path.join(wp.worktree, 'dist'));
     await writeFile(path.join(wp.worktree, 'dist', 'out.js'), 'built\n');
 
-    const evidence = await commitWork({
-      worktree: wp.worktree,
-      wpId: 'WP01',
-      title: 'ignore',
-      baseCommit: wp.baseCommit,
-    });
+    const evidence = await commitWork({ ...wp, wpId: 'WP01', title: 'ignore' });
 
     expect(evidence).toMatchObject({
       files: ['.gitignore'],
@@ -319,12 +314,7 @@ describe('commitWork', () => {
     await writeFile(path.join(wp.worktree, 'left.txt'), 'over\n');
     await writeFile(path.join(wp.worktree, 'README.md'), 'replaced\n');
 
-    const evidence = await commitWork({
-      worktree: wp.worktree,
-      wpId: 'WP01',
-      title: 'both',
-      baseCommit: wp.baseCommit,
-    });
+    const evidence = await commitWork({ ...wp, wpId: 'WP01', title: 'both' });
 
     expect(evidence).toMatchObject({
       files: ['README.md', 'left.txt', 'own.txt'],
@@ -338,12 +328,7 @@ describe('commitWork', () => {
 
   it('reports no changes when nothing was done', async () => {
     const wp = await prepareWorktree(input('WP01'));
-    const evidence = await commitWork({
-      worktree: wp.worktree,
-      wpId: 'WP01',
-      title: 'idle',
-      baseCommit: wp.baseCommit,
-    });
+    const evidence = await commitWork({ ...wp, wpId: 'WP01', title: 'idle' });
     expect(evidence).toEqual({
       commit: wp.baseCommit,
       committedLeftovers: false,
@@ -362,12 +347,7 @@ describe('commitWork', () => {
     process.env.XDG_CONFIG_HOME = home;
     try {
       await writeFile(path.join(wp.worktree, 'new.ts'), 'x\n');
-      const evidence = await commitWork({
-        worktree: wp.worktree,
-        wpId: 'WP01',
-        title: 'No user',
-        baseCommit: wp.baseCommit,
-      });
+      const evidence = await commitWork({ ...wp, wpId: 'WP01', title: 'No user' });
       const author = await fixtureGit(wp.worktree).raw(['log', '-1', '--format=%an <%ae>']);
       expect(author.trim()).toBe('sprintwave <sprintwave@localhost>');
       expect(evidence.files).toEqual(['new.ts']);
