@@ -11,7 +11,7 @@ import { benchFloor, printFloor } from './floor';
 import type { FloorResult } from './floor';
 import { benchGithub, printGithub } from './github';
 import type { GithubResult } from './github';
-import { envInt, fmtMs, makeScratch, startBenchTemporal } from './support';
+import { envInt, fmtMs, makeScratch, median, startBenchTemporal } from './support';
 import type { BenchTemporal } from './support';
 
 const SECTIONS = ['engine', 'eager', 'floor', 'github', 'api'] as const;
@@ -149,6 +149,14 @@ function printSummary({ engine, split, eager, floor, github, api }: Results): vo
       ['  Temporal alone/bash', floor.noopRatio.toFixed(2), '', ''],
       ['eager design floor/critical path', floor.eagerRatio.toFixed(2), '(least possible)', ''],
     );
+    if (engine) {
+      const ratio = engine.engineMedianMs / median(floor.gitMs);
+      rows.push(['engine/design floor (60 WPs)', ratio.toFixed(2), '', '']);
+    }
+    if (eager) {
+      const ratio = eager.eager.medianMs / median(floor.eagerMs);
+      rows.push(['eager engine/design floor', ratio.toFixed(2), '', '']);
+    }
   }
   if (github) {
     rows.push(
