@@ -1,8 +1,9 @@
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { AgentRun } from '../domain/agents';
+import { commandRefusal } from '../domain/allowed-commands';
 import type { EventEnvelope } from '../domain/events';
 import type { CheckResult, WorkEvidence } from '../domain/progress';
 import type { ResolvedIdentity } from '../workflows/event-stream';
@@ -36,6 +37,11 @@ export interface ActivityDeps {
   events?: { dataDir: string; eventsUrl?: string; syncToken?: string; teamSlug?: string };
   /** This worker's own task queue, where routed sprints send work on the worktrees it holds. */
   hostQueue?: string;
+  /**
+   * Executables package commands and checks may start (SPRINTWAVE_ALLOWED_COMMANDS). Checked
+   * again here: a sprint started past the CLI and the API, or resumed, keeps to them too.
+   */
+  allowedCommands?: readonly string[];
 }
 
 export interface RunPackageInput {
@@ -62,6 +68,8 @@ export function createActivities(deps: ActivityDeps) {
   const worktreeRoot = path.resolve(deps.worktreeRoot);
   const progressIntervalMs = deps.progressIntervalMs ?? 2_000;
 
+  const refusalOf = (command: string): string | undefined =>
+    deps.allowedCommands ? commandRefusal(command, deps.allowedCommands) : undefined;
   const events = deps.events ?? { dataDir: path.join(worktreeRoot, '..') };
   const queueOnly = createEventActivities({ dataDir: events.dataDir });
   const sending = createEventActivities(events);
@@ -129,6 +137,13 @@ export function createActivities(deps: ActivityDeps) {
     /** Runs a package's command in its worktree; a non-zero exit is a result, not a retry. */
     async runPackage(input: RunPackageInput): Promise<CommandResult> {
       const command = input.agent ? await agentShellCommand(input.agent) : input.command;
+      const refusal = input.agent ? undefined : refusalOf(command);
+      if (refusal) {
+        throw ApplicationFailure.nonRetryable(
+          `\`${command}\` was not run: it ${refusal}`,
+          'CommandNotAllowed',
+        );
+      }
       const handle = deps.client.workflow.getHandle(input.sprintWorkflowId);
       const progress = coalesce<PackageUpdate>(
         (update) => handle.signal(packageUpdateSignal, update),
@@ -159,6 +174,12 @@ export function createActivities(deps: ActivityDeps) {
     async runChecks(input: RunChecksInput): Promise<CheckResult[]> {
       const results: CheckResult[] = [];
       for (const command of input.checks) {
+        const refusal = refusalOf(command);
+        if (refusal) {
+          const outputTail = [`not run: it ${refusal}`];
+          results.push({ command, exitCode: null, passed: false, durationMs: 0, outputTail });
+          continue;
+        }
         const result = await withHeartbeats(() =>
           runCommand({
             command,

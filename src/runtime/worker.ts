@@ -34,6 +34,7 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
     activities: createActivities({
       client: options.client,
       worktreeRoot: config.worktreeRoot,
+      allowedCommands: config.allowedCommands,
       progressIntervalMs: options.progressIntervalMs,
       hostQueue,
       github: { token: config.github.token, apiUrl: config.github.apiUrl },
