@@ -61,7 +61,8 @@ export function withRouting<T extends { options?: SprintWorkflowOptions }>(
   return { ...input, options: { ...input.options, routeToHost: true } };
 }
 
-function checkAllowedCommands(spec: SprintSpec, config: Readonly<Config>): void {
+/** Refuses, with every command named, a sprint that starts what SPRINTWAVE_ALLOWED_COMMANDS does not allow. */
+export function checkAllowedCommands(spec: SprintSpec, config: Readonly<Config>): void {
   const problems = allowedCommandProblems(spec, config.allowedCommands);
   if (problems.length === 0) return;
   const lines = problems.map(({ path, message }) => `  ${path}: ${message}`);

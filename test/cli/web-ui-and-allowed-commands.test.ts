@@ -88,6 +88,25 @@ describe('sprintwave start, run and status: Web UI links and SPRINTWAVE_ALLOWED_
     );
   });
 
+  it('`run` without TEMPORAL_ADDRESS refuses such a sprint before starting a dev server', async () => {
+    const { id, file } = await sprintFile('refused-local', [
+      '  - { id: WP01, title: One, run: "rm -rf build" }',
+    ]);
+    delete process.env.TEMPORAL_ADDRESS;
+    try {
+      const result = await cli('run', file);
+      expect(result).toEqual({
+        code: 2,
+        out: '',
+        err:
+          `error: Sprint ${id} was not started:\n` +
+          '  packages[0].run: runs "rm", which SPRINTWAVE_ALLOWED_COMMANDS (echo, true) does not allow\n',
+      });
+    } finally {
+      process.env.TEMPORAL_ADDRESS = env.TEMPORAL_ADDRESS;
+    }
+  });
+
   it('`start` prints the sprint’s Web UI page; `status` prints it and each package’s', async () => {
     const { id, file } = await sprintFile('linked', [
       '  - { id: WP01, title: One, run: "echo one > one.txt" }',

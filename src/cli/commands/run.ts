@@ -1,3 +1,4 @@
+import { loadConfig } from '../../runtime/config';
 import { workflowUrl } from '../../runtime/temporal';
 import type { SprintSpec } from '../../domain/spec';
 import type { CliIO } from '../io';
@@ -5,7 +6,7 @@ import { followSprint } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
 import { loadRunnableSprint } from '../sprint-file';
-import { startOrAttach } from '../sprint-client';
+import { checkAllowedCommands, startOrAttach } from '../sprint-client';
 
 export interface RunOptions {
   json?: boolean;
@@ -19,6 +20,8 @@ export async function runCommand(file: string, options: RunOptions, io: CliIO): 
   const spec = options.push
     ? { ...loaded, integration: { ...loaded.integration, push: true } }
     : loaded;
+  // Before any dev server starts for it: a refused sprint costs nothing.
+  checkAllowedCommands(spec, loadConfig(process.env));
   return withSession(io, { worker: 'embedded' }, (session) =>
     runSprint(spec, options, io, session),
   );
