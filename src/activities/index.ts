@@ -76,8 +76,15 @@ export function createActivities(deps: ActivityDeps) {
   const loggedIn = Boolean(events.syncToken && events.eventsUrl);
   let warnedQueueOnly = false;
 
+  const github = createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' });
+
   return {
-    ...createGithubActivities(deps.github ?? { apiUrl: 'https://api.github.com' }),
+    ...github,
+    async upsertIssueComment(
+      input: Parameters<typeof github.upsertIssueComment>[0],
+    ): ReturnType<typeof github.upsertIssueComment> {
+      return withHeartbeats(() => github.upsertIssueComment(input));
+    },
     ...createSprintStateActivities(deps.client),
     ...createAgentActivities(deps.client),
     ...createWorkerQueueActivities(deps.hostQueue),

@@ -13,6 +13,8 @@ export const GITHUB_RETRY = {
 
 const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  // A write held by a lost worker is taken over in seconds, not after the whole minute.
+  heartbeatTimeout: '10 seconds',
   retry: GITHUB_RETRY,
 });
 

@@ -32,6 +32,8 @@ const STOP_WAIT = '1 minute';
 
 const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  // A write held by a lost worker is taken over in seconds, not after the whole minute.
+  heartbeatTimeout: '10 seconds',
   retry: GITHUB_RETRY,
 });
 

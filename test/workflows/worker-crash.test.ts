@@ -1,9 +1,9 @@
-import { outboxWorkflowId, progressQuery } from '../../src/workflows';
+import { cancelSprintSignal, outboxWorkflowId, progressQuery } from '../../src/workflows';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
 import type { SprintProgress } from '../../src/domain/progress';
 import { collect, spawnCli } from '../support/cli';
-import { checkStream, startEventReceiver } from '../support/event-receiver';
+import { checkStream, sprintDelivery, startEventReceiver } from '../support/event-receiver';
 import type { EventReceiver } from '../support/event-receiver';
 import { fixtureGit } from '../support/git-fixtures';
 import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
@@ -111,7 +111,9 @@ describe('a worker killed mid-sprint', () => {
       expect(comments[0]?.body).toContain('**Overall:** 100%');
       expect(comments[1]?.body).toContain('Final Summary: sprint completed');
 
-      const events = receiver.received.filter((e) => e.sprint_id === spec.id);
+      // As a backend honouring Idempotency-Key takes them: a batch whose answer the killed
+      // worker never saw comes again under its key, and is not taken twice.
+      const events = sprintDelivery(receiver, spec.id).delivered;
       expect(events.at(-1)?.event_type).toBe('SprintCompleted');
       expect(checkStream(events)).toEqual({ duplicates: 0, gaps: [] });
       for (const id of ids) {
@@ -124,6 +126,51 @@ describe('a worker killed mid-sprint', () => {
     } finally {
       second.child.kill('SIGTERM');
       await second.done;
+    }
+  });
+
+  it('hands a GitHub write held by the killed worker to the next one within seconds', async () => {
+    const issue = github.createIssue('acme', 'widgets', 'Held write');
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [
+        {
+          id: 'WP01',
+          title: 'Long',
+          run: 'echo "::progress 0/2"; sleep 1; echo "::progress 1/2"; sleep 60',
+        },
+      ],
+      github: { repo: 'acme/widgets', issue, minInterval: '300ms' },
+    });
+    const commentUpdate = { method: 'PATCH', path: /\/issues\/comments\/\d+$/ };
+    github.fail({ match: commentUpdate, delayMs: 120_000, times: 1 }); // the first update hangs
+    const earlier = github.requests.length;
+    const updates = () =>
+      github.requests
+        .slice(earlier)
+        .filter((r) => r.method === 'PATCH' && commentUpdate.path.test(r.path));
+    const until = async (done: () => boolean, ms: number): Promise<void> => {
+      const deadline = Date.now() + ms;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    };
+
+    let worker = startWorkerProcess(harness, github, receiver);
+    const handle = await startSprint(harness, { spec, options: { heartbeatTimeoutMs: 3_000 } });
+    try {
+      await until(() => updates().length > 0, 30_000);
+      expect(updates()).toHaveLength(1); // in flight on the first worker, held by the server
+      worker.child.kill('SIGKILL');
+      await worker.done;
+      const killedAt = Date.now();
+      worker = startWorkerProcess(harness, github, receiver);
+
+      await until(() => updates().length > 1, 40_000);
+      // The activity's one-minute timeout would hold it until ~60 s; its heartbeat frees it.
+      expect((updates()[1]?.at ?? Infinity) - killedAt).toBeLessThan(25_000);
+    } finally {
+      await handle.signal(cancelSprintSignal);
+      await handle.result();
+      worker.child.kill('SIGKILL');
+      await worker.done;
     }
   });
 });
