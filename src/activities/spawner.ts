@@ -121,7 +121,7 @@ function connectedHelper(): ChildProcess | undefined {
   return helper.connected ? helper : undefined;
 }
 
-/** Sends `message`; false when it could not be sent (the helper is going away). */
+/** Sends `message`; `onFailure` runs when it could not be sent (the helper is going away). */
 function send(child: ChildProcess, message: object, onFailure: () => void): void {
   child.channel?.ref(); // a request in flight keeps this process alive until it is answered
   child.send(message, (err) => {
