@@ -1,7 +1,14 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { unsafeIdReason } from '../domain/ids';
-import { canonicalPath, openGit, permanent, runGit, worktreeAdmin } from './git-exec';
+import {
+  canonicalPath,
+  openGit,
+  permanent,
+  runGit,
+  withLockRetry,
+  worktreeAdmin,
+} from './git-exec';
 import type { Repo } from './git-exec';
 import { commitOf } from './git-ops';
 import { readBranchRecord, writeBranchRecord } from './git-records';
@@ -76,23 +83,32 @@ export async function ensureOwnedWorktree(
     throw permanent('BaseNotFound', `base '${wanted.base}' is not a commit in the repo`);
   }
   if (!(await isEmptyOrMissing(target))) throw notEmpty(wanted);
-  // Owner first: a crash between the two steps must not leave an ownerless branch behind.
+  // Owner first: a crash between the steps must not leave an ownerless branch behind.
   await writeBranchRecord(repo, wanted.branch, { owner: wanted.owner });
   await mkdir(path.dirname(target), { recursive: true });
-  const created = await worktreeAdmin(repo, async () => {
-    try {
-      await runGit(repo.dir, ['worktree', 'add', '-b', wanted.branch, target, baseCommit]);
-      return true;
-    } catch (err) {
-      // `-b` makes the branch before the worktree: it may exist now even though this failed.
-      if (await commitOf(repo.dir, `refs/heads/${wanted.branch}`)) return false;
-      throw err;
-    }
-  });
-  if (created) return 'created';
-  await checkOwner(repo, wanted); // made concurrently, or by the attempt above: check whose it is
-  await ensureWorktree(repo, wanted.branch, target);
-  return 'existing';
+  // The branch beside the siblings' work; only the worktree itself takes turns (worktreeAdmin).
+  if (!(await createBranch(repo, wanted.branch, baseCommit))) {
+    await checkOwner(repo, wanted); // made concurrently, or by an earlier attempt: whose is it?
+    await ensureWorktree(repo, wanted.branch, target);
+    return 'existing';
+  }
+  try {
+    await worktreeAdmin(repo, () => runGit(repo.dir, ['worktree', 'add', target, wanted.branch]));
+  } catch {
+    await ensureWorktree(repo, wanted.branch, target); // repairs what the failed add left, or says why not
+  }
+  return 'created';
+}
+
+/** Makes `branch` at `commit`; false when a branch of that name exists already. */
+async function createBranch(repo: Repo, branch: string, commit: string): Promise<boolean> {
+  try {
+    await withLockRetry(() => runGit(repo.dir, ['branch', '--no-track', branch, commit]));
+    return true;
+  } catch (err) {
+    if (await commitOf(repo.dir, `refs/heads/${branch}`)) return false;
+    throw err;
+  }
 }
 
 async function checkOwner(repo: Repo, wanted: OwnedWorktree): Promise<void> {
