@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { commitWork, prepareWorktree } from '../../src/activities/git';
 import type { PrepareWorktreeInput } from '../../src/activities/git';
-import { gitCounters } from '../../src/activities/git-exec';
+import { gitCounters, openRepository } from '../../src/activities/git-exec';
+import { writeBranchRecord } from '../../src/activities/git-records';
 import { helperPid } from '../../src/activities/spawner';
 import {
   branchRecord,
@@ -129,6 +130,22 @@ exit 0
 
     expect(again).toEqual({ ...first, reused: true });
     expect(await read(again.worktree, 'feature.ts')).toBe('export {};\n');
+  });
+
+  it('gives its own branch the worktree that a crash after `git branch` kept from it', async () => {
+    const branch = 'sprintwave/s1/WP01';
+    // What a worker killed between making the branch and adding its worktree leaves behind.
+    await writeBranchRecord(await openRepository(box.repo), branch, { owner: 'run-1' });
+    await box.git.raw(['branch', branch, 'main']);
+
+    const again = await prepareWorktree(input('WP01'));
+
+    expect(again).toMatchObject({ branch, reused: true });
+    expect(await read(again.worktree, 'README.md')).toBe('# demo\n');
+    expect(await branchRecord(box.repo, branch)).toEqual({
+      owner: 'run-1',
+      baseCommit: again.baseCommit,
+    });
   });
 
   it('repairs a worktree directory deleted by hand', async () => {
