@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import type { SprintSpec } from '../src/domain/spec';
 import { checkSprintSpec } from '../src/schemas/sprint-spec';
+import { initRepo } from './support';
 
 const run = promisify(execFile);
 
@@ -40,15 +39,8 @@ export function chaosSpec(repo: string, id: string, count: number, issue: number
   return checked.spec;
 }
 
-export async function newRepo(dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  await git(dir, 'init', '-q', '-b', 'main');
-  await git(dir, 'config', 'user.name', 'chaos');
-  await git(dir, 'config', 'user.email', 'chaos@example.test');
-  await writeFile(path.join(dir, 'README.md'), '# chaos\n');
-  await git(dir, 'add', '-A');
-  await git(dir, 'commit', '-q', '-m', 'initial');
-  return dir;
+export function newRepo(dir: string): Promise<string> {
+  return initRepo(dir, 'chaos');
 }
 
 export async function treeOf(repo: string, branch: string): Promise<string> {

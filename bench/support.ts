@@ -60,19 +60,21 @@ export async function makeScratch(): Promise<Scratch> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sprintwave-bench-'));
   return {
     dir,
-    async newRepo(name) {
-      const repo = path.join(dir, name, 'repo');
-      await mkdir(repo, { recursive: true });
-      await git(repo, 'init', '-q', '-b', 'main');
-      await git(repo, 'config', 'user.name', 'bench');
-      await git(repo, 'config', 'user.email', 'bench@example.test');
-      await writeFile(path.join(repo, 'README.md'), '# bench\n');
-      await git(repo, 'add', '-A');
-      await git(repo, 'commit', '-q', '-m', 'initial');
-      return repo;
-    },
+    newRepo: (name) => initRepo(path.join(dir, name, 'repo'), 'bench'),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
+}
+
+/** A new repository in `dir` on `main`, with one commit, committing as `user`. */
+export async function initRepo(dir: string, user: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await git(dir, 'init', '-q', '-b', 'main');
+  await git(dir, 'config', 'user.name', user);
+  await git(dir, 'config', 'user.email', `${user}@example.test`);
+  await writeFile(path.join(dir, 'README.md'), `# ${user}\n`);
+  await git(dir, 'add', '-A');
+  await git(dir, 'commit', '-q', '-m', 'initial');
+  return dir;
 }
 
 export async function git(cwd: string, ...args: string[]): Promise<string> {

@@ -1,4 +1,8 @@
+import { planSprint } from '../../src/domain/plan';
+import { initialProgress, reduceProgress } from '../../src/domain/progress';
+import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import type { SprintSpec, WorkPackageSpec } from '../../src/domain/spec';
+import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 
 /** A package as the schema would give it (defaults filled in). */
 export function wp(
@@ -31,4 +35,16 @@ export function sprint(packages: WorkPackageSpec[], extra: Partial<SprintSpec> =
     integration: { checks: [] },
     ...extra,
   };
+}
+
+/** The progress of a sprint file's fields (checked by the schema) as it starts at `at`. */
+export function startedProgress(raw: Record<string, unknown>, at: number): SprintProgress {
+  const checked = checkSprintSpec({ id: 's1', repo: '/repo', ...raw });
+  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+  return initialProgress(checked.spec, planSprint(checked.spec), at, 'owner-1');
+}
+
+/** `state` after `events`, in order. */
+export function applyEvents(state: SprintProgress, ...events: ProgressEvent[]): SprintProgress {
+  return events.reduce(reduceProgress, state);
 }

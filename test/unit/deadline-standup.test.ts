@@ -1,23 +1,15 @@
 import { deadlineAt, packagesToDefer, projectFinish } from '../../src/domain/deadline';
-import { planSprint } from '../../src/domain/plan';
-import { initialProgress, reduceProgress } from '../../src/domain/progress';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { buildStandup, renderStandup } from '../../src/domain/standup';
-import { checkSprintSpec } from '../../src/schemas/sprint-spec';
+import { applyEvents, startedProgress } from '../support/specs';
 
 const T0 = Date.UTC(2025, 0, 13, 9, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
-function sprintState(raw: Record<string, unknown>): SprintProgress {
-  const checked = checkSprintSpec({ id: 's1', repo: '/repo', ...raw });
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  return initialProgress(checked.spec, planSprint(checked.spec), T0, 'owner-1');
-}
+const sprintState = (raw: Record<string, unknown>): SprintProgress => startedProgress(raw, T0);
 
-function apply(state: SprintProgress, ...events: ProgressEvent[]): SprintProgress {
-  return events.reduce(reduceProgress, state);
-}
+const apply = applyEvents;
 
 const evidence = {
   commit: 'c'.repeat(40),

@@ -1,24 +1,13 @@
-import { planSprint } from '../../src/domain/plan';
-import {
-  agentId,
-  initialProgress,
-  overallProgress,
-  reduceProgress,
-  resumeProgress,
-} from '../../src/domain/progress';
-import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
+import { agentId, overallProgress, resumeProgress } from '../../src/domain/progress';
+import type { SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable, renderSummary } from '../../src/domain/render-progress';
 import { allSettled, currentWave, nextStep } from '../../src/domain/schedule';
 import { sprintStatusJson } from '../../src/domain/status-json';
-import { checkSprintSpec } from '../../src/schemas/sprint-spec';
+import { applyEvents, startedProgress } from '../support/specs';
 
 const T0 = Date.UTC(2025, 9, 19, 16, 30, 0);
 
-function sprintState(raw: Record<string, unknown>): SprintProgress {
-  const checked = checkSprintSpec({ id: 's1', repo: '/repo', ...raw });
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  return initialProgress(checked.spec, planSprint(checked.spec), T0, 'owner-1');
-}
+const sprintState = (raw: Record<string, unknown>): SprintProgress => startedProgress(raw, T0);
 
 const diamond = {
   concurrency: 2,
@@ -38,9 +27,7 @@ const evidence = (files: number) => ({
   files: [],
 });
 
-function apply(state: SprintProgress, ...events: ProgressEvent[]): SprintProgress {
-  return events.reduce(reduceProgress, state);
-}
+const apply = applyEvents;
 
 describe('progress reducer', () => {
   it('names agents after the package and the start time', () => {

@@ -1,15 +1,10 @@
-import { planSprint } from '../../src/domain/plan';
 import { parseDoneLine } from '../../src/domain/progress-line';
-import {
-  initialProgress,
-  packagePercent,
-  reduceProgress,
-  taskCounts,
-} from '../../src/domain/progress';
+import { packagePercent, taskCounts } from '../../src/domain/progress';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable } from '../../src/domain/render-progress';
 import { sprintStatusJson } from '../../src/domain/status-json';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
+import { applyEvents, startedProgress } from '../support/specs';
 
 const T0 = Date.UTC(2025, 9, 19, 16, 30, 0);
 
@@ -30,15 +25,9 @@ const withChecklist = {
   ],
 };
 
-function sprintState(raw: Record<string, unknown>): SprintProgress {
-  const checked = checkSprintSpec({ id: 's1', repo: '/repo', ...raw });
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  return initialProgress(checked.spec, planSprint(checked.spec), T0, 'owner-1');
-}
+const sprintState = (raw: Record<string, unknown>): SprintProgress => startedProgress(raw, T0);
 
-function apply(state: SprintProgress, ...events: ProgressEvent[]): SprintProgress {
-  return events.reduce(reduceProgress, state);
-}
+const apply = applyEvents;
 
 const started: ProgressEvent = { type: 'package-started', id: 'WP01', at: T0 + 1_000, attempt: 1 };
 
