@@ -108,6 +108,8 @@ export function instantActivities(): Pick<
       cancelled: false,
       durationMs: 0,
       tail: [],
+      attempt: 1,
+      keptAttempts: [],
     }),
     commitWork: async () => ({
       commit,

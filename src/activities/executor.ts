@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineSplitter, LineTail, parseDoneLine, parseProgressLine } from '../domain/progress-line';
-import { spawnProcess } from './spawner';
+import { groupAlive, signalGroup } from '../runtime/process-group';
+import { LostStartError, spawnProcess } from './spawner';
 import type { StartedProcess } from './spawner';
 
 export interface CommandProgress {
@@ -27,6 +28,8 @@ export interface RunCommandInput {
   onProgress?: (progress: CommandProgress) => void;
   /** Called whenever the command writes anything (used to heartbeat). */
   onOutput?: () => void;
+  /** Awaited once the command runs, before any of its output is read: its process group id. */
+  onStart?: (pgid: number) => Promise<void> | void;
   /** Delay between SIGTERM and SIGKILL; default 5000. */
   killGraceMs?: number;
 }
@@ -73,8 +76,14 @@ export async function runCommand(input: RunCommandInput): Promise<CommandResult>
     cwd: input.cwd,
     env: { ...withoutSecrets(process.env), ...input.env },
   }).catch((error: Error) => {
-    throw new Error(`Cannot run command in ${input.cwd}: ${error.message}`, { cause: error });
+    const what = error instanceof LostStartError ? 'Lost the command' : 'Cannot run command';
+    throw new Error(`${what} in ${input.cwd}: ${error.message}`, { cause: error });
   });
+  try {
+    await input.onStart?.(child.pid);
+  } catch {
+    // Bookkeeping of the caller's: the command runs and is supervised all the same.
+  }
   return await new CommandRun(child, input, startedAt).result;
 }
 
@@ -145,6 +154,7 @@ class CommandRun {
     child.on('exit', (code, signal) => this.onExit(code, signal));
     if (input.timeoutMs !== undefined) this.after(input.timeoutMs, () => this.stop('timedOut'));
     input.signal?.addEventListener('abort', this.onAbort, { once: true });
+    if (input.signal?.aborted) this.stop('cancelled'); // while it was being started
     child.resume();
   }
 
@@ -197,7 +207,7 @@ class CommandRun {
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exit = { code, signal };
     // Background processes left behind would be orphans (and may hold our pipes open).
-    if (groupExists(this.pid)) this.terminateGroup();
+    if (groupAlive(this.pid)) this.terminateGroup();
     this.after(this.killGraceMs + DRAIN_EXTRA_MS, () => this.child.release());
   }
 
@@ -228,11 +238,11 @@ class CommandRun {
   /** Waits until no process of the group is left, escalating to SIGKILL after the grace. */
   private async awaitGroupGone(): Promise<void> {
     const deadline = this.killDeadline ?? Date.now();
-    while (groupExists(this.pid) && Date.now() < deadline) await sleep(GROUP_POLL_MS);
-    if (!groupExists(this.pid)) return;
+    while (groupAlive(this.pid) && Date.now() < deadline) await sleep(GROUP_POLL_MS);
+    if (!groupAlive(this.pid)) return;
     signalGroup(this.pid, 'SIGKILL');
     const killedAt = Date.now();
-    while (groupExists(this.pid) && Date.now() - killedAt < AFTER_KILL_MS) {
+    while (groupAlive(this.pid) && Date.now() - killedAt < AFTER_KILL_MS) {
       await sleep(GROUP_POLL_MS);
     }
   }
@@ -250,24 +260,11 @@ class CommandRun {
     this.input.signal?.removeEventListener('abort', this.onAbort);
     // Leftovers of a normal exit that ignore SIGTERM still get their SIGKILL, without holding
     // the process open for it.
-    if (groupExists(this.pid)) this.killTimer?.unref();
+    if (groupAlive(this.pid)) this.killTimer?.unref();
     else clearTimeout(this.killTimer);
   }
 
   private get pid(): number {
     return this.child.pid;
   }
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false; // ESRCH: nobody left in the group
-  }
-}
-
-function groupExists(pid: number): boolean {
-  return signalGroup(pid, 0);
 }

@@ -98,6 +98,8 @@ export interface RunGitOptions {
   config?: string[];
   /** Written to the command's stdin. */
   input?: string;
+  /** Variables set for this command only (say, GIT_INDEX_FILE for a scratch index). */
+  env?: Record<string, string>;
 }
 
 /** One git command in `dir`, its stdout; a non-zero exit throws GitExitError with git's words. */
@@ -112,7 +114,7 @@ export async function runGit(
   processesSpawned++;
   const result = await spawnGit({
     args: ['-C', dir, ...settings, ...args],
-    env: gitEnv(),
+    env: { ...gitEnv(), ...options.env },
     input: options.input,
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -12,7 +13,8 @@ import type { PackageUpdate } from '../workflows/messages';
 import { agentShellCommand, createAgentActivities } from './agent-cli';
 import { coalesce } from './coalesce';
 import { runCommand } from './executor';
-import type { CommandResult } from './executor';
+import { runPackageAttempt } from './package-attempt';
+import type { PackageAttemptResult, RetryMode } from './package-attempt';
 import * as git from './git';
 import { createEventActivities } from './events';
 import type { RecordEventsResult } from './events';
@@ -42,6 +44,8 @@ export interface ActivityDeps {
    * again here: a sprint started past the CLI and the API, or resumed, keeps to them too.
    */
   allowedCommands?: readonly string[];
+  /** Names this worker in the worktree leases it takes (SPRINTWAVE_WORKER_ID or the host name). */
+  workerId?: string;
 }
 
 export interface RunPackageInput {
@@ -53,6 +57,10 @@ export interface RunPackageInput {
   /** An agent package: the agent and its prompt, run instead of `command`. */
   agent?: AgentRun;
   worktree: string;
+  /** The worktree's prepared state (base and dependencies): where a clean retry starts. */
+  baseCommit?: string;
+  /** `clean` (default): a retry starts from baseCommit; `resume`: from what was left. */
+  retry?: RetryMode;
   timeoutMs: number;
 }
 
@@ -67,6 +75,7 @@ export interface RunChecksInput {
 export function createActivities(deps: ActivityDeps) {
   const worktreeRoot = path.resolve(deps.worktreeRoot);
   const progressIntervalMs = deps.progressIntervalMs ?? 2_000;
+  const workerId = deps.workerId ?? os.hostname();
 
   const refusalOf = (command: string): string | undefined =>
     deps.allowedCommands ? commandRefusal(command, deps.allowedCommands) : undefined;
@@ -141,8 +150,11 @@ export function createActivities(deps: ActivityDeps) {
 
     pushBranches,
 
-    /** Runs a package's command in its worktree; a non-zero exit is a result, not a retry. */
-    async runPackage(input: RunPackageInput): Promise<CommandResult> {
+    /**
+     * Runs a package's command in its worktree, as one attempt fenced off from any other (see
+     * package-attempt.ts); a non-zero exit is a result, not a retry.
+     */
+    async runPackage(input: RunPackageInput): Promise<PackageAttemptResult> {
       const command = input.agent ? await agentShellCommand(input.agent) : input.command;
       const refusal = input.agent ? undefined : refusalOf(command);
       if (refusal) {
@@ -158,18 +170,25 @@ export function createActivities(deps: ActivityDeps) {
         (error) => Context.current().log.warn('Progress not delivered', { error: String(error) }),
       );
       const result = await withHeartbeats(() =>
-        runCommand({
-          command,
-          cwd: input.worktree,
-          timeoutMs: input.timeoutMs,
-          signal: Context.current().cancellationSignal,
-          env: {
-            SPRINTWAVE_SPRINT_ID: input.sprintId,
-            SPRINTWAVE_WP_ID: input.wpId,
-            SPRINTWAVE_WORKTREE: input.worktree,
+        runPackageAttempt({
+          sprintId: input.sprintId,
+          wpId: input.wpId,
+          worktree: input.worktree,
+          baseCommit: input.baseCommit,
+          retry: input.retry,
+          worker: workerId,
+          run: {
+            command,
+            timeoutMs: input.timeoutMs,
+            signal: Context.current().cancellationSignal,
+            env: {
+              SPRINTWAVE_SPRINT_ID: input.sprintId,
+              SPRINTWAVE_WP_ID: input.wpId,
+              SPRINTWAVE_WORKTREE: input.worktree,
+            },
+            onProgress: (p) =>
+              progress.push({ kind: 'progress', wpId: input.wpId, attempt: input.attempt, ...p }),
           },
-          onProgress: (p) =>
-            progress.push({ kind: 'progress', wpId: input.wpId, attempt: input.attempt, ...p }),
         }),
       );
       await progress.flush();
@@ -213,7 +232,8 @@ export function createActivities(deps: ActivityDeps) {
 /** Heartbeats while `work` runs, so a lost worker is noticed and cancellation is delivered. */
 async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
-  const every = Math.max(200, Math.min(5_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 3));
+  // Every second at most: the worker passes them on at most a second apart (HEARTBEAT_THROTTLE).
+  const every = Math.max(200, Math.min(1_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 5));
   context.heartbeat();
   const timer = setInterval(() => context.heartbeat(), every);
   try {

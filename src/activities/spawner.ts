@@ -7,6 +7,8 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
+import { lifelineCommand } from '../runtime/lifeline';
 
 export interface SpawnRequest {
   args: string[];
@@ -52,27 +54,40 @@ const git = (m) => {
 };
 const start = (m) => {
   const id = m.id, kind = 'process';
+  // fd 3 is the command's lifeline (see src/runtime/lifeline.ts): it closes when this helper dies.
   const child = spawn(m.file, m.args, { cwd: m.cwd, env: m.env, detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'] });
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
   running.set(id, child);
   child.once('spawn', () => reply({ id, kind, event: 'spawn', pid: child.pid }));
   child.once('error', (err) => { running.delete(id); reply({ id, kind, event: 'error', message: err.message }); });
   for (const name of ['stdout', 'stderr']) {
     child[name].setEncoding('utf8').on('data', (data) => reply({ id, kind, event: name, data }));
   }
+  child.stdio[3].on('error', () => {});
   child.once('exit', (code, signal) => reply({ id, kind, event: 'exit', code, signal }));
-  child.once('close', () => { running.delete(id); reply({ id, kind, event: 'close' }); });
+  child.once('close', () => { running.delete(id); child.stdio[3].destroy(); reply({ id, kind, event: 'close' }); });
 };
 const release = (m) => {
   const child = running.get(m.id);
   if (child) { child.stdout.destroy(); child.stderr.destroy(); }
+};
+// The worker is gone: nobody will ever read these commands' results, so none may run on.
+const stopAll = () => {
+  for (const child of running.values()) {
+    try { process.kill(-child.pid, 'SIGKILL'); } catch {}
+  }
+  process.exit(0);
 };
 process.on('message', (m) => {
   if (m.kind === 'git') git(m);
   else if (m.kind === 'process') start(m);
   else if (m.kind === 'release') release(m);
 });
-process.on('disconnect', () => process.exit(0));
+process.on('disconnect', stopAll);
+process.on('SIGTERM', stopAll);
+// Ctrl-C and a closed terminal reach the worker's whole process group: the worker decides.
+process.on('SIGINT', () => {});
+process.on('SIGHUP', () => {});
 `;
 
 let helper: ChildProcess | undefined;
@@ -184,19 +199,30 @@ export interface SpawnProcessOptions {
   env: NodeJS.ProcessEnv;
 }
 
-/** Starts `file` with `args`; rejects when it cannot be started at all. */
+/** Why a start has no outcome: the helper went away after it was asked to start the process. */
+export class LostStartError extends Error {
+  override name = 'LostStartError';
+}
+
+/**
+ * Starts `file` with `args` on a lifeline (src/runtime/lifeline.ts): the process group dies with
+ * whoever started it, the helper or this process. Rejects when it cannot be started at all, and
+ * with a `LostStartError` when the helper died before saying whether it started (its lifeline
+ * stops anything it did start).
+ */
 export async function spawnProcess(
   file: string,
   args: string[],
   options: SpawnProcessOptions,
 ): Promise<StartedProcess> {
+  const wrapped = lifelineCommand(file, args);
   const child = connectedHelper();
-  if (!child) return spawnProcessDirectly(file, args, options);
+  if (!child) return spawnProcessDirectly(wrapped.file, wrapped.args, options);
   const id = nextId++;
   const started = new HelperProcess(child, id);
   processes.set(id, started);
   let sent = true;
-  send(child, { id, kind: 'process', file, args, ...options }, () => {
+  send(child, { id, kind: 'process', ...wrapped, ...options }, () => {
     if (!processes.delete(id)) return;
     sent = false;
     started.lost();
@@ -204,7 +230,7 @@ export async function spawnProcess(
   try {
     await started.spawned;
   } catch (error) {
-    if (!sent) return spawnProcessDirectly(file, args, options);
+    if (!sent) return spawnProcessDirectly(wrapped.file, wrapped.args, options);
     throw error;
   }
   return started;
@@ -270,8 +296,12 @@ class HelperProcess extends Started {
 
   /** The helper is gone: what it started runs on unwatched, so it is stopped. */
   lost(): void {
+    if (!this.pid) {
+      // Its lifeline closed with the helper: whatever it may have started is being stopped.
+      const message = 'the helper process exited while starting it; anything it started is stopped';
+      return this.settle(new LostStartError(message));
+    }
     const error = new Error('the helper process exited');
-    if (!this.pid) return this.settle(error);
     try {
       process.kill(-this.pid, 'SIGKILL');
     } catch {
@@ -294,7 +324,10 @@ class DirectProcess extends Started {
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.deliver('stdout', chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.deliver('stderr', chunk));
     child.on('exit', (code, signal) => this.deliver('exit', code, signal));
-    child.on('close', () => this.deliver('close'));
+    child.on('close', () => {
+      lifeline(child)?.destroy();
+      this.deliver('close');
+    });
     child.on('error', () => undefined); // after the start only from kill(), which is not used
   }
 
@@ -302,6 +335,11 @@ class DirectProcess extends Started {
     this.child.stdout?.destroy();
     this.child.stderr?.destroy();
   }
+}
+
+/** This process's end of a lifeline: held open, never read, and no reason to stay alive. */
+function lifeline(child: ChildProcess): Readable | undefined {
+  return child.stdio[3] as Readable | undefined;
 }
 
 async function spawnProcessDirectly(
@@ -312,11 +350,14 @@ async function spawnProcessDirectly(
   const child = spawn(file, args, {
     ...options,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve);
     child.once('error', reject);
   });
+  const end = lifeline(child);
+  end?.on('error', () => undefined);
+  // Not unref'd: the lifeline must not be closed early, and the stdout pipes hold the loop anyway.
   return new DirectProcess(child);
 }

@@ -42,6 +42,8 @@ export interface PackageProgress {
   blockedBy?: string[];
   /** The package's checklist, when its spec has `tasks`: ticked off by `::done <id>` lines. */
   tasks?: TaskTick[];
+  /** Refs keeping what earlier attempts left (`refs/sprintwave/<sprint>/<wp>/attempt-1`). */
+  keptAttempts?: string[];
 }
 
 export interface TaskTick {
@@ -154,7 +156,14 @@ export type ProgressEvent =
       /** Every task id the executor said it finished so far (cumulative). */
       tasksDone?: string[];
     }
-  | { type: 'package-completed'; id: string; at: number; evidence: WorkEvidence; note?: string }
+  | {
+      type: 'package-completed';
+      id: string;
+      at: number;
+      evidence: WorkEvidence;
+      note?: string;
+      keptAttempts?: string[];
+    }
   | {
       type: 'package-failed';
       id: string;
@@ -162,6 +171,7 @@ export type ProgressEvent =
       error: string;
       exitCode?: number | null;
       outputTail?: string[];
+      keptAttempts?: string[];
     }
   | { type: 'package-cancelled'; id: string; at: number }
   | { type: 'package-blocked'; id: string; by: string[] }
@@ -190,6 +200,15 @@ export type ProgressEvent =
     }
   | { type: 'pull-request-delivered'; pullRequest: PullRequestReport }
   | { type: 'sprint-finished'; at: number; cancelled?: boolean };
+
+/** The refs an attempt reported, or those of the package's earlier ends when it reported none. */
+function keptAttemptsOf(
+  wp: PackageProgress,
+  event: { keptAttempts?: string[] },
+): Pick<PackageProgress, 'keptAttempts'> {
+  const refs = event.keptAttempts ?? wp.keptAttempts;
+  return refs?.length ? { keptAttempts: refs } : {};
+}
 
 const TERMINAL: ReadonlySet<PackageStatus> = new Set([
   'completed',
@@ -343,6 +362,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           filesTotal: event.evidence.filesChanged,
           exitCode: 0,
           note: event.note ?? wp.note,
+          ...keptAttemptsOf(wp, event),
         }),
         `Package ${event.id} completed`,
       );
@@ -358,6 +378,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           exitCode: event.exitCode,
           outputTail: event.outputTail,
           note: event.error,
+          ...keptAttemptsOf(wp, event),
         }),
         `Package ${event.id} failed`,
       );

@@ -25,6 +25,11 @@ export interface WorkPackageSpec {
   timeout?: string;
   /** External packages only: with no report within this duration (`30m`), the package fails as stalled. */
   lease?: string;
+  /**
+   * What a retried attempt starts from: `clean` (default) resets the worktree to the package's
+   * base, keeping the earlier attempt's work under a ref; `resume` goes on from what it left.
+   */
+  retry?: 'clean' | 'resume';
   /** How long the package is expected to take (`2h`), for the deadline projection. */
   estimate?: string;
   /** The package's checklist (a plan's subtasks): an executor line `::done <id>` ticks one off. */

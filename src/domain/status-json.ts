@@ -49,6 +49,7 @@ export function sprintStatusJson(
       error: wp.error,
       blockedBy: wp.blockedBy,
       tasks: wp.tasks,
+      keptAttempts: wp.keptAttempts,
     })),
     overall: overallProgress(state),
     integration: {

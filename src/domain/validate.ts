@@ -78,6 +78,12 @@ function packageProblems(
   }
   const lease = leaseProblem(wp);
   if (lease) add(`${at}.lease`, lease);
+  if (wp.retry !== undefined && wp.external) {
+    add(
+      `${at}.retry`,
+      `${wp.id} has retry but is external: its reporter decides what a new attempt starts from`,
+    );
+  }
   return [...problems, ...dependencyProblems(wp, at, firstIndex)];
 }
 

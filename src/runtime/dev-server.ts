@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import { lifelineCommand } from './lifeline';
+import { signalGroup } from './process-group';
 import { findTemporalCli } from './temporal-cli';
 
 /** Search attributes sprintwave sets on its workflows, registered on the embedded server. */
@@ -25,6 +28,7 @@ export interface DevServerOptions {
   /** Web UI port; no Web UI when `false`. */
   uiPort?: number | false;
   ip?: string;
+  /** Where the server writes its output; a temporary file, removed by `stop()`, when absent. */
   logFile?: string;
   namespace?: string;
   /** Register SEARCH_ATTRIBUTES (default true); false stands in for a server without them. */
@@ -35,7 +39,9 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   namespace: string;
+  /** The server's pid, which is also its process group. */
   pid: number;
+  /** Stops the server's process group and resolves once the server has exited. */
   stop(): Promise<void>;
 }
 
@@ -52,7 +58,11 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Starts `temporal server start-dev` and resolves once it answers gRPC. */
+/**
+ * Starts `temporal server start-dev` and resolves once it answers gRPC. The server writes straight
+ * to its log file and runs on a lifeline (src/runtime/lifeline.ts): it stops when this process
+ * goes away, even by SIGKILL.
+ */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = findTemporalCli();
   const ip = options.ip ?? '127.0.0.1';
@@ -85,51 +95,142 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
 
-  // Its own process group: Ctrl-C reaches the CLI, which stops its worker first (reporting what it
-  // was doing) and only then the server.
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const output: string[] = [];
-  if (options.logFile) mkdirSync(path.dirname(options.logFile), { recursive: true });
-  const log = options.logFile ? createWriteStream(options.logFile, { flags: 'a' }) : undefined;
-  const keep = (chunk: Buffer): void => {
-    log?.write(chunk);
-    output.push(chunk.toString());
-    if (output.length > 50) output.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-
+  const log = openLog(options.logFile);
+  const child = spawnOnLifeline(cli, args, log.fd);
   const address = `${ip}:${port}`;
   try {
-    await waitUntilServing(child, address, () => output.join(''));
+    await waitUntilServing(child, address, () => log.output());
   } catch (error) {
-    await stopProcess(child);
-    log?.end();
+    await child.stop();
+    log.remove();
     throw error;
   }
   const uiPortArg = args[args.indexOf('--ui-port') + 1];
   return {
     address,
     namespace,
-    pid: child.pid ?? -1,
+    pid: child.pid,
     uiUrl: options.uiPort === false ? undefined : `http://${ip}:${uiPortArg}`,
     async stop() {
-      await stopProcess(child);
-      log?.end();
+      await child.stop();
+      log.remove();
     },
   };
 }
 
+const LOG_TAIL_BYTES = 16_384;
+
+interface ServerLog {
+  /** Open for appending; the spawn duplicates it and then it is closed here. */
+  fd: number;
+  /** The end of what the server wrote since it was started. */
+  output(): string;
+  /** Deletes the log when it is a temporary one. */
+  remove(): void;
+}
+
+function openLog(logFile: string | undefined): ServerLog {
+  const tempDir = logFile ? undefined : mkdtempSync(path.join(os.tmpdir(), 'sprintwave-temporal-'));
+  const file = logFile ?? path.join(tempDir as string, 'temporal.log');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, 'a');
+  const start = fstatSync(fd).size;
+  return {
+    fd,
+    output: () => readSince(file, start),
+    remove: () => {
+      if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function readSince(file: string, start: number): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const from = Math.max(start, size - LOG_TAIL_BYTES);
+    const buffer = Buffer.alloc(Math.max(0, size - from));
+    readSync(fd, buffer, 0, buffer.length, from);
+    const text = buffer.toString();
+    // A tail cut mid-line starts at the next whole line.
+    return from > start ? text.slice(text.indexOf('\n') + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface ServerProcess {
+  pid: number;
+  /** Why the server exited; undefined while it runs. */
+  exit(): string | undefined;
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Its own process group, which also keeps Ctrl-C away from it: the CLI stops its worker first
+ * (reporting what it was doing) and only then the server. Output goes to the log file, never to a
+ * pipe, so a killed parent cannot take the server down by SIGPIPE.
+ */
+function spawnOnLifeline(cli: string, args: string[], logFd: number): ServerProcess {
+  const wrapped = lifelineCommand(cli, args, 'terminate');
+  let child: ChildProcess;
+  try {
+    child = spawn(wrapped.file, wrapped.args, {
+      stdio: ['ignore', logFd, logFd, 'pipe'],
+      detached: true,
+    });
+  } finally {
+    closeSync(logFd);
+  }
+  const pid = child.pid ?? -1;
+  const lifeline = child.stdio[3] as net.Socket | null;
+  lifeline?.on('error', () => undefined);
+  lifeline?.unref(); // held, never read: it must not keep this process alive
+  let exit: string | undefined;
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => {
+    const end = (why: string): void => {
+      exit ??= why;
+      // A server that ended by itself leaves its lifeline watcher, which would stop the group later.
+      if (!stopping) signalGroup(pid, 'SIGTERM');
+      lifeline?.destroy();
+      resolve();
+    };
+    child.once('exit', (code, signal) => end(`exited with ${signal ?? code}`));
+    child.once('error', (error) => end(`could not start: ${error.message}`));
+  });
+  let stopped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    if (exit !== undefined) return;
+    stopping = true;
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    pid,
+    exit: () => exit,
+    stop: () => (stopped ??= stop()),
+  };
+}
+
 async function waitUntilServing(
-  child: ChildProcess,
+  child: ServerProcess,
   address: string,
   output: () => string,
 ): Promise<void> {
   const deadline = Date.now() + 60_000;
-  let exited: string | undefined;
-  child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`));
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`The Temporal dev server ${exited}:\n${output()}`);
+    const exit = child.exit();
+    if (exit) throw new Error(`The Temporal dev server ${exit}:\n${output()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -143,13 +244,4 @@ async function waitUntilServing(
     }
   }
   throw new Error(`The Temporal dev server did not answer on ${address} within 60 s:\n${output()}`);
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -7,6 +7,11 @@ import { SPRINT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { Config } from './config';
 import { startDevServer } from './dev-server';
 import type { DevServer } from './dev-server';
+import {
+  removeDevServerRecord,
+  stopOrphanedDevServer,
+  writeDevServerRecord,
+} from './dev-server-record';
 
 export interface TemporalSession {
   client: Client;
@@ -24,7 +29,8 @@ export interface TemporalSession {
 /**
  * Connects to TEMPORAL_ADDRESS or, without it, to the embedded dev server: one already
  * serving on the dev port (another `sprintwave dev`) or a new one keeping its state in
- * `<home>/temporal.db`, so sprints survive a restart.
+ * `<home>/temporal.db`, so sprints survive a restart. A server whose starter was killed is
+ * stopping: it is waited for and replaced, never attached to.
  */
 export async function openTemporal(config: Readonly<Config>): Promise<TemporalSession> {
   const { namespace } = config.temporal;
@@ -33,15 +39,11 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
   const uiUrl = webUiUrl(config);
   if (!address) {
     const local = `127.0.0.1:${config.temporal.devPort}`;
+    await stopOrphanedDevServer(config.home);
     if (await isServing(local)) {
       address = local;
     } else {
-      server = await startDevServer({
-        port: config.temporal.devPort,
-        uiPort: config.temporal.uiPort,
-        dbFile: path.join(config.home, 'temporal.db'),
-        logFile: path.join(config.home, 'logs', 'temporal.log'),
-      });
+      server = await startEmbeddedServer(config);
       address = server.address;
     }
   }
@@ -62,9 +64,28 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
     async close() {
       await native?.close();
       await connection.close();
-      await server?.stop();
+      if (!server) return;
+      await server.stop();
+      await removeDevServerRecord(config.home, server.pid);
     },
   };
+}
+
+/** Starts the embedded dev server and records this process as its owner. */
+async function startEmbeddedServer(config: Readonly<Config>): Promise<DevServer> {
+  const server = await startDevServer({
+    port: config.temporal.devPort,
+    uiPort: config.temporal.uiPort,
+    dbFile: path.join(config.home, 'temporal.db'),
+    logFile: path.join(config.home, 'logs', 'temporal.log'),
+  });
+  try {
+    await writeDevServerRecord(config.home, server.pid, config.temporal.devPort);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return server;
 }
 
 async function isServing(address: string): Promise<boolean> {

@@ -6,6 +6,8 @@ import { prebuiltBundle } from './bundle';
 import type { Config } from './config';
 import { hostQueueName, hostQueuePlugin } from './host-queue';
 
+export const HEARTBEAT_THROTTLE = 1_000;
+
 export interface SprintWorkerOptions {
   connection: NativeConnection;
   client: Client;
@@ -31,12 +33,16 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
     namespace: config.temporal.namespace,
     identity: `${process.pid}@${config.worker.id}`,
     shutdownForceTime: options.shutdownForceTime,
+    // Heartbeats reach the server within a second (not at 80% of the timeout): a lost worker's
+    // activities time out in seconds, without false timeouts on a busy machine.
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     activities: createActivities({
       client: options.client,
       worktreeRoot: config.worktreeRoot,
       allowedCommands: config.allowedCommands,
       progressIntervalMs: options.progressIntervalMs,
       hostQueue,
+      workerId: config.worker.id,
       github: { token: config.github.token, apiUrl: config.github.apiUrl },
       events: {
         dataDir: config.home,

@@ -55,6 +55,7 @@ export const workPackageSchema = z.strictObject({
   points: z.number().int().min(0).max(1_000).optional(),
   timeout: duration.optional(),
   lease: duration.optional(),
+  retry: z.enum(['clean', 'resume'], { message: 'must be clean or resume' }).optional(),
   estimate: duration.optional(),
   tasks: z.array(packageTask).max(1_000).superRefine(uniqueTaskIds).optional(),
   description: z.string().optional(),

@@ -4,7 +4,7 @@ import { packageBranch } from '../domain/ids';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import { failureMessage } from './failures';
-import { pickHost } from './routing';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS, pickHost } from './routing';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -52,7 +52,7 @@ export async function integrate({
     // Heartbeats: a worker lost mid-merge is noticed in seconds, not after the 30 minutes.
     const { mergeIntoIntegration } = proxyActivities<Activities>({
       ...MERGE_OPTIONS,
-      heartbeatTimeout: options?.heartbeatTimeoutMs ?? 30_000,
+      heartbeatTimeout: options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       ...host,
     });
     const merge = await mergeIntoIntegration({
@@ -70,7 +70,7 @@ export async function integrate({
     }
     const { runChecks } = proxyActivities<Activities>({
       startToCloseTimeout: '2 hours',
-      heartbeatTimeout: options?.heartbeatTimeoutMs ?? 30_000,
+      heartbeatTimeout: options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       retry: { maximumAttempts: 3 },
       ...host,
     });

@@ -11,6 +11,12 @@ export const GIT_RETRY = {
   maximumAttempts: 10,
 } as const;
 const GIT_TIMEOUT = '10 minutes';
+/**
+ * How long a silent activity may go before its worker counts as lost: a killed worker's package
+ * is retried within seconds. Activities heartbeat every second (`withHeartbeats`, and workers
+ * send them at most a second apart), so a busy machine has seconds of slack.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
 /** Routed work waits this long for its worker to poll; after that the worker counts as gone. */
 const HOST_WAIT = '10 minutes';
 

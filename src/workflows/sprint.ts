@@ -35,6 +35,7 @@ import {
   SPRINT_FINISHING,
 } from './messages';
 import type { PackageUpdate } from './messages';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from './routing';
 import { workPackageWorkflow } from './work-package';
 import type { WorkPackageResult } from './work-package';
 import { now } from './clock';
@@ -47,7 +48,7 @@ const { resolveEventIdentity } = proxyActivities<Activities>({
 });
 
 export interface SprintWorkflowOptions {
-  /** How long a silent executor may go before its worker counts as lost (default 30 s). */
+  /** How long a silent executor may go before its worker counts as lost (default 5 s). */
   heartbeatTimeoutMs?: number;
   /** Per-check timeout for the integration checks (default 30 min). */
   checkTimeoutMs?: number;
@@ -163,7 +164,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
             dependencyBranches: wp.dependsOn.map((dep) => packageBranch(spec.id, dep)),
             owner: state.owner,
             attempt,
-            heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? 30_000,
+            heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
             ...(input.options?.routeToHost ? { routeToHost: true } : {}),
           },
         ],
@@ -275,6 +276,7 @@ function toEvent(update: PackageUpdate): ProgressEvent {
 }
 
 function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
+  const kept = result.keptAttempts ? { keptAttempts: result.keptAttempts } : {};
   if (result.status === 'completed') {
     return {
       type: 'package-completed',
@@ -282,9 +284,11 @@ function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
       at: now(),
       evidence: result.evidence,
       note: result.note,
+      ...kept,
     };
   }
   return {
+    ...kept,
     type: 'package-failed',
     id: wpId,
     at: now(),

@@ -37,7 +37,15 @@ export interface WorkPackageInput {
 }
 
 export type WorkPackageResult =
-  | { status: 'completed'; branch: string; worktree: string; evidence: WorkEvidence; note?: string }
+  | {
+      status: 'completed';
+      branch: string;
+      worktree: string;
+      evidence: WorkEvidence;
+      note?: string;
+      /** Refs that keep the work of earlier attempts (the branch holds only the last one's). */
+      keptAttempts?: string[];
+    }
   | {
       status: 'failed';
       error: string;
@@ -45,6 +53,7 @@ export type WorkPackageResult =
       outputTail?: string[];
       branch?: string;
       worktree?: string;
+      keptAttempts?: string[];
     };
 
 /** One package: its worktree, its executor, then the evidence of what it changed, from git. */
@@ -78,9 +87,9 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
       );
   }
 
-  const outcome = wp.external
+  const outcome: Outcome = wp.external
     ? await reports.outcome()
-    : await runExecutor(input, worktree, host.options);
+    : await runExecutor(input, prepared, host.options);
   if (outcome.status === 'failed') return { ...outcome, branch, worktree };
 
   const evidence = await CancellationScope.nonCancellable(() =>
@@ -91,16 +100,18 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
     files: evidence.filesChanged,
     commit: evidence.commit,
   });
-  return { status: 'completed', branch, worktree, evidence, note: outcome.note };
+  const kept = outcome.keptAttempts ? { keptAttempts: outcome.keptAttempts } : {};
+  return { status: 'completed', branch, worktree, evidence, note: outcome.note, ...kept };
 }
 
-type Outcome =
+type Outcome = { keptAttempts?: string[] } & (
   | { status: 'done'; note?: string }
-  | { status: 'failed'; error: string; exitCode?: number | null; outputTail?: string[] };
+  | { status: 'failed'; error: string; exitCode?: number | null; outputTail?: string[] }
+);
 
 async function runExecutor(
   input: WorkPackageInput,
-  worktree: string,
+  prepared: { worktree: string; baseCommit: string },
   host: HostOptions,
 ): Promise<Outcome> {
   const { wp } = input;
@@ -119,11 +130,16 @@ async function runExecutor(
     attempt: input.attempt,
     command: wp.run ?? 'true',
     agent: await agentRunFor(wp, sprintWorkflowId),
-    worktree,
+    worktree: prepared.worktree,
+    baseCommit: prepared.baseCommit,
+    ...(wp.retry ? { retry: wp.retry } : {}),
     timeoutMs,
   });
+  // Older workers answer without the refs.
+  const kept = result.keptAttempts?.length ? { keptAttempts: result.keptAttempts } : {};
   if (result.timedOut) {
     return {
+      ...kept,
       status: 'failed',
       error: `timed out after ${wp.timeout ?? '2h'}`,
       exitCode: result.exitCode,
@@ -136,11 +152,12 @@ async function runExecutor(
         ? `was killed by ${result.signal}`
         : `exited with code ${result.exitCode}`;
     return {
+      ...kept,
       status: 'failed',
       error: `${wp.agent ? `agent ${wp.agent}` : `\`${wp.run}\``} ${how}`,
       exitCode: result.exitCode,
       outputTail: result.tail,
     };
   }
-  return { status: 'done' };
+  return { ...kept, status: 'done' };
 }

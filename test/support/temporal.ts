@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
+import { HEARTBEAT_THROTTLE } from '../../src/runtime/worker';
 
 let runtimeInstalled = false;
 
@@ -58,6 +59,7 @@ export async function createTestWorker(
   const codePath = process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE;
   if (!codePath) throw new Error('The Jest global setup did not build the workflow bundle.');
   return Worker.create({
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     ...options,
     connection: temporal.nativeConnection,
     taskQueue: options.taskQueue ?? uniqueId('queue'),

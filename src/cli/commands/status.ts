@@ -32,6 +32,11 @@ export async function statusCommand(
 
 export function renderStatus(state: SprintProgress, webUi?: WebUiAddress): string {
   const parts = [renderProgressTable(state), `Status: ${state.status}`];
+  const kept = state.packages.filter((wp) => wp.keptAttempts?.length);
+  if (kept.length) {
+    const lines = kept.map((wp) => `  ${wp.id}: ${(wp.keptAttempts ?? []).join(', ')}`);
+    parts.push(['Earlier attempts, kept apart from the branches:', ...lines].join('\n'));
+  }
   if (webUi) {
     const links = sprintWebUiLinks(webUi, state);
     const packageLines = Object.entries(links.packages).map(([wp, url]) => `  ${wp}: ${url}`);

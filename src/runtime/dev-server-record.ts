@@ -1,0 +1,132 @@
+/**
+ * `<home>/dev-server.json` names the process that started the embedded dev server. A server whose
+ * starter is gone is being stopped by its lifeline (src/runtime/lifeline.ts): attaching to it
+ * would lose the connection seconds later, so it is waited for and replaced instead.
+ */
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { bootId, processStat, signalGroup } from './process-group';
+
+const recordSchema = z.object({
+  pid: z.number().int().positive(),
+  ownerPid: z.number().int().positive(),
+  port: z.number().int(),
+  startedAt: z.string(),
+  /** With the start times, tells a pid from a later process that got the same number. */
+  bootId: z.string(),
+  pidStartTime: z.number().optional(),
+  ownerStartTime: z.number().optional(),
+});
+
+export type DevServerRecord = z.infer<typeof recordSchema>;
+
+/** SIGKILL after this: the lifeline's own SIGKILL comes 10 s after its SIGTERM. */
+const ORPHAN_GRACE_MS = 12_000;
+const ORPHAN_KILL_WAIT_MS = 5_000;
+
+export function devServerRecordFile(home: string): string {
+  return path.join(home, 'dev-server.json');
+}
+
+/** Records that this process started the server `pid`; replaced atomically. */
+export async function writeDevServerRecord(home: string, pid: number, port: number): Promise<void> {
+  const record: DevServerRecord = {
+    pid,
+    ownerPid: process.pid,
+    port,
+    startedAt: new Date().toISOString(),
+    bootId: bootId(),
+    pidStartTime: processStat(pid)?.startTime,
+    ownerStartTime: processStat(process.pid)?.startTime,
+  };
+  const file = devServerRecordFile(home);
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
+  await rename(temporary, file);
+}
+
+/** Removes the record if it still names the server `pid` (a later starter may have replaced it). */
+export async function removeDevServerRecord(home: string, pid: number): Promise<void> {
+  const record = await readDevServerRecord(home);
+  if (record?.pid === pid && record.ownerPid === process.pid) {
+    await rm(devServerRecordFile(home), { force: true });
+  }
+}
+
+export async function readDevServerRecord(home: string): Promise<DevServerRecord | undefined> {
+  let text: string;
+  try {
+    text = await readFile(devServerRecordFile(home), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = recordSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // half a file from a writer without rename: as good as none
+  }
+}
+
+/**
+ * When the recorded server outlived its starter, stops it (SIGTERM, SIGKILL after ~12 s) and
+ * resolves once it has exited, so a new server can take its port and database. A record whose
+ * owner runs (another `sprintwave dev` or `run`) or whose processes are both gone is left alone.
+ */
+export async function stopOrphanedDevServer(home: string): Promise<void> {
+  const record = await readDevServerRecord(home);
+  if (!record || record.bootId !== bootId()) return;
+  const server = (): boolean => running(record.pid, record.pidStartTime);
+  if (running(record.ownerPid, record.ownerStartTime) || !server()) return;
+  signalServer(record, server, 'SIGTERM');
+  if (await waitUntil(() => !server(), ORPHAN_GRACE_MS)) return;
+  signalServer(record, server, 'SIGKILL');
+  if (await waitUntil(() => !server(), ORPHAN_KILL_WAIT_MS)) return;
+  throw new Error(
+    `The Temporal dev server ${record.pid} (of ${devServerRecordFile(home)}) outlived the process ` +
+      `that started it and does not stop; stop it, then try again.`,
+  );
+}
+
+/** The whole group: the server and its lifeline watcher. */
+function signalServer(
+  record: DevServerRecord,
+  stillThere: () => boolean,
+  signal: NodeJS.Signals,
+): void {
+  if (!stillThere()) return;
+  if (!signalGroup(record.pid, signal)) {
+    try {
+      process.kill(record.pid, signal);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/**
+ * Whether process `pid` (started at `startTime`, in clock ticks after boot, when known) has not
+ * exited. A zombie has: a killed starter's children are reaped by pid 1, which may take seconds.
+ */
+function running(pid: number, startTime: number | undefined): boolean {
+  const stat = processStat(pid);
+  if (stat) return stat.state !== 'Z' && (startTime === undefined || stat.startTime === startTime);
+  if (processStat(process.pid)) return false; // /proc works and has no such process
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(100);
+  }
+  return true;
+}
