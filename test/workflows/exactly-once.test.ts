@@ -1,0 +1,168 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChildProcess } from 'node:child_process';
+import { freePort } from '../../src/runtime/dev-server';
+import { groupAlive } from '../../src/runtime/process-group';
+import { progressQuery } from '../../src/workflows';
+import { appendingCommand, overlaps, readLedger } from '../support/appending-command';
+import { collect, runCli, spawnCli } from '../support/cli';
+import { fixtureGit } from '../support/git-fixtures';
+import { sprint, startHarness, startSprint } from '../support/sprint-harness';
+import type { Harness } from '../support/sprint-harness';
+import { testAddress, uniqueId } from '../support/temporal';
+
+jest.setTimeout(180_000);
+
+const STEPS = 30;
+const ALL_LINES = Array.from({ length: STEPS }, (_, i) => `line ${i}`).join('\n') + '\n';
+
+async function until(test: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Resolves with how long the process group took to go away (Infinity: it did not, in `ms`). */
+async function goneWithin(pgid: number, ms: number): Promise<number> {
+  const since = Date.now();
+  while (groupAlive(pgid) && Date.now() - since < ms) await sleep(20);
+  return groupAlive(pgid) ? Infinity : Date.now() - since;
+}
+
+/**
+ * The package's branch holds exactly one attempt's work, and the earlier attempt's work is kept
+ * under its ref; the ledger shows two starts that never overlapped.
+ */
+async function expectOneAttemptOnTheBranch(repo: string, sprintId: string, ledger: string) {
+  const git = fixtureGit(repo);
+  const branch = `sprintwave/${sprintId}/WP01`;
+  expect(await git.raw(['show', `${branch}:work.txt`])).toBe(ALL_LINES);
+  const subjects = (await git.raw(['log', '--format=%s', `main..${branch}`])).trim().split('\n');
+  expect(subjects.filter((s) => s === 'first third')).toHaveLength(1);
+  const kept = `refs/sprintwave/${sprintId}/WP01/attempt-1`;
+  const earlier = await git.raw(['show', `${kept}:work.txt`]);
+  expect(earlier.length).toBeGreaterThan(0);
+  expect(ALL_LINES.startsWith(earlier)).toBe(true); // cut short, never doubled
+  const entries = readLedger(ledger);
+  expect(entries.filter((e) => e.what === 'start')).toHaveLength(2);
+  expect(overlaps(entries)).toEqual([]);
+}
+
+describe('a package whose worker is killed mid-command', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  function startWorker(): { child: ChildProcess; done: Promise<unknown> } {
+    const child = spawnCli(['worker'], {
+      TEMPORAL_ADDRESS: testAddress(),
+      TEMPORAL_TASK_QUEUE: harness.taskQueue,
+      SPRINTWAVE_HOME: harness.config.home,
+    });
+    return { child, done: collect(child) };
+  }
+
+  it('kill -9 of the worker: the command is gone at once, and the retry starts clean on another worker', async () => {
+    const ledger = path.join(harness.sandbox.dir, 'worker-killed.ledger');
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [{ id: 'WP01', title: 'Appends', run: appendingCommand(ledger, STEPS) }],
+    });
+    const first = startWorker();
+    // The default heartbeat timeout: how fast a lost worker is noticed is part of the test.
+    const handle = await startSprint(harness, { spec, options: {} });
+    await until(() => readLedger(ledger).length > STEPS / 2, 'the command half-way');
+    const pgid = readLedger(ledger)[0]?.pid ?? 0;
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect(await goneWithin(pgid, 5_000)).toBeLessThan(5_000);
+    const killedAt = Date.now();
+
+    const second = startWorker();
+    try {
+      await until(() => readLedger(ledger).filter((e) => e.what === 'start').length > 1, 'a retry');
+      // Noticed by its heartbeat: well within 10 s of the kill.
+      expect(Date.now() - killedAt).toBeLessThan(10_000);
+      const state = await handle.result();
+      expect(state.status).toBe('completed');
+      expect(state.packages[0]?.keptAttempts).toEqual([
+        `refs/sprintwave/${spec.id}/WP01/attempt-1`,
+      ]);
+      await expectOneAttemptOnTheBranch(harness.sandbox.repo, spec.id, ledger);
+      const live = await handle.query(progressQuery);
+      expect(live.packages[0]?.attempt).toBe(1); // the same package attempt: retried by Temporal
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.done;
+    }
+  });
+});
+
+describe('sprintwave run interrupted mid-command, then run again', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  async function setUp(name: string) {
+    const id = uniqueId(name);
+    const ledger = path.join(harness.sandbox.dir, `${id}.ledger`);
+    const file = path.join(harness.sandbox.dir, `${id}.yaml`);
+    const spec = {
+      id,
+      repo: harness.sandbox.repo,
+      packages: [{ id: 'WP01', title: 'Appends', run: appendingCommand(ledger, STEPS) }],
+    };
+    await writeFile(file, JSON.stringify(spec));
+    const env = {
+      SPRINTWAVE_HOME: path.join(harness.sandbox.dir, `home-${id}`),
+      SPRINTWAVE_TEMPORAL_PORT: String(await freePort()),
+      SPRINTWAVE_UI_PORT: String(await freePort()),
+    };
+    return { id, ledger, file, env };
+  }
+
+  async function interrupt(signal: NodeJS.Signals, name: string) {
+    const { id, ledger, file, env } = await setUp(name);
+    const first = spawnCli(['run', file], env);
+    const firstDone = collect(first);
+    await until(() => readLedger(ledger).length > STEPS / 2, 'the command half-way');
+    const pgid = readLedger(ledger)[0]?.pid ?? 0;
+    // As a terminal does: to the whole foreground process group.
+    process.kill(-(first.pid as number), signal);
+    const firstRun = await firstDone;
+    expect(await goneWithin(pgid, 5_000)).toBeLessThan(5_000);
+
+    const second = await runCli(['run', file], env);
+    expect(second.stderr).not.toContain('Failed to get Workflow execution history');
+    expect(second.code).toBe(0);
+    await expectOneAttemptOnTheBranch(harness.sandbox.repo, id, ledger);
+    const status = await runCli(['status', id], env);
+    expect(status.stdout).toContain(`WP01: refs/sprintwave/${id}/WP01/attempt-1`);
+    return firstRun;
+  }
+
+  it('Ctrl-C: the command stops with `run`, and the second run redoes the package from its clean base', async () => {
+    const first = await interrupt('SIGINT', 'ctrl-c');
+    expect(first.code).toBe(130);
+    expect(first.stderr).toContain('run the same command again to attach');
+  });
+
+  it('kill -9: the command and the dev server stop with `run`, and the second run finishes the sprint', async () => {
+    const first = await interrupt('SIGKILL', 'kill-9');
+    expect(first.code).toBeNull();
+  });
+});
