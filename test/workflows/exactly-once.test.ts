@@ -8,7 +8,7 @@ import { progressQuery } from '../../src/workflows';
 import { appendingCommand, overlaps, readLedger } from '../support/appending-command';
 import { collect, runCli, spawnCli } from '../support/cli';
 import { fixtureGit } from '../support/git-fixtures';
-import { sprint, startHarness, startSprint } from '../support/sprint-harness';
+import { pkg, runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 import { testAddress, uniqueId } from '../support/temporal';
 
@@ -103,6 +103,56 @@ describe('a package whose worker is killed mid-command', () => {
       second.child.kill('SIGTERM');
       await second.done;
     }
+  });
+});
+
+describe('sprintwave retry of a failed package', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+  });
+
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  const GIT = 'git -c user.name=agent -c user.email=agent@example.test';
+
+  async function failThenRetry(retry: 'clean' | 'resume') {
+    const fixed = path.join(harness.sandbox.dir, `fixed-${retry}`);
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [
+        {
+          id: 'WP01',
+          title: 'Fails once',
+          retry,
+          run: `echo try >> tries.txt && ${GIT} add -A && ${GIT} commit -qm try && echo more >> tries.txt && test -f ${fixed}`,
+        },
+      ],
+    });
+    const first = await runToEnd(harness, { spec });
+    expect(first.state.status).toBe('failed');
+    await writeFile(fixed, '');
+    const second = await runToEnd(harness, { spec, resume: first.state, retry: ['WP01'] });
+    expect(second.state.status).toBe('completed');
+    const git = fixtureGit(harness.sandbox.repo);
+    const branch = pkg(second.state, 'WP01').branch;
+    return { spec, second, git, tries: await git.raw(['show', `${branch}:tries.txt`]) };
+  }
+
+  it('starts the new attempt from the clean base and keeps the failed one under its ref', async () => {
+    const { spec, second, git, tries } = await failThenRetry('clean');
+    expect(tries).toBe('try\nmore\n');
+    const kept = `refs/sprintwave/${spec.id}/WP01/attempt-1`;
+    expect(pkg(second.state, 'WP01').keptAttempts).toEqual([kept]);
+    expect(await git.raw(['show', `${kept}:tries.txt`])).toBe('try\nmore\n');
+  });
+
+  it('with retry: resume, goes on from what the failed attempt left', async () => {
+    const { second, tries } = await failThenRetry('resume');
+    expect(tries).toBe('try\nmore\ntry\nmore\n');
+    expect(pkg(second.state, 'WP01').keptAttempts).toBeUndefined();
   });
 });
 
