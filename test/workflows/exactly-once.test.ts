@@ -104,6 +104,30 @@ describe('a package whose worker is killed mid-command', () => {
       await second.done;
     }
   });
+
+  it('SIGTERM of `sprintwave worker`: it stops its command before it exits, and the next attempt starts clean', async () => {
+    const ledger = path.join(harness.sandbox.dir, 'worker-stopped.ledger');
+    const spec = sprint(harness.sandbox.repo, {
+      packages: [{ id: 'WP01', title: 'Appends', run: appendingCommand(ledger, STEPS) }],
+    });
+    const first = startWorker();
+    const handle = await startSprint(harness, { spec, options: {} });
+    await until(() => readLedger(ledger).length > STEPS / 2, 'the command half-way');
+    const pgid = readLedger(ledger)[0]?.pid ?? 0;
+    first.child.kill('SIGTERM');
+    const stopped = (await first.done) as { code: number | null };
+    expect(stopped.code).toBe(0);
+    expect(groupAlive(pgid)).toBe(false); // stopped before the worker exited
+
+    const second = startWorker();
+    try {
+      expect((await handle.result()).status).toBe('completed');
+      await expectOneAttemptOnTheBranch(harness.sandbox.repo, spec.id, ledger);
+    } finally {
+      second.child.kill('SIGTERM');
+      await second.done;
+    }
+  });
 });
 
 describe('sprintwave retry of a failed package', () => {
