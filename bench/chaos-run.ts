@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
@@ -14,7 +15,8 @@ import { injectFaults, planFaults, seededRandom } from './chaos-faults';
 import type { InjectedFault, PlannedFault } from './chaos-faults';
 import { sleep, startChaosLab } from './chaos-lab';
 import type { ChaosLab } from './chaos-lab';
-import { chaosSpec, newRepo, treeOf } from './chaos-sprint';
+import { changedPaths, chaosSpec, checkLedger, newRepo, treeOf } from './chaos-sprint';
+import type { AttemptOverlap, OutlivedAttempt } from './chaos-sprint';
 
 export interface ChaosOptions {
   /** Scratch folder for the server's database, the repositories and the logs. */
@@ -45,11 +47,19 @@ export interface ChaosChecks {
   summaryComments: number;
   /** The progress comment shows the final table. */
   finalTable: boolean;
+  /** Package commands started again (after a kill), beyond each package's first start. */
+  attempts: number;
+  /** Attempts of one package that ran at the same time, from the commands' ledger. */
+  overlaps: AttemptOverlap[];
+  /** Attempts that ran on after their worker was killed, from the commands' ledger. */
+  outlived: OutlivedAttempt[];
 }
 
 export interface ChaosRunResult {
   run: number;
   sprintId: string;
+  /** The run's repository. */
+  repo: string;
   /** From the start request to the sprint's result. */
   makespanMs: number;
   /** The kills done, in order (one that came after the sprint's end is a problem of the run). */
@@ -57,6 +67,8 @@ export interface ChaosRunResult {
   plannedFaults: number;
   /** The integration branch's tree ('' when there is none). */
   tree: string;
+  /** The packages whose command started more than once. */
+  retried: string[];
   /** Events taken in by a backend that honours Idempotency-Key. */
   events: number;
   /** Events sent again under the key of a request the sender never saw answered (taken once). */
@@ -101,7 +113,7 @@ async function chaosRuns(lab: ChaosLab, options: ChaosOptions): Promise<ChaosRep
   for (let i = 1; i <= options.runs; i++) {
     const withServer = options.serverEvery > 0 && i % options.serverEvery === 0;
     const faults = planFaults(random, options.packages, withServer);
-    const result = await runSprint(lab, options, i, faults, reference.tree);
+    const result = await runSprint(lab, options, i, faults, reference);
     runs.push(result);
     options.onRun?.(result);
   }
@@ -129,22 +141,21 @@ async function runSprint(
   options: ChaosOptions,
   index: number,
   faults: readonly PlannedFault[],
-  referenceTree?: string,
+  reference?: TreeIn,
 ): Promise<ChaosRunResult> {
   const deadline = Date.now() + (options.runTimeoutMs ?? 5 * 60_000);
   const repo = await newRepo(path.join(options.dir, 'repos', `run-${index}`));
+  // Outside the repository: what the commands note there must not change the tree.
+  const ledger = path.join(options.dir, 'ledgers', `run-${index}.log`);
+  await mkdir(path.dirname(ledger), { recursive: true });
   const issue = lab.github.createIssue('chaos', 'sprint', `Chaos run ${index}`);
-  const spec = chaosSpec(
-    repo,
-    `chaos-${index}-${randomUUID().slice(0, 8)}`,
-    options.packages,
-    issue,
-  );
+  const id = `chaos-${index}-${randomUUID().slice(0, 8)}`;
+  const spec = chaosSpec(repo, id, options.packages, issue, ledger);
   const started = Date.now();
   await lab.client.workflow.start(sprintWorkflow, {
     workflowId: spec.id,
     taskQueue: lab.taskQueue,
-    args: [{ spec, options: { heartbeatTimeoutMs: 2_000 } }],
+    args: [{ spec }], // the default heartbeat timeout: recovery as users get it
   });
   let endedAt: number | undefined;
   const outcome = sprintResult(lab.client, spec.id, deadline).finally(() => (endedAt = Date.now()));
@@ -161,18 +172,23 @@ async function runSprint(
   const makespanMs = (endedAt ?? Date.now()) - started;
   const tree = state ? await treeOf(repo, state.integration.branch).catch(() => '') : '';
   const { checks, delivery } = state
-    ? await checkRun(lab, { spec, state, issue, tree, referenceTree, deadline }, problems)
+    ? await checkRun(lab, { spec, state, issue, repo, tree, reference, deadline }, problems)
     : { checks: failedChecks(), delivery: sprintDelivery(lab.receiver, spec.id) };
+  // Read last: a command that outlived its attempt has had the checks' time to show itself.
+  const kills = injected.filter((f) => f.target === 'worker').map((f) => started + f.atMs);
+  const { retried, ...attempts } = await checkAttempts(ledger, spec, kills, problems);
   return {
     run: index,
     sprintId: spec.id,
+    repo,
     makespanMs,
     faults: injected,
     plannedFaults: faults.length,
     tree,
+    retried,
     events: delivery.delivered.length,
     resentEvents: delivery.repeats,
-    checks,
+    checks: { ...checks, ...attempts },
     problems,
     ok: problems.length === 0,
   };
@@ -190,26 +206,36 @@ async function sprintResult(client: Client, id: string, deadline: number): Promi
   }
 }
 
+/** An integration tree and the repository that holds it. */
+interface TreeIn {
+  repo: string;
+  tree: string;
+}
+
 interface RunToCheck {
   spec: SprintSpec;
   state: SprintProgress;
   issue: number;
+  repo: string;
   tree: string;
   /** Unset for the reference run itself. */
-  referenceTree?: string;
+  reference?: TreeIn;
   deadline: number;
 }
+
+type LedgerChecks = Pick<ChaosChecks, 'attempts' | 'overlaps' | 'outlived'>;
+type RunChecks = Omit<ChaosChecks, keyof LedgerChecks>;
 
 /** Every check of one run; each failure is also added to `problems` in words. */
 async function checkRun(
   lab: ChaosLab,
-  { spec, state, issue, tree, referenceTree, deadline }: RunToCheck,
+  { spec, state, issue, repo, tree, reference, deadline }: RunToCheck,
   problems: string[],
-): Promise<{ checks: ChaosChecks; delivery: EventDelivery }> {
+): Promise<{ checks: RunChecks; delivery: EventDelivery }> {
   const completed = state.status === 'completed';
   if (!completed) problems.push(`sprint ${state.status}: ${state.reasons.join('; ')}`);
-  const sameTree = referenceTree === undefined ? tree !== '' : tree === referenceTree;
-  if (!sameTree) problems.push(`integration tree ${tree || 'missing'} differs from the reference`);
+  const sameTree = reference === undefined ? tree !== '' : tree === reference.tree;
+  if (!sameTree) problems.push(await treeProblem({ repo, tree }, reference));
 
   await outboxDone(lab.client, spec.id, deadline).catch((error: unknown) =>
     problems.push(`GitHub outbox: ${(error as Error).message}`),
@@ -252,7 +278,37 @@ function checkComments(
   return { progressComments: progress.length, summaryComments: summaries.length, finalTable };
 }
 
-function failedChecks(): ChaosChecks {
+async function treeProblem(actual: TreeIn, reference: TreeIn | undefined): Promise<string> {
+  if (!actual.tree || !reference) return `integration tree ${actual.tree || 'missing'}`;
+  const paths = await changedPaths(reference, actual).catch(() => []);
+  const shown = paths.length > 6 ? [...paths.slice(0, 6), `${paths.length - 6} more`] : paths;
+  return `integration tree ${actual.tree} differs from the reference in ${shown.join(', ')}`;
+}
+
+/** From the ledger: commands started again, attempts at once, attempts outliving their worker. */
+async function checkAttempts(
+  ledger: string,
+  spec: SprintSpec,
+  workerKills: readonly number[],
+  problems: string[],
+): Promise<LedgerChecks & { retried: string[] }> {
+  const text = await readFile(ledger, 'utf8').catch(() => '');
+  const ids = spec.packages.map((wp) => wp.id);
+  const { problems: unreadable, ...checked } = checkLedger(text, ids, workerKills);
+  problems.push(
+    ...unreadable,
+    ...checked.overlaps.map(
+      (o) =>
+        `${o.wp}: attempt ${o.earlierPid} still ran ${o.forMs} ms after attempt ${o.laterPid} started`,
+    ),
+    ...checked.outlived.map(
+      (o) => `${o.wp}: attempt ${o.pid} still ran ${o.forMs} ms after its worker was killed`,
+    ),
+  );
+  return checked;
+}
+
+function failedChecks(): RunChecks {
   return {
     completed: false,
     sameTree: false,

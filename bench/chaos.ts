@@ -61,6 +61,7 @@ function runLine(result: ChaosRunResult, packages: number): string {
   const checks = [
     `completed ${yes(c.completed)}`,
     `tree ${yes(c.sameTree)}`,
+    `attempts +${c.attempts} overlaps ${c.overlaps.length} outlived ${c.outlived.length}`,
     `events ${result.events} (+${result.resentEvents} resent) dup ${c.duplicateEvents} gaps ${c.sequenceGaps.length} complete ${yes(c.eventsComplete)}`,
     `comments ${c.progressComments}+${c.summaryComments}`,
   ];
@@ -89,6 +90,9 @@ function printTotals(report: ChaosReport): void {
   console.log(`  sprints completed       ${runs.filter((r) => r.checks.completed).length}`);
   console.log(`  trees equal reference   ${runs.filter((r) => r.checks.sameTree).length}`);
   console.log(
+    `  commands started again  ${sum((r) => r.checks.attempts)}, overlapping attempts ${sum((r) => r.checks.overlaps.length)}, outliving their worker ${sum((r) => r.checks.outlived.length)}`,
+  );
+  console.log(
     `  events delivered        ${sum((r) => r.events)}, duplicate ids ${sum((r) => r.checks.duplicateEvents)}, sequence gaps ${sum((r) => r.checks.sequenceGaps.length)}`,
   );
   console.log(
@@ -113,6 +117,7 @@ function resultJson(report: ChaosReport) {
       faults: r.faults,
       events: r.events,
       resentEvents: r.resentEvents,
+      retried: r.retried,
       ...r.checks,
       problems: r.problems,
     })),
