@@ -36,6 +36,9 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
     // Heartbeats reach the server within a second (not at 80% of the timeout): a lost worker's
     // activities time out in seconds, without false timeouts on a busy machine.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    // A workflow task waiting on a dead worker's sticky queue moves to the shared queue after
+    // 3 s, not 10: a live worker polls its sticky queue all the time, so this costs nothing then.
+    stickyQueueScheduleToStartTimeout: 3_000,
     activities: createActivities({
       client: options.client,
       worktreeRoot: config.worktreeRoot,
