@@ -3,7 +3,7 @@
  * starter is gone is being stopped by its lifeline (src/runtime/lifeline.ts): attaching to it
  * would lose the connection seconds later, so it is waited for and replaced instead.
  */
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -129,4 +129,58 @@ async function waitUntil(done: () => boolean, ms: number): Promise<boolean> {
     await sleep(100);
   }
   return true;
+}
+
+/**
+ * Processes that attached to the embedded server, each a file `<home>/dev-server.users/<pid>`:
+ * the process that started the server keeps it up while any of them still runs (bounded).
+ */
+function usersDir(home: string): string {
+  return path.join(home, 'dev-server.users');
+}
+
+export async function registerDevServerUser(home: string): Promise<() => Promise<void>> {
+  const file = path.join(usersDir(home), String(process.pid));
+  await mkdir(usersDir(home), { recursive: true });
+  const me = { pid: process.pid, bootId: bootId(), startTime: processStat(process.pid)?.startTime };
+  await writeFile(file, JSON.stringify(me));
+  return () => rm(file, { force: true });
+}
+
+/** How many other processes attached to the embedded server still run. */
+export async function liveDevServerUsers(home: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(usersDir(home));
+  } catch {
+    return 0;
+  }
+  let live = 0;
+  for (const name of names) {
+    const file = path.join(usersDir(home), name);
+    const user = await readFile(file, 'utf8')
+      .then((text) => userSchema.parse(JSON.parse(text)))
+      .catch(() => undefined);
+    if (user && user.pid !== process.pid && user.bootId === bootId()) {
+      if (running(user.pid, user.startTime)) {
+        live++;
+        continue;
+      }
+    }
+    await rm(file, { force: true }); // gone without saying so: killed
+  }
+  return live;
+}
+
+const userSchema = z.object({
+  pid: z.number().int().positive(),
+  bootId: z.string(),
+  startTime: z.number().optional(),
+});
+
+/** Whether the recorded server and the process that started it both still run. */
+export function recordedServerRuns(record: DevServerRecord): boolean {
+  return (
+    running(record.ownerPid, record.ownerStartTime) && running(record.pid, record.pidStartTime)
+  );
 }

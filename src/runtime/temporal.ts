@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { NativeConnection } from '@temporalio/worker';
@@ -8,10 +9,15 @@ import type { Config } from './config';
 import { startDevServer } from './dev-server';
 import type { DevServer } from './dev-server';
 import {
+  liveDevServerUsers,
+  readDevServerRecord,
+  recordedServerRuns,
+  registerDevServerUser,
   removeDevServerRecord,
   stopOrphanedDevServer,
   writeDevServerRecord,
 } from './dev-server-record';
+import { withFileLock } from './file-lock';
 
 export interface TemporalSession {
   client: Client;
@@ -27,26 +33,18 @@ export interface TemporalSession {
 }
 
 /**
- * Connects to TEMPORAL_ADDRESS or, without it, to the embedded dev server: one already
- * serving on the dev port (another `sprintwave dev`) or a new one keeping its state in
- * `<home>/temporal.db`, so sprints survive a restart. A server whose starter was killed is
- * stopping: it is waited for and replaced, never attached to.
+ * Connects to TEMPORAL_ADDRESS or, without it, to the embedded dev server of `<home>`: one
+ * already serving on the dev port (another `sprintwave dev`) or a new one keeping its state in
+ * `<home>/temporal.db`, so sprints survive a restart. Which of the two is decided under a lock
+ * on the home, so parallel commands never start two servers on one database. A server whose
+ * starter was killed is stopping: it is waited for and replaced, never attached to.
  */
 export async function openTemporal(config: Readonly<Config>): Promise<TemporalSession> {
   const { namespace } = config.temporal;
-  let address = config.temporal.address;
-  let server: DevServer | undefined;
   const uiUrl = webUiUrl(config);
-  if (!address) {
-    const local = `127.0.0.1:${config.temporal.devPort}`;
-    await stopOrphanedDevServer(config.home);
-    if (await isServing(local)) {
-      address = local;
-    } else {
-      server = await startEmbeddedServer(config);
-      address = server.address;
-    }
-  }
+  const embedded = config.temporal.address ? undefined : await openEmbedded(config);
+  const address = config.temporal.address ?? (embedded?.address as string);
+  const server = embedded?.server;
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace });
   let native: NativeConnection | undefined;
@@ -64,11 +62,56 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
     async close() {
       await native?.close();
       await connection.close();
-      if (!server) return;
-      await server.stop();
-      await removeDevServerRecord(config.home, server.pid);
+      await embedded?.close();
     },
   };
+}
+
+interface Embedded {
+  address: string;
+  /** Set when this process started the server. */
+  server?: DevServer;
+  close(): Promise<void>;
+}
+
+/** How long the starter of the embedded server keeps it up for the commands still using it. */
+const USERS_GRACE_MS = 30_000;
+
+async function openEmbedded(config: Readonly<Config>): Promise<Embedded> {
+  const { home } = config;
+  const address = `127.0.0.1:${config.temporal.devPort}`;
+  return withFileLock(devServerLockFile(home), async () => {
+    await stopOrphanedDevServer(home);
+    const record = await readDevServerRecord(home);
+    const ours = record?.port === config.temporal.devPort && recordedServerRuns(record);
+    // A server sprintwave started answers once its starter let go of the lock, so it is given
+    // time on a busy machine; any other server (the user's own) is asked once.
+    if (await isServing(address, ours ? 30_000 : 0)) {
+      const leave = await registerDevServerUser(home);
+      return { address, close: leave };
+    }
+    const server = await startEmbeddedServer(config);
+    return {
+      address: server.address,
+      server,
+      close: () => stopEmbeddedServer(home, server),
+    };
+  });
+}
+
+/** Stops the server this process started, once the commands that attached to it are done. */
+async function stopEmbeddedServer(home: string, server: DevServer): Promise<void> {
+  const deadline = Date.now() + USERS_GRACE_MS;
+  while ((await liveDevServerUsers(home)) > 0 && Date.now() < deadline) await sleep(200);
+  // Under the lock: no command attaches to a server that is about to stop.
+  await withFileLock(devServerLockFile(home), async () => {
+    await removeDevServerRecord(home, server.pid);
+    await server.stop();
+  });
+}
+
+function devServerLockFile(home: string): string {
+  return path.join(home, 'dev-server.lock');
 }
 
 /** Starts the embedded dev server and records this process as its owner. */
@@ -88,17 +131,21 @@ async function startEmbeddedServer(config: Readonly<Config>): Promise<DevServer>
   return server;
 }
 
-async function isServing(address: string): Promise<boolean> {
-  try {
-    const connection = await Connection.connect({ address, connectTimeout: 500 });
+async function isServing(address: string, patienceMs: number): Promise<boolean> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
     try {
-      await connection.healthService.check({});
-      return true;
-    } finally {
-      await connection.close();
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.healthService.check({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    } catch {
+      if (Date.now() >= deadline) return false;
+      await sleep(200);
     }
-  } catch {
-    return false;
   }
 }
 
