@@ -206,8 +206,9 @@ class CommandRun {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exit = { code, signal };
-    // Background processes left behind would be orphans (and may hold our pipes open).
-    if (groupAlive(this.pid)) this.terminateGroup();
+    // Background processes left behind would be orphans (and may hold our pipes open); the
+    // signal costs nothing when there are none.
+    this.terminateGroup();
     this.after(this.killGraceMs + DRAIN_EXTRA_MS, () => this.child.release());
   }
 

@@ -9,6 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { lifelineCommand } from '../runtime/lifeline';
+import { signalGroup } from '../runtime/process-group';
 
 export interface SpawnRequest {
   args: string[];
@@ -64,7 +65,12 @@ const start = (m) => {
     child[name].setEncoding('utf8').on('data', (data) => reply({ id, kind, event: name, data }));
   }
   child.stdio[3].on('error', () => {});
-  child.once('exit', (code, signal) => reply({ id, kind, event: 'exit', code, signal }));
+  child.once('exit', (code, signal) => {
+    // The leader is done: what it left running gets its SIGTERM now (the worker escalates), and
+    // the lifeline's watcher ends with it, which lets 'close' come.
+    try { process.kill(-child.pid, 'SIGTERM'); } catch {}
+    reply({ id, kind, event: 'exit', code, signal });
+  });
   child.once('close', () => { running.delete(id); child.stdio[3].destroy(); reply({ id, kind, event: 'close' }); });
 };
 const release = (m) => {
@@ -323,7 +329,10 @@ class DirectProcess extends Started {
     this.pid = child.pid as number;
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.deliver('stdout', chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.deliver('stderr', chunk));
-    child.on('exit', (code, signal) => this.deliver('exit', code, signal));
+    child.on('exit', (code, signal) => {
+      signalGroup(this.pid, 'SIGTERM'); // as the helper does: leftovers and the lifeline's watcher
+      this.deliver('exit', code, signal);
+    });
     child.on('close', () => {
       lifeline(child)?.destroy();
       this.deliver('close');

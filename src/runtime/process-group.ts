@@ -19,6 +19,8 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 /** Whether any process of group `pgid` still runs (zombies do not count). */
 export function groupAlive(pgid: number): boolean {
   if (!signalGroup(pgid, 0)) return false;
+  const leader = processStat(pgid);
+  if (leader && leader.pgid === pgid && leader.state !== 'Z') return true; // no scan needed
   const members = groupMembers(pgid);
   return members === undefined || members.some((member) => member.state !== 'Z');
 }
