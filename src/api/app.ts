@@ -27,10 +27,12 @@ import { allowedCommandProblems } from '../domain/allowed-commands';
 import { planJson, planSprint } from '../domain/plan';
 import type { SprintProgress } from '../domain/progress';
 import { renderProgressTable, renderSummary } from '../domain/render-progress';
+import { shown } from '../domain/shown';
 import { sprintStatusJson } from '../domain/status-json';
 import { sprintWebUiLinks } from '../domain/web-ui';
 import type { WebUiAddress } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
+import { httpLogging } from '../runtime/logger';
 import { webUiAddress } from '../runtime/temporal';
 import { checkSprintSpec, formatPath } from '../schemas/sprint-spec';
 import { parseSprintText } from '../schemas/sprint-text';
@@ -58,6 +60,7 @@ import type { StreamOptions } from './stream';
 export interface AppDeps {
   client: Client;
   config: Readonly<Config>;
+  /** The process's pino logger, Fastify's logger options, or true/false (default: no logging). */
   logger?: boolean | object;
   /** Requests per minute per client (default 600). */
   rateLimit?: number;
@@ -66,6 +69,10 @@ export interface AppDeps {
 }
 
 export const BODY_LIMIT = 1024 * 1024;
+/** Fastify's default, named here for the 414 answer; ids are at most 64 characters. */
+export const MAX_PARAM_LENGTH = 100;
+/** What an error answer repeats of a message that may hold the request's own text. */
+const SHOWN_MESSAGE_CHARACTERS = 200;
 const YAML_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml'];
 
 /** The sprint API: routes, validation, auth, OpenAPI at /docs and one error handler. */
@@ -73,13 +80,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { client, config } = deps;
   const webUi = webUiAddress(config);
   const statusJson = (state: SprintProgress) => statusWithLinks(state, webUi);
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: BODY_LIMIT });
+  const app = Fastify({
+    ...httpLogging(deps.logger),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: handleRoutingError,
+  });
 
+  // The id a 500 names is the `reqId` of the request's log lines.
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
   app.setValidatorCompiler(sprintAwareValidator);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: `No route ${request.method} ${request.url}.` });
+    void reply.code(404).send({ error: `No route ${request.method} ${shown(request.url)}.` });
   });
 
   app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
@@ -104,8 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifyRateLimit, {
     max: deps.rateLimit ?? 600,
     timeWindow: '1 minute',
+    // `after` is the time left in the window, not the window itself.
     errorResponseBuilder: (_request, context) =>
-      new ApiError(429, `Too many requests: at most ${context.max} per ${context.after}.`),
+      new ApiError(
+        429,
+        `Too many requests: at most ${context.max} a minute; try again in ${context.after}.`,
+      ),
   });
   await app.register(fastifySwagger, {
     openapi: {
@@ -270,14 +290,8 @@ const sprintAwareValidator: FastifySchemaCompiler<z.ZodType> = (route) => {
   };
 };
 
-function handleError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof ApiError) {
-    return reply
-      .code(error.statusCode)
-      .send(
-        error.issues ? { error: error.message, issues: error.issues } : { error: error.message },
-      );
-  }
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof ApiError) return sendApiError(reply, error);
   if (error instanceof CliError) {
     // Temporal answered, but could not give the state (no worker, a run without a result).
     return reply.code(503).send({ error: error.message });
@@ -292,12 +306,35 @@ function handleError(error: FastifyError, _request: FastifyRequest, reply: Fasti
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
     const issues = bodyIssues(error);
-    return reply
-      .code(status)
-      .send(issues ? { error: error.message, issues } : { error: error.message });
+    // Fastify's messages may repeat a header or the path.
+    const message = shown(error.message, SHOWN_MESSAGE_CHARACTERS);
+    return reply.code(status).send(issues ? { error: message, issues } : { error: message });
   }
   reply.log.error({ err: error }, 'request failed');
-  return reply.code(500).send({ error: 'Internal error; see the server log.' });
+  return reply
+    .code(500)
+    .send({ error: `Internal error; see the server log (request ${request.id}).` });
+}
+
+function sendApiError(reply: FastifyReply, error: ApiError) {
+  return reply
+    .code(error.statusCode)
+    .send(error.issues ? { error: error.message, issues: error.issues } : { error: error.message });
+}
+
+/** What the router refuses before any route runs, answered like every other error. */
+function handleRoutingError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const why = `has a part longer than ${MAX_PARAM_LENGTH} characters`;
+    const message = `URI Too Long: the path ${why}.`;
+    return sendApiError(reply, new ApiError(414, message, [{ path: 'url', message: why }]));
+  }
+  if (error.code === 'FST_ERR_BAD_URL') {
+    const why = 'has a part that is not valid percent-encoding';
+    const message = `Bad Request: the path ${why}.`;
+    return sendApiError(reply, new ApiError(400, message, [{ path: 'url', message: why }]));
+  }
+  return handleError(error, request, reply);
 }
 
 /** A body Fastify could not read (empty, not JSON, too large, of another type) is one issue at `body`. */
@@ -310,7 +347,7 @@ function bodyIssues(error: FastifyError): Issue[] | undefined {
         ? 'is empty'
         : error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
           ? `is larger than ${BODY_LIMIT} bytes`
-          : error.message;
+          : shown(error.message, SHOWN_MESSAGE_CHARACTERS);
   return [{ path: 'body', message }];
 }
 

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config';
+import { exitWhenFlushed, keepAliveUntil } from '../runtime/process-life';
 import { TemporalCliNotFound } from '../runtime/temporal-cli';
 import { addAuthCommands } from './commands/auth';
 import { demoCommand } from './commands/demo';
@@ -190,8 +191,7 @@ export function reportError(error: unknown, io: CliIO): number {
   return EXIT.sprintFailed;
 }
 
+/** The process's end: the command's exit code, even if something it opened is still open. */
 export function main(argv: string[]): void {
-  void runCli(argv).then((code) => {
-    process.exitCode = code;
-  });
+  void keepAliveUntil(runCli(argv)).then(exitWhenFlushed);
 }

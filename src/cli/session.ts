@@ -1,10 +1,11 @@
 import { loadConfig, loadConfigWithCredentials } from '../runtime/config';
 import type { Config } from '../runtime/config';
 import { createLogger, installTemporalLogging } from '../runtime/logger';
+import { closeTemporal, onStopRequest, runWorker } from '../runtime/process-life';
+import type { RunningWorker } from '../runtime/process-life';
 import { openTemporal } from '../runtime/temporal';
 import type { TemporalSession } from '../runtime/temporal';
 import { createSprintWorker } from '../runtime/worker';
-import type { Worker } from '@temporalio/worker';
 import { CliError } from './errors';
 import type { CliIO } from './io';
 
@@ -32,7 +33,7 @@ export interface SessionOptions {
 /**
  * Connects to Temporal (embedded dev server when TEMPORAL_ADDRESS is unset), runs `work`
  * with a worker beside it when asked, and always closes what it opened. Ctrl-C stops the
- * worker; the sprint itself lives on in Temporal.
+ * worker; the sprint itself lives on in Temporal. A worker that fails ends `work` too.
  */
 export async function withSession<T>(
   io: CliIO,
@@ -43,38 +44,54 @@ export async function withSession<T>(
   // Only a worker uses the stored tokens: commands that just look must not depend on the store.
   const config =
     options.worker === 'embedded' ? await loadConfigWithCredentials(env) : loadConfig(env);
-  const temporal = await openTemporal(config);
-  if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
-  const wantWorker = options.worker === 'embedded' && !config.temporal.address;
   const interruption = new AbortController();
-  let worker: Worker | undefined;
-  const stop = (): void => {
+  let interrupted = false;
+  let worker: RunningWorker | undefined;
+  const unsubscribe = onStopRequest(() => {
+    interrupted = true;
     io.err(
       '\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.',
     );
     interruption.abort();
-    worker?.shutdown();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    void worker?.stop();
+  });
+  let temporal: TemporalSession | undefined;
   try {
+    temporal = await openTemporal(config);
+    if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
+    const wantWorker = options.worker === 'embedded' && !config.temporal.address;
     const session = { config, temporal, hasWorker: wantWorker, interrupted: interruption.signal };
+    // `work` only hears of an interruption that comes while it runs.
+    if (interrupted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
     if (!wantWorker) return await work(session);
     installTemporalLogging(createLogger('sprintwave', config.home));
-    worker = await createSprintWorker({
+    const created = await createSprintWorker({
       connection: await temporal.nativeConnection(),
       client: temporal.client,
       config,
       // An interrupted command stops soon even if a command's processes are slow to die.
       shutdownForceTime: '5s',
     });
-    return await worker.runUntil(work(session));
+    worker = runWorker(created);
+    const failed = worker.done.then(() => {
+      throw new CliError('The worker stopped before the command ended.');
+    });
+    try {
+      if (interrupted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
+      return await Promise.race([work(session), failed]);
+    } catch (error) {
+      // Ends the waits of `work` when the worker failed under it.
+      interruption.abort();
+      throw error;
+    } finally {
+      await worker.stop();
+    }
   } catch (error) {
-    if (interruption.signal.aborted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
+    if (interrupted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
     throw error;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await temporal.close();
+    // Its failure must not hide the command's outcome; the connections go with the process.
+    if (temporal) await closeTemporal(temporal).catch(() => undefined);
+    unsubscribe();
   }
 }

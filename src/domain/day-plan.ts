@@ -131,6 +131,14 @@ function insertionIndex<T>(sorted: readonly T[], item: T, compare: (a: T, b: T) 
 
 /** The `index`-th working day (Monday to Friday) from `start`, as `YYYY-MM-DD`. */
 export function workingDate(start: string, index: number): string {
+  return new Date(workingDayAt(start, index)).toISOString().slice(0, 10);
+}
+
+/**
+ * When the `index`-th working day from `start` begins, in epoch ms. Past 9999-12-31 a date no
+ * longer has four digits of year, so validation keeps a sprint's last day before then.
+ */
+export function workingDayAt(start: string, index: number): number {
   let time = Date.parse(`${start}T00:00:00Z`);
   let remaining = index;
   while (isWeekend(time)) time += DAY_MS;
@@ -138,8 +146,11 @@ export function workingDate(start: string, index: number): string {
     time += DAY_MS;
     if (!isWeekend(time)) remaining--;
   }
-  return new Date(time).toISOString().slice(0, 10);
+  return time;
 }
+
+/** The last day a `YYYY-MM-DD` date can name. */
+export const LAST_WRITABLE_DAY = Date.UTC(9999, 11, 31);
 
 function isWeekend(time: number): boolean {
   const weekday = new Date(time).getUTCDay();

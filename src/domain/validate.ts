@@ -1,5 +1,16 @@
-import { parseDuration } from './duration';
+import { LAST_WRITABLE_DAY, workingDayAt } from './day-plan';
+import {
+  NODE_TIMER_BOUND,
+  NOT_A_DURATION,
+  PROJECTION_BOUND,
+  TEMPORAL_TIMER_BOUND,
+  durationProblem,
+  parseDuration,
+} from './duration';
+import type { DurationBound } from './duration';
 import { defaultIntegrationBranch, packageBranch, unsafeIdReason } from './ids';
+import { baseRefProblem, branchNameProblem } from './ref-format';
+import { shown } from './shown';
 import type { SpecProblem, SprintSpec, WorkPackageSpec } from './spec';
 
 const GITHUB_REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
@@ -11,17 +22,22 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
  */
 export function validateSpec(spec: SprintSpec): SpecProblem[] {
   const firstIndex = firstIndexById(spec.packages);
+  const firstFolded = firstIndexById(spec.packages, (id) => id.toLowerCase());
   return [
     ...sprintProblems(spec),
-    ...spec.packages.flatMap((wp, i) => packageProblems(spec, wp, i, firstIndex)),
+    ...timeProblems(spec),
+    ...spec.packages.flatMap((wp, i) => packageProblems(spec, wp, i, firstIndex, firstFolded)),
     ...cycleProblems(spec.packages, firstIndex),
   ];
 }
 
-function firstIndexById(packages: readonly WorkPackageSpec[]): Map<string, number> {
+function firstIndexById(
+  packages: readonly WorkPackageSpec[],
+  key: (id: string) => string = (id) => id,
+): Map<string, number> {
   const first = new Map<string, number>();
   packages.forEach((wp, i) => {
-    if (!first.has(wp.id)) first.set(wp.id, i);
+    if (!first.has(key(wp.id))) first.set(key(wp.id), i);
   });
   return first;
 }
@@ -36,14 +52,14 @@ function sprintProblems(spec: SprintSpec): SpecProblem[] {
   if (!Number.isInteger(spec.concurrency) || spec.concurrency < 1) {
     add('concurrency', `must be a whole number of at least 1, not ${spec.concurrency}`);
   }
-  if (spec.deadline !== undefined && !isDurationOrIsoTime(spec.deadline)) {
-    add(
-      'deadline',
-      `${spec.deadline} is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)`,
-    );
-  }
+  const deadline = spec.deadline === undefined ? undefined : deadlineProblem(spec.deadline);
+  if (deadline) add('deadline', deadline);
+  const baseReason = baseRefProblem(spec.base);
+  if (baseReason) add('base', `${shown(spec.base)} is not usable as a git ref: ${baseReason}`);
+  const branch = integrationBranchProblem(spec);
+  if (branch) add('integration.branch', branch);
   if (spec.github && !GITHUB_REPO.test(spec.github.repo)) {
-    add('github.repo', `${spec.github.repo} is not of the form owner/name`);
+    add('github.repo', `${shown(spec.github.repo)} is not of the form owner/name`);
   }
   if (spec.capacity !== undefined && !spec.days) {
     add('capacity', 'is points per day, but the sprint has no days: add `days` (e.g. days: 10)');
@@ -56,13 +72,21 @@ function packageProblems(
   wp: WorkPackageSpec,
   index: number,
   firstIndex: ReadonlyMap<string, number>,
+  firstFolded: ReadonlyMap<string, number>,
 ): SpecProblem[] {
   const at = `packages[${index}]`;
   const problems: SpecProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
   const first = firstIndex.get(wp.id);
+  const firstInCase = firstFolded.get(wp.id.toLowerCase());
   if (first !== undefined && first !== index) {
-    add(`${at}.id`, `${wp.id} is already the id of packages[${first}]`);
+    add(`${at}.id`, `${shown(wp.id)} is already the id of packages[${first}]`);
+  } else if (firstInCase !== undefined && firstInCase !== index) {
+    const other = spec.packages[firstInCase]?.id ?? '';
+    add(
+      `${at}.id`,
+      `${shown(wp.id)} differs from ${shown(other)} (packages[${firstInCase}]) only in case: their branches and folders would be one on a case-insensitive file system (macOS, Windows)`,
+    );
   }
   const idReason = unsafeIdReason(wp.id);
   if (idReason) add(`${at}.id`, unusableId(wp.id, idReason));
@@ -70,52 +94,75 @@ function packageProblems(
   if (clash) add(`${at}.id`, clash);
   const executor = executorProblem(wp);
   if (executor) add(at, executor);
-  if (wp.timeout !== undefined && parseDuration(wp.timeout) === undefined) {
-    add(
-      `${at}.timeout`,
-      `${wp.timeout} is not a duration: use a number and a unit, like 90s, 30m or 1h30m`,
-    );
-  }
+  const timeout =
+    wp.timeout === undefined ? undefined : durationFieldProblem(wp.timeout, NODE_TIMER_BOUND);
+  if (timeout) add(`${at}.timeout`, timeout);
   const lease = leaseProblem(wp);
   if (lease) add(`${at}.lease`, lease);
   if (wp.retry !== undefined && wp.external) {
     add(
       `${at}.retry`,
-      `${wp.id} has retry but is external: its reporter decides what a new attempt starts from`,
+      `${shown(wp.id)} has retry but is external: its reporter decides what a new attempt starts from`,
     );
   }
   return [...problems, ...dependencyProblems(wp, at, firstIndex)];
 }
 
 function unusableId(id: string, reason: string): string {
-  const shown = id === '' ? "''" : JSON.stringify(id).slice(1, -1);
-  return `${shown} is not usable as a branch or folder name: ${reason}`;
+  const quoted = id === '' ? "''" : JSON.stringify(shown(id)).slice(1, -1);
+  return `${quoted} is not usable as a branch or folder name: ${reason}`;
 }
 
-/** A package branch must not be the integration branch, or the merge would target the package's own work. */
+/**
+ * A package branch must not be the integration branch (the merge would target the package's
+ * own work), nor a folder of it: git cannot hold a branch and a folder of one name. Compared
+ * without case, since refs are files on a case-insensitive disk too.
+ */
 function branchClash(spec: SprintSpec, wpId: string): string | undefined {
   const integration = spec.integration.branch ?? defaultIntegrationBranch(spec.id);
-  if (packageBranch(spec.id, wpId) !== integration) return undefined;
-  return spec.integration.branch === undefined
-    ? `${wpId} clashes with the default integration branch ${integration}: rename the package or set integration.branch`
-    : `${wpId} clashes with integration.branch ${integration}: rename the package or the branch`;
+  const own = packageBranch(spec.id, wpId).toLowerCase();
+  const target = integration.toLowerCase();
+  const id = shown(wpId);
+  const named = spec.integration.branch === undefined;
+  if (own === target) {
+    return named
+      ? `${id} clashes with the default integration branch ${shown(integration)}: rename the package or set integration.branch`
+      : `${id} clashes with integration.branch ${shown(integration)}: rename the package or the branch`;
+  }
+  if (!target.startsWith(`${own}/`)) return undefined;
+  return `${id}'s branch would be a folder of integration.branch ${shown(integration)}, and git cannot hold a branch and a folder of one name: rename the package or the branch`;
+}
+
+/** Why the integration branch cannot be created beside the package branches, if it cannot. */
+function integrationBranchProblem(spec: SprintSpec): string | undefined {
+  const branch = spec.integration.branch;
+  if (branch === undefined) return undefined;
+  const reason = branchNameProblem(branch);
+  if (reason) return `${shown(branch)} is not a valid git branch name: ${reason}`;
+  const packagesFolder = `sprintwave/${spec.id}/`.toLowerCase();
+  if (packagesFolder.startsWith(`${branch.toLowerCase()}/`)) {
+    const packages = shown(packageBranch(spec.id, '<package>'));
+    return `${shown(branch)} is a folder of the package branches (${packages}), and git cannot hold a branch and a folder of one name: choose another name`;
+  }
+  return undefined;
 }
 
 function executorProblem(wp: WorkPackageSpec): string | undefined {
+  const id = shown(wp.id);
   if (wp.agent !== undefined) {
     const others = [wp.run !== undefined && 'run', wp.external && 'external: true'].filter(Boolean);
     return others.length
-      ? `${wp.id} has agent and ${others.join(' and ')}; give it only one of run, external: true and agent`
+      ? `${id} has agent and ${others.join(' and ')}; give it only one of run, external: true and agent`
       : undefined;
   }
   if (wp.prompt !== undefined) {
-    return `${wp.id} has a prompt but no agent: add agent (claude, codex, aider or gemini) to use it`;
+    return `${id} has a prompt but no agent: add agent (claude, codex, aider or gemini) to use it`;
   }
   if (wp.run !== undefined && wp.external) {
-    return `${wp.id} has both run and external: true; give it one or the other`;
+    return `${id} has both run and external: true; give it one or the other`;
   }
   if (wp.run === undefined && !wp.external) {
-    return `${wp.id} has neither run nor external: true; give it a command to run or mark it external`;
+    return `${id} has neither run nor external: true; give it a command to run or mark it external`;
   }
   return undefined;
 }
@@ -123,10 +170,59 @@ function executorProblem(wp: WorkPackageSpec): string | undefined {
 function leaseProblem(wp: WorkPackageSpec): string | undefined {
   if (wp.lease === undefined) return undefined;
   if (!wp.external) {
-    return `${wp.id} has a lease but is not external: only an external package reports, so only it can stall`;
+    return `${shown(wp.id)} has a lease but is not external: only an external package reports, so only it can stall`;
   }
-  if (parseDuration(wp.lease) === undefined) {
-    return `${wp.lease} is not a duration: use a number and a unit, like 90s, 30m or 1h30m`;
+  return durationFieldProblem(wp.lease, TEMPORAL_TIMER_BOUND);
+}
+
+function durationFieldProblem(text: string, bound: DurationBound): string | undefined {
+  const problem = durationProblem(text, bound);
+  return problem === NOT_A_DURATION
+    ? `${shown(text)} is not a duration: use a number and a unit, like 90s, 30m or 1h30m`
+    : problem;
+}
+
+// ---- times: each one a sprint computes stays a date, and each wait a Temporal duration ----
+
+function timeProblems(spec: SprintSpec): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const add = (path: string, message: string) => problems.push({ path, message });
+  const days = spec.days;
+  if (days?.start !== undefined) {
+    if (workingDayAt(days.start, days.count - 1) > LAST_WRITABLE_DAY) {
+      add(
+        'days.start',
+        `puts day ${days.count} after 9999-12-31, the last date a sprint can name: start earlier or plan fewer days`,
+      );
+    }
+  } else if (days?.length !== undefined) {
+    const lengthMs = parseDuration(days.length);
+    if (lengthMs !== undefined && (days.count - 1) * lengthMs > TEMPORAL_TIMER_BOUND.maxMs) {
+      add(
+        'days.length',
+        `puts day ${days.count} more than 3652500d (10,000 years) after the start, a longer wait than Temporal accepts`,
+      );
+    }
+  }
+  const estimates = estimatesTotalProblem(spec.packages);
+  if (estimates) problems.push(estimates);
+  return problems;
+}
+
+/** The projected finish adds estimates up: their total must stay within the projection's bound. */
+function estimatesTotalProblem(packages: readonly WorkPackageSpec[]): SpecProblem | undefined {
+  let total = 0;
+  for (const [index, wp] of packages.entries()) {
+    const ms = wp.estimate === undefined ? undefined : parseDuration(wp.estimate);
+    if (ms === undefined) continue;
+    total += ms;
+    if (total > PROJECTION_BOUND.maxMs) {
+      return {
+        path: `packages[${index}].estimate`,
+        message:
+          "brings the sprint's estimates to more than 3652500d (10,000 years) in all, the furthest a sprint projects its finish",
+      };
+    }
   }
   return undefined;
 }
@@ -144,24 +240,30 @@ function dependencyProblems(
     if (earlier !== undefined) {
       problems.push({
         path,
-        message: `depends on ${dep} again (already listed at dependsOn[${earlier}])`,
+        message: `depends on ${shown(dep)} again (already listed at dependsOn[${earlier}])`,
       });
       return;
     }
     seenAt.set(dep, j);
     if (dep === wp.id) {
-      problems.push({ path, message: `depends on ${dep}, which is this package itself` });
+      problems.push({ path, message: `depends on ${shown(dep)}, which is this package itself` });
     } else if (!firstIndex.has(dep)) {
-      problems.push({ path, message: `depends on ${dep}, which is not a package of this sprint` });
+      problems.push({
+        path,
+        message: `depends on ${shown(dep)}, which is not a package of this sprint`,
+      });
     }
   });
   return problems;
 }
 
-function isDurationOrIsoTime(text: string): boolean {
-  return (
-    parseDuration(text) !== undefined || (ISO_TIME.test(text) && !Number.isNaN(Date.parse(text)))
-  );
+/** A duration from the start (a Temporal timer, so bounded like one) or an ISO time. */
+function deadlineProblem(deadline: string): string | undefined {
+  if (ISO_TIME.test(deadline) && !Number.isNaN(Date.parse(deadline))) return undefined;
+  const problem = durationProblem(deadline, TEMPORAL_TIMER_BOUND);
+  return problem === NOT_A_DURATION
+    ? `${shown(deadline)} is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)`
+    : problem;
 }
 
 // ---- dependency loops ----
@@ -178,20 +280,33 @@ function cycleProblems(
       // No spread into Math.min and no includes() per member: a loop may hold 100,000 packages.
       const start = component.reduce((min, i) => Math.min(min, i));
       const loop = shortestLoop(start, graph, new Set(component));
-      const ids = loop.map((i) => packages[i]?.id ?? '?');
+      const ids = loop.map((i) => shown(packages[i]?.id ?? '?'));
       const onLoop = new Set(loop);
       const others = component
         .filter((i) => !onLoop.has(i))
         .sort((a, b) => a - b)
-        .map((i) => packages[i]?.id ?? '?');
+        .map((i) => shown(packages[i]?.id ?? '?'));
       const tangle = others.length
-        ? `; ${others.join(', ')} ${others.length === 1 ? 'is' : 'are'} caught in it too`
+        ? `; ${shownList(others, ', ')} ${others.length === 1 ? 'is' : 'are'} caught in it too`
         : '';
       return {
         path: `packages[${start}].dependsOn`,
-        message: `${ids.join(' → ')} is a dependency loop (each package depends on the next), so none of them can start${tangle}`,
+        message: `${shownList(ids, ' → ')} is a dependency loop (each package depends on the next), so none of them can start${tangle}`,
       };
     });
+}
+
+const LISTED_AT_EACH_END = 10;
+
+/** A long list of ids as its first and last ones, with how many are left out between them. */
+function shownList(items: readonly string[], separator: string): string {
+  if (items.length <= 2 * LISTED_AT_EACH_END + 1) return items.join(separator);
+  const left = items.length - 2 * LISTED_AT_EACH_END;
+  return [
+    ...items.slice(0, LISTED_AT_EACH_END),
+    `… (${left} more)`,
+    ...items.slice(-LISTED_AT_EACH_END),
+  ].join(separator);
 }
 
 /**

@@ -1,7 +1,14 @@
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
-import { parseDuration } from '../domain/duration';
+import {
+  NOT_A_DURATION,
+  TEMPORAL_TIMER_BOUND,
+  durationProblem,
+  parseDuration,
+} from '../domain/duration';
+import type { DurationBound } from '../domain/duration';
 import { MAX_ID_LENGTH, unsafeIdReason } from '../domain/ids';
+import { shown } from '../domain/shown';
 import type { SprintSpec, SpecProblem } from '../domain/spec';
 import { checkSprintSpec, formatPath } from './sprint-spec';
 
@@ -89,10 +96,8 @@ export function checkSchedule(input: unknown): ScheduleCheck {
       });
   });
   if (body.every !== undefined) {
-    const ms = parseDuration(body.every);
-    if (ms === undefined)
-      problems.push({ path: 'every', message: 'is not a duration, like 30m, 1h or 1d' });
-    else if (ms < 1_000) problems.push({ path: 'every', message: 'must be at least 1s' });
+    const problem = intervalProblem(body.every);
+    if (problem) problems.push({ path: 'every', message: problem });
   }
 
   const action = checkAction(body, problems);
@@ -146,6 +151,19 @@ function checkAction(
   return { kind: 'sprint', spec: checked.spec };
 }
 
+/** A schedule interval is a protobuf Duration, which Temporal keeps to 10,000 years. */
+const INTERVAL_BOUND: DurationBound = {
+  maxMs: TEMPORAL_TIMER_BOUND.maxMs,
+  tooLong: 'must be at most 3652500d (10,000 years): Temporal refuses a longer interval',
+};
+
+function intervalProblem(every: string): string | undefined {
+  const problem = durationProblem(every, INTERVAL_BOUND);
+  if (problem === NOT_A_DURATION) return 'is not a duration, like 30m, 1h or 1d';
+  if (problem) return problem;
+  return (parseDuration(every) ?? 0) < 1_000 ? 'must be at least 1s' : undefined;
+}
+
 export function scheduleIdProblem(id: string): string | undefined {
   const reason = unsafeIdReason(id);
   if (reason) return reason;
@@ -160,7 +178,7 @@ function timeZoneProblem(zone: string): string | undefined {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return undefined;
   } catch {
-    return `"${zone}" is not a time zone: use an IANA name such as UTC or Europe/Berlin`;
+    return `"${shown(zone)}" is not a time zone: use an IANA name such as UTC or Europe/Berlin`;
   }
 }
 
@@ -179,12 +197,12 @@ function cronProblem(expression: string, timeZone: string): string | undefined {
   if (CRON_NAMES.has(text)) return undefined;
   const fields = text.split(/\s+/).length;
   if (fields !== 5) {
-    return `"${expression}" is not a cron expression: it needs 5 fields (minute hour day month weekday), it has ${fields}`;
+    return `"${shown(expression)}" is not a cron expression: it needs 5 fields (minute hour day month weekday), it has ${fields}`;
   }
   try {
     CronExpressionParser.parse(text, { tz: timeZone, strict: false });
     return undefined;
   } catch (error) {
-    return `"${expression}" is not a cron expression: ${(error as Error).message}`;
+    return `"${shown(expression)}" is not a cron expression: ${shown((error as Error).message, 200)}`;
   }
 }

@@ -1,17 +1,36 @@
 import { z } from 'zod';
 import { AGENTS } from '../domain/agents';
 import { isCalendarDate } from '../domain/day-plan';
-import { parseDuration } from '../domain/duration';
+import {
+  NODE_TIMER_BOUND,
+  NOT_A_DURATION,
+  PROJECTION_BOUND,
+  TEMPORAL_TIMER_BOUND,
+  durationProblem,
+} from '../domain/duration';
+import type { DurationBound } from '../domain/duration';
+import { SHOWN_CHARACTERS, shown } from '../domain/shown';
 import { DEFAULT_BASE, DEFAULT_CONCURRENCY } from '../domain/spec';
 import type { SprintSpec, SpecProblem } from '../domain/spec';
 import { validateSpec } from '../domain/validate';
 
-const duration = z.string().refine((text) => parseDuration(text) !== undefined, {
-  message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
-});
+/** A duration no longer than what the runtime that waits for it can count. */
+const duration = (bound: DurationBound) =>
+  z.string().superRefine((text, ctx) => {
+    const problem = durationProblem(text, bound);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
-const deadline = z.string().refine((text) => parseDuration(text) !== undefined || isIsoTime(text), {
-  message: 'is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)',
+// A deadline given as a duration becomes a Temporal timer; an ISO time has at most year 9999.
+const deadline = z.string().superRefine((text, ctx) => {
+  if (isIsoTime(text)) return;
+  const problem = durationProblem(text, TEMPORAL_TIMER_BOUND);
+  if (!problem) return;
+  const message =
+    problem === NOT_A_DURATION
+      ? 'is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)'
+      : problem;
+  ctx.addIssue({ code: 'custom', message });
 });
 
 function isIsoTime(text: string): boolean {
@@ -36,7 +55,11 @@ function uniqueTaskIds(tasks: Array<{ id: string }>, ctx: z.RefinementCtx): void
   const seen = new Set<string>();
   tasks.forEach((task, index) => {
     if (seen.has(task.id)) {
-      ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `${task.id} is listed twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [index, 'id'],
+        message: `${shown(task.id)} is listed twice`,
+      });
     }
     seen.add(task.id);
   });
@@ -53,10 +76,10 @@ export const workPackageSchema = z.strictObject({
   priority: z.enum(['P0', 'P1', 'P2']).default('P1'),
   mvp: z.boolean().default(false),
   points: z.number().int().min(0).max(1_000).optional(),
-  timeout: duration.optional(),
-  lease: duration.optional(),
+  timeout: duration(NODE_TIMER_BOUND).optional(),
+  lease: duration(TEMPORAL_TIMER_BOUND).optional(),
   retry: z.enum(['clean', 'resume'], { message: 'must be clean or resume' }).optional(),
-  estimate: duration.optional(),
+  estimate: duration(PROJECTION_BOUND).optional(),
   tasks: z.array(packageTask).max(1_000).superRefine(uniqueTaskIds).optional(),
   description: z.string().optional(),
   test: z.string().optional(),
@@ -75,7 +98,7 @@ const days = z.union([
       .string()
       .refine(isCalendarDate, { message: 'is not a date written YYYY-MM-DD' })
       .optional(),
-    length: duration.optional(),
+    length: duration(TEMPORAL_TIMER_BOUND).optional(),
   }),
 ]);
 
@@ -122,7 +145,7 @@ export const sprintSpecSchema = z.strictObject({
       }),
       issue: z.number().int().positive().optional(),
       sync: z.boolean().default(true),
-      minInterval: duration.default('10s'),
+      minInterval: duration(TEMPORAL_TIMER_BOUND).default('10s'),
       pullRequest: z.boolean().optional(),
       draftOnFailure: z.boolean().optional(),
     })
@@ -135,16 +158,21 @@ export type SpecCheck = { ok: true; spec: SprintSpec } | { ok: false; problems: 
 
 /**
  * Formats a zod path the way people read it: `packages[3].dependsOn[0]`. A key that is not
- * one plain word is quoted (`packages[0][" "]`), so an empty or blank key still shows.
+ * one plain word is quoted (`packages[0][" "]`), so an empty or blank key still shows; a long
+ * one is shortened.
  */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[\w$-]+$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`;
+    else if (typeof key === 'string' && isPlainKey(key)) out += out ? `.${key}` : key;
+    else out += `[${JSON.stringify(shown(String(key)))}]`;
   }
   return out || '(sprint file)';
+}
+
+function isPlainKey(key: string): boolean {
+  return key.length <= SHOWN_CHARACTERS && /^[\w$-]+$/.test(key);
 }
 
 function zodProblems(error: z.ZodError): SpecProblem[] {

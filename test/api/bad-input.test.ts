@@ -217,6 +217,140 @@ describe('bad input over HTTP', () => {
     for await (const workflow of list) throw new Error(`${workflow.workflowId} was started`);
   });
 
+  it('POST /sprints: values that pass a glance but would break the run are refused, naming the path', async () => {
+    const sprintWith = (extra: Record<string, unknown>, wp: Record<string, unknown> = {}) => ({
+      id: 'bounded',
+      repo: harness.sandbox.repo,
+      packages: [{ id: 'WP01', title: 'One', run: 'true', ...wp }],
+      ...extra,
+    });
+    const refused: Array<[unknown, string, RegExp]> = [
+      [sprintWith({}, { timeout: '25d' }), 'packages[0].timeout', /^must be at most 24d/],
+      [
+        sprintWith({ deadline: '8h' }, { estimate: '100000000d' }),
+        'packages[0].estimate',
+        /^must be at most 3652500d \(10,000 years\)/,
+      ],
+      [
+        sprintWith({ integration: { branch: 'bad name..x' } }),
+        'integration.branch',
+        /^bad name\.\.x is not a valid git branch name: contains a space$/,
+      ],
+      [
+        sprintWith({ integration: { branch: '-D' } }),
+        'integration.branch',
+        /^-D is not a valid git branch name: starts with '-'/,
+      ],
+      [
+        sprintWith({
+          packages: [
+            { id: 'WP01', title: 'One', run: 'true' },
+            { id: 'wp01', title: 'Two', run: 'true' },
+          ],
+        }),
+        'packages[1].id',
+        /^wp01 differs from WP01 \(packages\[0\]\) only in case/,
+      ],
+    ];
+    for (const [sprint, where, message] of refused) {
+      const answer = await postJson('/sprints', sprint);
+      expect(answer.status).toBe(400);
+      expect(answer.body.issues).toEqual([
+        { path: where, message: expect.stringMatching(message) },
+      ]);
+    }
+    const list = harness.temporal.client.workflow.list({
+      query: `TaskQueue = '${harness.taskQueue}'`,
+    });
+    for await (const workflow of list) throw new Error(`${workflow.workflowId} was started`);
+  });
+
+  it('POST /schedules: an interval past 10,000 years is a 400 naming every; Temporal takes one at it', async () => {
+    const id = `every-bound-${Date.now()}`;
+    const past = await postJson('/schedules', { id, every: '3652501d', standup: { sprint: 's1' } });
+    expect(past.status).toBe(400);
+    expect(past.body.issues).toEqual([
+      {
+        path: 'every',
+        message: 'must be at most 3652500d (10,000 years): Temporal refuses a longer interval',
+      },
+    ]);
+    const at = await postJson('/schedules', { id, every: '3652500d', standup: { sprint: 's1' } });
+    expect(at.status).toBe(201);
+    expect((await app.inject({ method: 'DELETE', url: `/schedules/${id}` })).statusCode).toBe(204);
+  });
+
+  it('repeats 80 characters of a 900 KB id, and names YAML nested too deeply', async () => {
+    const id = 'W'.repeat(900_000);
+    const answer = await postJson('/plan', {
+      id: 'big-id',
+      repo: '/tmp/r',
+      packages: [{ id, title: 't', run: 'x' }],
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.body).length).toBeLessThan(400);
+    expect(answer.body.issues).toEqual([
+      {
+        path: 'packages[0].id',
+        message: `${'W'.repeat(80)}… (900000 characters) is not usable as a branch or folder name: is longer than 64 characters`,
+      },
+    ]);
+    const deep = await postYaml(
+      '/plan',
+      `id: s\nrepo: /r\npackages: ${'['.repeat(1_000)}${']'.repeat(1_000)}\n`,
+    );
+    expect(deep.status).toBe(400);
+    expect(deep.body.issues).toEqual([
+      {
+        path: expect.stringMatching(/^body:3:\d+$/),
+        message: 'is nested too deeply: lists and maps may nest at most 100 levels deep',
+      },
+    ]);
+  });
+
+  it('414, 404 and 429 answers say what happened, in bounded text', async () => {
+    const long = await app.inject({ method: 'GET', url: `/sprints/${'x'.repeat(101)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.statusMessage).toBe('URI Too Long');
+    expect(long.json()).toEqual({
+      error: 'URI Too Long: the path has a part longer than 100 characters.',
+      issues: [{ path: 'url', message: 'has a part longer than 100 characters' }],
+    });
+    expect(
+      (await app.inject({ method: 'GET', url: `/sprints/${'x'.repeat(100)}` })).statusCode,
+    ).not.toBe(414);
+
+    const missing = await app.inject({ method: 'GET', url: `/nothing-${'y'.repeat(300_000)}` });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toBe(
+      `No route GET /nothing-${'y'.repeat(71)}… (300009 characters).`,
+    );
+
+    const limited = await buildApp({
+      client: harness.temporal.client,
+      config: harness.config,
+      rateLimit: 2,
+    });
+    try {
+      const plan = () =>
+        limited.inject({
+          method: 'POST',
+          url: '/plan',
+          payload: '{}',
+          headers: { 'content-type': 'application/json' },
+        });
+      expect((await plan()).statusCode).toBe(400);
+      expect((await plan()).statusCode).toBe(400);
+      const refused = await plan();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error).toMatch(
+        /^Too many requests: at most 2 a minute; try again in \d+ (seconds?|minute)\.$/,
+      );
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('never logged a failed request, and went through some hundreds of requests', () => {
     expect(logged.filter((line) => line.includes('request failed'))).toEqual([]);
     expect([...statuses.keys()].every((status) => status < 500)).toBe(true);

@@ -1,10 +1,14 @@
 import fc from 'fast-check';
 import { planJson, planSprint } from '../../src/domain/plan';
 import type { SprintPlan } from '../../src/domain/plan';
+import { initialProgress } from '../../src/domain/progress';
+import { formatTime } from '../../src/domain/render-progress';
 import { renderPlan } from '../../src/domain/render-plan';
 import type { SpecProblem, SprintSpec } from '../../src/domain/spec';
+import { deferralsAt, nextWakeAt, sprintTimeline } from '../../src/domain/timeline';
+import { checkSchedule } from '../../src/schemas/schedule';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
-import { parseSprintText } from '../../src/schemas/sprint-text';
+import { MAX_NESTING, parseSprintText } from '../../src/schemas/sprint-text';
 import {
   PROTO_KEYS,
   absurdNumber,
@@ -276,5 +280,382 @@ describe('bad sprint files: the parser, the schema and the planner never throw',
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(counts.cases).toBeGreaterThanOrEqual(10_000);
     expect(counts.planned).toBeGreaterThan(100);
+  });
+});
+
+// ---- bounds: accepted at each one, refused just past it with the path named ----
+
+const DAY_MS = 86_400_000;
+/** Node's setTimeout stops at 2^31 - 1 ms; a timeout is kept to whole days below that. */
+const NODE_TIMER_MAX = 24 * DAY_MS;
+/** A protobuf Duration, the form of every Temporal timer and interval: 10,000 years. */
+const TEMPORAL_MAX = 3_652_500 * DAY_MS;
+const UNITS: Array<[string, number]> = [
+  ['d', DAY_MS],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+  ['ms', 1],
+];
+
+/** `ms` written as a sprint file would: `3652500d`, `24d1ms`, `1h30m`. */
+function durationText(ms: number): string {
+  let left = ms;
+  const parts: string[] = [];
+  for (const [unit, size] of UNITS) {
+    const amount = Math.floor(left / size);
+    if (amount > 0) parts.push(`${amount}${unit}`);
+    left -= amount * size;
+  }
+  return parts.join('');
+}
+
+/** Up to a bound: the bound itself, just under it, and anything between. */
+const upTo = (max: number) =>
+  fc.oneof(fc.constant(max), fc.constant(max - 1), fc.integer({ min: 1, max })).map(durationText);
+/** Past a bound: just past it, far past it, and past what a safe integer holds. */
+const pastOf = (max: number) =>
+  fc.oneof(
+    fc.constant(durationText(max + 1)),
+    fc.integer({ min: max + 1, max: 4 * max }).map(durationText),
+    fc.bigInt({ min: 10n ** 16n, max: 10n ** 30n }).map((days) => `${days}d`),
+  );
+
+const pkg = { id: 'WP01', title: 't', run: 'true' };
+const sprintBase = { id: 'bounds', repo: '/tmp/repo' };
+
+interface Bound {
+  path: string;
+  max: number;
+  sprint: (duration: string) => Record<string, unknown>;
+}
+
+const BOUNDS: Bound[] = [
+  {
+    path: 'packages[0].timeout',
+    max: NODE_TIMER_MAX,
+    sprint: (d) => ({ ...sprintBase, packages: [{ ...pkg, timeout: d }] }),
+  },
+  {
+    path: 'packages[0].lease',
+    max: TEMPORAL_MAX,
+    sprint: (d) => ({
+      ...sprintBase,
+      packages: [{ id: 'WP01', title: 't', external: true, lease: d }],
+    }),
+  },
+  {
+    path: 'packages[0].estimate',
+    max: TEMPORAL_MAX,
+    sprint: (d) => ({ ...sprintBase, deadline: '8h', packages: [{ ...pkg, estimate: d }] }),
+  },
+  {
+    path: 'deadline',
+    max: TEMPORAL_MAX,
+    sprint: (d) => ({ ...sprintBase, deadline: d, packages: [pkg] }),
+  },
+  {
+    path: 'github.minInterval',
+    max: TEMPORAL_MAX,
+    sprint: (d) => ({
+      ...sprintBase,
+      github: { repo: 'acme/widgets', minInterval: d },
+      packages: [pkg],
+    }),
+  },
+  {
+    path: 'days.length',
+    max: TEMPORAL_MAX,
+    sprint: (d) => ({ ...sprintBase, days: { count: 1, length: d }, packages: [pkg] }),
+  },
+  {
+    // Day 366 begins 365 lengths after the start: that wait is the timer.
+    path: 'days.length',
+    max: Math.floor(TEMPORAL_MAX / 365),
+    sprint: (d) => ({ ...sprintBase, days: { count: 366, length: d }, packages: [pkg] }),
+  },
+];
+
+/** Every time a running sprint computes from this spec is a date, every wait within a timer. */
+function assertTimesRun(spec: SprintSpec, now: number): void {
+  const plan = planSprint(spec);
+  renderPlan(plan);
+  const timeline = sprintTimeline(spec, plan, now);
+  const state = initialProgress(spec, plan, now, 'owner-1');
+  for (const at of [now, now + 1, timeline.deadlineAt ?? now]) {
+    for (const deferral of deferralsAt(timeline, state, at)) expect(deferral.reason).toBeTruthy();
+    const wake = nextWakeAt(timeline, state, at);
+    if (wake !== undefined) {
+      formatTime(wake);
+      expect(wake - at).toBeLessThanOrEqual(TEMPORAL_MAX);
+    }
+  }
+  if (timeline.deadlineAt !== undefined) formatTime(timeline.deadlineAt);
+  for (const start of Object.values(timeline.dayStarts)) formatTime(start);
+}
+
+function problemsOf(raw: unknown): SpecProblem[] {
+  const checked = checkSprintSpec(raw);
+  return checked.ok ? [] : checked.problems;
+}
+
+describe('bounds: accepted at each one, refused just past it with the path named', () => {
+  // Any time a sprint may start, up to the last date a sprint file can name.
+  const now = fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(9999, 11, 31) });
+
+  it.each(BOUNDS.map((bound) => [bound.path, durationText(bound.max), bound] as const))(
+    '%s: at most %s',
+    (_path, _max, bound) => {
+      fc.assert(
+        fc.property(upTo(bound.max), now, (duration, at) => {
+          const checked = checkSprintSpec(bound.sprint(duration));
+          if (!checked.ok)
+            throw new Error(`${duration} refused: ${JSON.stringify(checked.problems)}`);
+          counts.cases++;
+          assertTimesRun(checked.spec, at);
+        }),
+        { numRuns: 150 },
+      );
+      fc.assert(
+        fc.property(pastOf(bound.max), (duration) => {
+          counts.cases++;
+          const problems = problemsOf(bound.sprint(duration));
+          expect(problems).toHaveLength(1);
+          expect(problems[0]?.path).toBe(bound.path);
+          expect(problems[0]?.message).toMatch(/at most|more than/);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
+
+  it('the estimates together: the projected finish adds them up', () => {
+    const estimate = fc.integer({ min: 1, max: TEMPORAL_MAX });
+    fc.assert(
+      fc.property(estimate, estimate, now, (a, b, at) => {
+        counts.cases++;
+        const raw = {
+          ...sprintBase,
+          deadline: '1h',
+          packages: [
+            { ...pkg, estimate: durationText(a) },
+            { ...pkg, id: 'WP02', dependsOn: ['WP01'], estimate: durationText(b) },
+          ],
+        };
+        const checked = checkSprintSpec(raw);
+        if (a + b <= TEMPORAL_MAX) {
+          expect(checked.ok).toBe(true);
+          if (checked.ok) assertTimesRun(checked.spec, at);
+        } else {
+          expect(checked.ok ? [] : checked.problems.map((p) => p.path)).toEqual([
+            'packages[1].estimate',
+          ]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  /** The `index`-th working day from `start`, counted without the code under test. */
+  function lastWorkingDay(start: number, count: number): number {
+    const weekend = (time: number) => [0, 6].includes(new Date(time).getUTCDay());
+    let time = start;
+    while (weekend(time)) time += DAY_MS;
+    for (let left = count - 1; left > 0;) {
+      time += DAY_MS;
+      if (!weekend(time)) left--;
+    }
+    return time;
+  }
+
+  it('days.start: the last working day is at most 9999-12-31', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(9997, 0, 1) / DAY_MS, max: Date.UTC(9999, 11, 31) / DAY_MS }),
+        fc.integer({ min: 1, max: 366 }),
+        (day, count) => {
+          counts.cases++;
+          const startAt = day * DAY_MS;
+          const days = { count, start: new Date(startAt).toISOString().slice(0, 10) };
+          const raw = { ...sprintBase, days, packages: [pkg] };
+          if (lastWorkingDay(startAt, count) <= Date.UTC(9999, 11, 31)) {
+            const checked = checkSprintSpec(raw);
+            if (!checked.ok)
+              throw new Error(`${JSON.stringify(days)}: ${checked.problems[0]?.message}`);
+            assertTimesRun(checked.spec, Date.UTC(2026, 0, 1));
+          } else {
+            expect(problemsOf(raw).map((p) => p.path)).toEqual(['days.start']);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('schedules: every is at least 1s and at most 3652500d', () => {
+    const schedule = (every: string) =>
+      checkSchedule({ id: 'nightly', every, standup: { sprint: 's1' } });
+    fc.assert(
+      fc.property(fc.integer({ min: 1_000, max: TEMPORAL_MAX }).map(durationText), (every) => {
+        expect(schedule(every).ok).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    expect(schedule('3652500d').ok).toBe(true);
+    fc.assert(
+      fc.property(fc.oneof(pastOf(TEMPORAL_MAX), upTo(999)), (every) => {
+        const checked = schedule(every);
+        expect(checked.ok ? [] : checked.problems.map((p) => p.path)).toEqual(['every']);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it(`YAML nests at most ${MAX_NESTING} levels; deeper is named, never a stack overflow`, () => {
+    const shapes: Array<(depth: number) => string> = [
+      (depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`,
+      (depth) => `${'{a: '.repeat(depth)}1${'}'.repeat(depth)}`,
+      (depth) => `${'- '.repeat(depth)}x`,
+      (depth) => Array.from({ length: depth }, (_, i) => `${' '.repeat(i)}a:`).join('\n') + ' 1',
+    ];
+    const shape = fc.constantFrom(...shapes);
+    fc.assert(
+      fc.property(
+        shape,
+        fc.oneof(fc.constant(MAX_NESTING), fc.integer({ min: 1, max: MAX_NESTING })),
+        (write, depth) => {
+          counts.cases++;
+          expect(parseSprintText(write(depth), 'sprint.yaml').ok).toBe(true);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    fc.assert(
+      fc.property(
+        shape,
+        fc.oneof(fc.constant(MAX_NESTING + 1), fc.integer({ min: MAX_NESTING + 1, max: 3_000 })),
+        (write, depth) => {
+          counts.cases++;
+          const parsed = parseSprintText(write(depth), 'sprint.yaml');
+          expect(parsed.ok ? [] : parsed.problems).toEqual([
+            {
+              path: expect.stringMatching(/^sprint\.yaml:\d+:\d+$/),
+              message: `is nested too deeply: lists and maps may nest at most ${MAX_NESTING} levels deep`,
+            },
+          ]);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('a long value is repeated as its first 80 characters and its length, wherever it is', () => {
+    const places: Array<(value: string) => unknown> = [
+      (v) => ({ ...sprintBase, id: v, packages: [pkg] }),
+      (v) => ({ ...sprintBase, packages: [{ ...pkg, id: v }] }),
+      (v) => ({ ...sprintBase, packages: [pkg, { ...pkg, id: v, dependsOn: [v, v] }] }),
+      (v) => ({ ...sprintBase, packages: [{ ...pkg, dependsOn: [v] }] }),
+      (v) => ({ ...sprintBase, deadline: v, packages: [pkg] }),
+      (v) => ({ ...sprintBase, base: `-${v}`, packages: [pkg] }),
+      (v) => ({ ...sprintBase, integration: { branch: `${v} x` }, packages: [pkg] }),
+      (v) => ({ ...sprintBase, packages: [{ ...pkg, timeout: v }] }),
+      (v) => ({ ...sprintBase, [v]: 1, packages: [pkg] }),
+      (v) => ({ ...sprintBase, packages: [{ ...pkg, [v]: 1 }] }),
+      (v) => ({ ...sprintBase, packages: [{ ...pkg, tasks: [{ id: v, title: 't' }] }] }),
+      (v) => ({
+        ...sprintBase,
+        packages: [
+          { ...pkg, id: v },
+          { ...pkg, id: v.toLowerCase() },
+        ],
+      }),
+    ];
+    const longValue = fc
+      .tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.integer({ min: 100, max: 200_000 }))
+      .map(([chunk, length]) => chunk.repeat(Math.ceil(length / chunk.length)).slice(0, length));
+    fc.assert(
+      fc.property(fc.constantFrom(...places), longValue, (place, value) => {
+        counts.cases++;
+        const problems = problemsOf(place(value));
+        expect(problems.length).toBeGreaterThan(0);
+        for (const { path, message } of problems) {
+          expect(path.length).toBeLessThanOrEqual(300);
+          expect(message.length).toBeLessThanOrEqual(400);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('integration.branch: a name git takes is accepted; one bad sequence anywhere is refused', () => {
+    const part = fc
+      .stringMatching(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,8}$/)
+      .filter((p) => !p.endsWith('.') && !/\.lock$/i.test(p) && !p.includes('..'));
+    const name = fc
+      .array(part, { minLength: 1, maxLength: 4 })
+      .map((parts) => parts.join('/'))
+      .filter((n) => n !== 'HEAD' && !n.toLowerCase().startsWith('sprintwave'));
+    const bad = fc.constantFrom(
+      '..',
+      '~',
+      '^',
+      ':',
+      '?',
+      '*',
+      '[',
+      '\\',
+      ' ',
+      '@{',
+      '//',
+      '\t',
+      '\u007f',
+    );
+    fc.assert(
+      fc.property(name, bad, fc.nat(), (branch, sequence, where) => {
+        counts.cases++;
+        expect(problemsOf({ ...sprintBase, integration: { branch }, packages: [pkg] })).toEqual([]);
+        const at = where % (branch.length + 1);
+        // The schema trims the name: white space counts only inside it.
+        fc.pre(!(/^\s$/.test(sequence) && (at === 0 || at === branch.length)));
+        const broken = branch.slice(0, at) + sequence + branch.slice(at);
+        const problems = problemsOf({
+          ...sprintBase,
+          integration: { branch: broken },
+          packages: [pkg],
+        });
+        expect(problems.map((p) => p.path)).toEqual(['integration.branch']);
+        expect(problems[0]?.message).toMatch(/is not a valid git branch name: /);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('ids that differ only in case are refused at the later one', () => {
+    const id = fc.stringMatching(/^[A-Za-z][A-Za-z0-9]{0,10}$/);
+    fc.assert(
+      fc.property(id, fc.array(fc.boolean(), { minLength: 11, maxLength: 11 }), (first, flips) => {
+        const flipped = [...first]
+          .map((c, i) =>
+            flips[i] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c,
+          )
+          .join('');
+        fc.pre(flipped !== first);
+        counts.cases++;
+        const problems = problemsOf({
+          ...sprintBase,
+          packages: [
+            { ...pkg, id: first },
+            { ...pkg, id: flipped },
+          ],
+        });
+        expect(problems).toEqual([
+          {
+            path: 'packages[1].id',
+            message: `${flipped} differs from ${first} (packages[0]) only in case: their branches and folders would be one on a case-insensitive file system (macOS, Windows)`,
+          },
+        ]);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
