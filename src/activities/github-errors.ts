@@ -23,6 +23,11 @@ export interface Attempt {
   token?: string;
 }
 
+/** What a GithubRateLimited failure carries: how long GitHub asked for no request. */
+export interface RateLimitDetails {
+  retryAfterMs: number;
+}
+
 /** Why GitHub asks for no new request for a while (GitHub's advice when it gives no time). */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
@@ -58,10 +63,13 @@ export function githubFailure(error: unknown, attempt: Attempt): ApplicationFail
         'GithubForbidden',
       );
     }
+    const details: RateLimitDetails = { retryAfterMs: waitMs };
     return ApplicationFailure.create({
       message: `GitHub rate limit (${status}) while ${what}; retrying in ${Math.ceil(waitMs / 1000)} s`,
       type: 'GithubRateLimited',
       nextRetryDelay: waitMs,
+      // A workflow sees no nextRetryDelay: the wait goes in the details too, for those that hand it on.
+      details: [details],
     });
   }
   if (status === 404 || status === 410) {

@@ -1,5 +1,5 @@
 import { formatDuration } from './duration';
-import { overallProgress, packagePercent, taskCounts } from './progress';
+import { overallProgress, packagePercent, reduceProgress, taskCounts } from './progress';
 import type { PackageProgress, PackageStatus, PullRequestReport, SprintProgress } from './progress';
 
 export const STATUS_MARK: Record<PackageStatus, string> = {
@@ -171,4 +171,23 @@ function pullRequestText(pull: PullRequestReport): string {
   if (pull.url) return `${pull.url}${pull.draft ? ' (draft)' : ''}`;
   if (pull.error) return `not written: ${cell(pull.error)}`;
   return cell(pull.note ?? 'none');
+}
+
+export interface FinalTexts {
+  progress: string;
+  summary: string;
+}
+
+/**
+ * The final table and summary as they are written; `pullRequest` is what became of a pull
+ * request handed on after the sprint ended, so the texts link it once it is open.
+ */
+export function renderFinalTexts(
+  state: SprintProgress,
+  pullRequest?: PullRequestReport,
+): FinalTexts {
+  const final = pullRequest
+    ? reduceProgress(state, { type: 'pull-request-delivered', pullRequest })
+    : state;
+  return { progress: renderProgressTable(final), summary: renderSummary(final) };
 }

@@ -5,6 +5,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  sleep,
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -14,13 +15,15 @@ import { deliveryRemote, planPullRequest, planPush } from '../domain/delivery';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { renderSummary } from '../domain/render-progress';
 import type { SprintSpec } from '../domain/spec';
+import { now } from './clock';
 import { failureMessage } from './failures';
-import { GITHUB_RETRY } from './github-outbox';
+import { GITHUB_RETRY_UNTIL_RATE_LIMITED, rateLimitWait } from './github-outbox';
 import {
   pullRequestContentSignal,
   pullRequestOutboxId,
   pullRequestOutboxWorkflow,
 } from './pull-request-outbox';
+import type { PullRequestOutboxInput } from './pull-request-outbox';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -31,11 +34,21 @@ const { pushBranches } = proxyActivities<Activities>({
 
 const { upsertPullRequest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: GITHUB_RETRY,
+  retry: GITHUB_RETRY_UNTIL_RATE_LIMITED,
 });
 
 /** How long the sprint's end waits for GitHub before the outbox takes the pull request over. */
-const PULL_REQUEST_WAIT = '10 seconds';
+const PULL_REQUEST_WAIT_MS = 10_000;
+
+/** What the sprint's state says of a pull request it handed to the outbox. */
+function handedOverNote(sprintId: string): string {
+  return `GitHub did not answer in time; ${pullRequestOutboxId(sprintId)} delivers it`;
+}
+
+/** True when the sprint ended with its pull request still to be opened by the outbox. */
+export function pullRequestHandedOver(state: SprintProgress): boolean {
+  return state.delivery?.pullRequest?.note === handedOverNote(state.id);
+}
 
 export interface DeliveryInput {
   spec: SprintSpec;
@@ -90,26 +103,44 @@ export async function pullRequestDelivery({ spec, state, apply }: DeliveryInput)
     body: renderSummary(state()),
     draft: plan.draft,
   };
-  try {
-    const pull = await CancellationScope.withTimeout(PULL_REQUEST_WAIT, () =>
-      upsertPullRequest(input),
-    );
-    const { url, number, draft, created } = pull;
-    apply({ type: 'pull-request-delivered', pullRequest: { url, number, draft, created } });
-  } catch (error) {
-    if (!isCancellation(error)) {
-      const message = failureMessage(error);
-      log.warn('Pull request not written', { sprint: spec.id, error: message });
-      apply({ type: 'pull-request-delivered', pullRequest: { error: message } });
+  const deadline = now() + PULL_REQUEST_WAIT_MS;
+  let notBefore: number | undefined;
+  for (;;) {
+    try {
+      const pull = await CancellationScope.withTimeout(deadline - now(), () =>
+        upsertPullRequest(input),
+      );
+      const { url, number, draft, created } = pull;
+      apply({ type: 'pull-request-delivered', pullRequest: { url, number, draft, created } });
       return;
+    } catch (error) {
+      const retryAfter = rateLimitWait(error);
+      if (retryAfter !== undefined && now() + retryAfter < deadline) {
+        await sleep(retryAfter);
+        continue;
+      }
+      if (retryAfter === undefined && !isCancellation(error)) {
+        const message = failureMessage(error);
+        log.warn('Pull request not written', { sprint: spec.id, error: message });
+        apply({ type: 'pull-request-delivered', pullRequest: { error: message } });
+        return;
+      }
+      if (retryAfter !== undefined) notBefore = now() + retryAfter;
+      break;
     }
-    await handToOutbox(input);
-    const note = `GitHub did not answer in time; ${pullRequestOutboxId(spec.id)} delivers it`;
-    apply({ type: 'pull-request-delivered', pullRequest: { note } });
   }
+  // The comment outbox links the pull request once this one reports that it is open.
+  const comments = spec.github.sync && spec.github.issue !== undefined;
+  const notify = comments && state().github?.status !== 'disabled';
+  await handToOutbox({
+    ...input,
+    ...(notify ? { notify } : {}),
+    ...(notBefore !== undefined ? { notBefore } : {}),
+  });
+  apply({ type: 'pull-request-delivered', pullRequest: { note: handedOverNote(spec.id) } });
 }
 
-async function handToOutbox(input: UpsertPullRequestInput): Promise<void> {
+async function handToOutbox(input: PullRequestOutboxInput): Promise<void> {
   const workflowId = pullRequestOutboxId(input.sprintId);
   try {
     await startChild(pullRequestOutboxWorkflow, {

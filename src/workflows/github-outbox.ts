@@ -1,6 +1,21 @@
-import { condition, defineSignal, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  log,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities';
+import type { RateLimitDetails } from '../activities/github-errors';
+import type { PullRequestReport, SprintProgress } from '../domain/progress';
+import { renderFinalTexts } from '../domain/render-progress';
+import type { FinalTexts } from '../domain/render-progress';
 import { failureMessage } from './failures';
+import { now } from './clock';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -11,6 +26,15 @@ export const GITHUB_RETRY = {
   maximumInterval: '2 minutes',
 } as const;
 
+/**
+ * As GITHUB_RETRY, but a rate limit comes back to the workflow, which waits it out itself and
+ * can hand a wait still pending to an outbox (the server's retry timer would die with the sprint).
+ */
+export const GITHUB_RETRY_UNTIL_RATE_LIMITED = {
+  ...GITHUB_RETRY,
+  nonRetryableErrorTypes: ['GithubRateLimited'],
+};
+
 const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // A write held by a lost worker is taken over in seconds, not after the whole minute.
@@ -18,55 +42,117 @@ const { upsertIssueComment } = proxyActivities<Activities>({
   retry: GITHUB_RETRY,
 });
 
+/** How long the texts wait for news of a pull request still being opened; it reports in any case. */
+const PULL_REQUEST_REPORT_WAIT = '24 hours';
+
 export interface OutboxInput {
   sprintId: string;
   repo: string;
   issue: number;
-  /** Latest progress table and final summary, as markdown. */
-  progress: string;
-  summary: string;
+  /** The sprint's final state: the table and the summary are rendered from it when written. */
+  state?: SprintProgress;
+  /** Rendered texts, as outboxes started before `state` existed were handed them. */
+  progress?: string;
+  summary?: string;
+  /** `github-pull-request/<sprint>` is still opening the pull request and reports here. */
+  pullRequestPending?: boolean;
+  /** GitHub asked for no request before this time (workflow time, ms since the epoch). */
+  notBefore?: number;
+}
+
+/** What an outbox still has to write, for `run` to say what is left when it stops waiting. */
+export interface OutboxBacklog {
+  undelivered: string[];
+  /** GitHub asked for no request before this time (ms since the epoch). */
+  waitingUntil?: number;
 }
 
 /** Newer content for an outbox still delivering (a sprint retried while GitHub is down). */
 export const outboxContentSignal = defineSignal<[OutboxInput]>('outboxContent');
+/** What became of the pull request handed to `github-pull-request/<sprint>`. */
+export const pullRequestReportSignal = defineSignal<[PullRequestReport]>('pullRequestReport');
+export const outboxBacklogQuery = defineQuery<OutboxBacklog>('outboxBacklog');
 
 export function outboxWorkflowId(sprintId: string): string {
   return `github-outbox/${sprintId}`;
 }
 
+/** How long GitHub asked for no request, when `error` is a rate limit that came back to a workflow. */
+export function rateLimitWait(error: unknown): number | undefined {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== 'GithubRateLimited')
+    return undefined;
+  const details = cause.details?.[0] as Partial<RateLimitDetails> | undefined;
+  return typeof details?.retryAfterMs === 'number' ? details.retryAfterMs : undefined;
+}
+
+/** Sleeps until `notBefore` (workflow time); no timer when it has passed or is unset. */
+export async function waitUntil(notBefore: number | undefined): Promise<void> {
+  const wait = (notBefore ?? 0) - now();
+  if (wait > 0) await sleep(wait);
+}
+
+function textsOf(content: OutboxInput, pullRequest: PullRequestReport | undefined): FinalTexts {
+  if (!content.state) return { progress: content.progress ?? '', summary: content.summary ?? '' };
+  return renderFinalTexts(content.state, content.pullRequestPending ? pullRequest : undefined);
+}
+
 /**
  * Delivers what a finished sprint could not: its latest progress table and its summary,
- * once GitHub answers again. Detached from the sprint, so the sprint ends on time.
+ * once GitHub answers again, and again with the pull request's link once that is opened.
+ * Detached from the sprint, so the sprint ends on time.
  */
 export async function githubOutboxWorkflow(input: OutboxInput): Promise<void> {
   let latest = input;
-  let delivered: OutboxInput | undefined;
+  let pullRequest: PullRequestReport | undefined;
+  let written: Partial<FinalTexts> = {};
+  let waitingUntil: number | undefined;
   setHandler(outboxContentSignal, (next) => {
     latest = next;
+    // A newer run of the sprint handed over a pull request of its own.
+    if (next.pullRequestPending) pullRequest = undefined;
   });
-  while (delivered !== latest) {
+  setHandler(pullRequestReportSignal, (report) => {
+    pullRequest = report;
+  });
+  const awaitingPullRequest = (): boolean =>
+    latest.pullRequestPending === true && pullRequest === undefined;
+  setHandler(outboxBacklogQuery, () => {
+    const texts = textsOf(latest, pullRequest);
+    const undelivered = [
+      ...(written.progress === texts.progress ? [] : ['the progress table']),
+      ...(written.summary === texts.summary ? [] : ['the final summary']),
+      ...(awaitingPullRequest() ? ["the pull request's link"] : []),
+    ];
+    const waiting = waitingUntil !== undefined && waitingUntil > now();
+    return { undelivered, ...(waiting ? { waitingUntil } : {}) };
+  });
+
+  for (;;) {
     const content = latest;
+    const report = pullRequest;
+    waitingUntil = content.notBefore;
+    await waitUntil(content.notBefore);
+    const texts = textsOf(content, report);
+    const target = { sprintId: content.sprintId, repo: content.repo, issue: content.issue };
     try {
-      await upsertIssueComment({
-        sprintId: content.sprintId,
-        repo: content.repo,
-        issue: content.issue,
-        kind: 'progress',
-        body: content.progress,
-      });
-      await upsertIssueComment({
-        sprintId: content.sprintId,
-        repo: content.repo,
-        issue: content.issue,
-        kind: 'summary',
-        body: content.summary,
-      });
+      await upsertIssueComment({ ...target, kind: 'progress', body: texts.progress });
+      written = { progress: texts.progress };
+      await upsertIssueComment({ ...target, kind: 'summary', body: texts.summary });
+      written = texts;
     } catch (error) {
       log.warn('GitHub outbox gave up', { sprint: content.sprintId, error: failureMessage(error) });
       return;
     }
-    delivered = content;
+    const changed = (): boolean => latest !== content || pullRequest !== report;
     // A signal that arrived during delivery is picked up by the loop; allow one to land.
-    await condition(() => delivered !== latest, '1 second');
+    if (await condition(changed, '1 second')) continue;
+    if (!awaitingPullRequest()) return;
+    if (!(await condition(changed, PULL_REQUEST_REPORT_WAIT))) {
+      log.warn('No news of the pull request; the texts say it is still being opened', {
+        sprint: content.sprintId,
+      });
+      return;
+    }
   }
 }

@@ -13,14 +13,16 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
 import { parseDuration } from '../domain/duration';
 import type { SprintProgress } from '../domain/progress';
-import { renderProgressTable, renderSummary } from '../domain/render-progress';
+import { renderProgressTable } from '../domain/render-progress';
 import type { GithubSpec } from '../domain/spec';
+import { pullRequestHandedOver } from './delivery';
 import { failureMessage } from './failures';
 import {
-  GITHUB_RETRY,
+  GITHUB_RETRY_UNTIL_RATE_LIMITED,
   githubOutboxWorkflow,
   outboxContentSignal,
   outboxWorkflowId,
+  rateLimitWait,
 } from './github-outbox';
 import type { OutboxInput } from './github-outbox';
 import { now } from './clock';
@@ -34,7 +36,7 @@ const { upsertIssueComment } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   // A write held by a lost worker is taken over in seconds, not after the whole minute.
   heartbeatTimeout: '10 seconds',
-  retry: GITHUB_RETRY,
+  retry: GITHUB_RETRY_UNTIL_RATE_LIMITED,
 });
 
 export interface GithubReporter {
@@ -66,6 +68,8 @@ export function startGithubReporter(
   let disabled = false;
   let stopping = false;
   let writing = false;
+  /** GitHub asked for no request before this time; the outbox keeps to it too. */
+  let notBefore: number | undefined;
   const scope = new CancellationScope();
   const loop = scope
     .run(async () => {
@@ -74,17 +78,25 @@ export function startGithubReporter(
       let lastWrite = now();
       for (;;) {
         await condition(() => source.version() !== posted);
-        const wait = lastWrite + minIntervalMs - now();
+        const wait = Math.max(lastWrite + minIntervalMs, notBefore ?? 0) - now();
         if (wait > 0) await sleep(wait);
         const version = source.version();
         if (stopping) return;
         writing = true;
-        await upsertIssueComment({
-          ...target,
-          kind: 'progress',
-          body: renderProgressTable(source.state()),
-        });
-        writing = false;
+        try {
+          await upsertIssueComment({
+            ...target,
+            kind: 'progress',
+            body: renderProgressTable(source.state()),
+          });
+        } catch (error) {
+          const retryAfter = rateLimitWait(error);
+          if (retryAfter === undefined) throw error;
+          notBefore = now() + retryAfter;
+          continue;
+        } finally {
+          writing = false;
+        }
         posted = version;
         lastWrite = now();
       }
@@ -110,8 +122,9 @@ export function startGithubReporter(
       if (disabled) return;
       const content: OutboxInput = {
         ...target,
-        progress: renderProgressTable(final),
-        summary: renderSummary(final),
+        state: final,
+        ...(pullRequestHandedOver(final) ? { pullRequestPending: true } : {}),
+        ...(notBefore !== undefined && notBefore > now() ? { notBefore } : {}),
       };
       const workflowId = outboxWorkflowId(sprintId);
       try {

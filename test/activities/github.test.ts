@@ -308,6 +308,8 @@ describe('upsertIssueComment failures', () => {
       nonRetryable: false,
       nextRetryDelay: 3_000,
     });
+    // A workflow never sees nextRetryDelay; it reads the wait from the details.
+    expect(error.details).toEqual([{ retryAfterMs: 3_000 }]);
   });
 
   it('a primary rate limit waits until x-ratelimit-reset', async () => {

@@ -91,14 +91,19 @@ function checkBackEdge(dag: Dag, pickNode: number, pickAncestor: number): void {
     problem.message.includes('dependency loop'),
   );
   expect(loops).toHaveLength(1);
-  // The loop named in the message is a real loop of the graph.
+  // The loop named in the message is a real loop of the graph; a long one is named by its
+  // ends, with `… (N more)` between them.
   const named = (loops[0]?.message.split(' is a dependency loop')[0] ?? '').split(' → ');
+  const gap = named.findIndex((part) => part.startsWith('… ('));
+  const stretches = gap < 0 ? [named] : [named.slice(0, gap), named.slice(gap + 1)];
   const byId = new Map(closed.packages.map((wp) => [wp.id, wp]));
   expect(named[0]).toBe(named[named.length - 1]);
-  for (let i = 0; i + 1 < named.length; i++) {
-    expect(byId.get(named[i] as string)?.dependsOn).toContain(named[i + 1]);
+  for (const stretch of stretches) {
+    for (let i = 0; i + 1 < stretch.length; i++) {
+      expect(byId.get(stretch[i] as string)?.dependsOn).toContain(stretch[i + 1]);
+    }
   }
-  expect(named).toEqual(expect.arrayContaining([from, ancestor]));
+  if (gap < 0) expect(named).toEqual(expect.arrayContaining([from, ancestor]));
 }
 
 describe('planner properties', () => {
@@ -107,7 +112,10 @@ describe('planner properties', () => {
   });
 
   it('places every package of a large DAG in exactly one, minimal, wave', () => {
-    fc.assert(fc.property(dagArbitrary(1_500, 2_000), checkWaves), { numRuns: 8 });
+    fc.assert(fc.property(dagArbitrary(1_500, 2_000), checkWaves), {
+      numRuns: 8,
+      endOnFailure: true, // shrinking a 2,000-package graph would outlast the test run
+    });
   });
 
   it('detects a back-edge that closes a loop in a small DAG', () => {
@@ -119,6 +127,7 @@ describe('planner properties', () => {
   it('detects a back-edge that closes a loop in a large DAG', () => {
     fc.assert(fc.property(dagArbitrary(1_500, 2_000), fc.nat(), fc.nat(), checkBackEdge), {
       numRuns: 8,
+      endOnFailure: true, // shrinking a 2,000-package graph would outlast the test run
     });
   });
 

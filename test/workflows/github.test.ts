@@ -1,7 +1,14 @@
+import { planSprint } from '../../src/domain/plan';
+import { initialProgress } from '../../src/domain/progress';
 import { renderSummary } from '../../src/domain/render-progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
-import { outboxWorkflowId } from '../../src/workflows';
+import {
+  githubOutboxWorkflow,
+  outboxWorkflowId,
+  pullRequestOutboxId,
+  pullRequestOutboxWorkflow,
+} from '../../src/workflows';
 import { runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
@@ -146,6 +153,53 @@ describe('live progress on a GitHub issue', () => {
     expect(next).toBeDefined();
     expect((next?.at ?? 0) - (onIssue[limited]?.at ?? Infinity)).toBeGreaterThanOrEqual(1_900);
     expect(github.comments('acme', 'widgets', issue)).toHaveLength(2);
+  });
+
+  it('links a pull request opened before the comment outbox even started', async () => {
+    const spec = sprint(harness.sandbox.repo, { packages: packages(1) });
+    const target = { sprintId: spec.id, repo: 'acme/widgets' };
+    const start = { taskQueue: harness.taskQueue };
+    const client = harness.temporal.client;
+    const worker = await harness.worker();
+    const pullRequest = await worker.runUntil(async () => {
+      const opening = await client.workflow.start(pullRequestOutboxWorkflow, {
+        ...start,
+        workflowId: pullRequestOutboxId(spec.id),
+        args: [
+          {
+            ...target,
+            head: 'feature',
+            base: 'main',
+            title: 'T',
+            body: 'B',
+            draft: false,
+            notify: true,
+          },
+        ],
+      });
+      while (github.pulls('acme', 'widgets').every((pull) => pull.head.ref !== 'feature')) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      // Its first report finds no comment outbox; a later one must.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const state = initialProgress(spec, planSprint(spec), Date.now(), 'run');
+      const comments = await client.workflow.start(githubOutboxWorkflow, {
+        ...start,
+        workflowId: outboxWorkflowId(spec.id),
+        args: [{ ...target, issue, state, pullRequestPending: true }],
+      });
+      await comments.result();
+      return opening.result();
+    });
+    const history = await client.workflow.getHandle(pullRequestOutboxId(spec.id)).fetchHistory();
+    const missed = history.events?.filter(
+      (e) => e.signalExternalWorkflowExecutionFailedEventAttributes,
+    );
+    expect(missed?.length).toBeGreaterThanOrEqual(1);
+    expect(pullRequest?.url).toMatch(/\/acme\/widgets\/pull\/\d+$/);
+    const [progress, summary] = github.comments('acme', 'widgets', issue);
+    expect(progress?.body).toContain(`**Pull request:** ${pullRequest?.url}`);
+    expect(summary?.body).toContain(`**Pull request:** ${pullRequest?.url}`);
   });
 
   it('makes no GitHub call at all with sync: false', async () => {

@@ -4,7 +4,6 @@ import { simpleGit } from 'simple-git';
 import { openCommitter } from '../../activities/git-exec';
 import { loadConfig } from '../../runtime/config';
 import { startLocalGithub } from '../../runtime/github-local/server';
-import { outboxWorkflowId } from '../../workflows';
 import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { checkSprintSpec } from '../../schemas/sprint-spec';
 import { parseSprintText } from '../../schemas/sprint-text';
@@ -49,8 +48,8 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
     };
     const env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: LOCAL_TOKEN };
     return await withSession(io, { worker: 'embedded', env }, async (session) => {
+      // Returns once the table and the summary are on the issue, or says what is still queued.
       const code = await runSprint(withGithub, options, io, session);
-      await session.temporal.client.workflow.getHandle(outboxWorkflowId(spec.id)).result();
       const file = path.join(repo, '..', `${path.basename(repo)}-github-issue.md`);
       const comments = github.comments('sprintwave', 'demo', issue);
       await writeFile(file, comments.map((comment) => comment.body).join('\n\n---\n\n'));

@@ -2,11 +2,11 @@ import { loadConfig } from '../../runtime/config';
 import { workflowUrl } from '../../runtime/temporal';
 import type { SprintSpec } from '../../domain/spec';
 import type { CliIO } from '../io';
-import { followSprint } from '../follow';
+import { followGithubDelivery, followToEnd } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
 import { loadRunnableSprint } from '../sprint-file';
-import { checkAllowedCommands, startOrAttach } from '../sprint-client';
+import { checkAllowedCommands, exitCodeFor, startOrAttach } from '../sprint-client';
 
 export interface RunOptions {
   json?: boolean;
@@ -14,7 +14,10 @@ export interface RunOptions {
   push?: boolean;
 }
 
-/** Starts (or attaches to) a sprint and follows it to its end. Exit 0 only when it completed. */
+/**
+ * Starts (or attaches to) a sprint and follows it to its end, and its GitHub delivery a
+ * bounded time beyond. Exit 0 only when the sprint completed.
+ */
 export async function runCommand(file: string, options: RunOptions, io: CliIO): Promise<number> {
   const loaded = await loadRunnableSprint(file);
   const spec = options.push
@@ -43,9 +46,17 @@ export async function runSprint(
     session.temporal.uiUrl &&
     workflowUrl(session.temporal.uiUrl, session.temporal.namespace, spec.id);
   if (webUi) io.err(`Watch it in the Temporal Web UI: ${webUi}`);
-  return followSprint(handle, io, {
+  const state = await followToEnd(handle, io, {
     json: options.json,
     links: { webUi },
     signal: session.interrupted,
   });
+  // The outboxes run on this process's worker too: leaving at once would strand the summary.
+  if (spec.github?.sync) {
+    await followGithubDelivery(session.temporal.client, state, io, {
+      hasWorker: session.hasWorker,
+      signal: session.interrupted,
+    });
+  }
+  return exitCodeFor(state);
 }
