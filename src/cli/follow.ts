@@ -29,6 +29,26 @@ export async function followSprint(
   return exitCodeFor(await followToEnd(handle, io, options));
 }
 
+/**
+ * Follows a sprint to its end and, when it reports to GitHub, its delivery there a bounded time
+ * more: the outboxes may run on this process's worker, and leaving at once would strand them.
+ */
+export async function followSprintAndDelivery(
+  client: Client,
+  handle: SprintHandle,
+  io: CliIO,
+  options: FollowOptions & { hasWorker: boolean },
+): Promise<number> {
+  const state = await followToEnd(handle, io, options);
+  if (state.github || state.delivery?.pullRequest) {
+    await followGithubDelivery(client, state, io, {
+      hasWorker: options.hasWorker,
+      signal: options.signal,
+    });
+  }
+  return exitCodeFor(state);
+}
+
 /** As followSprint, returning the sprint's final state. */
 export async function followToEnd(
   handle: SprintHandle,

@@ -2,11 +2,11 @@ import { loadConfig } from '../../runtime/config';
 import { workflowUrl } from '../../runtime/temporal';
 import type { SprintSpec } from '../../domain/spec';
 import type { CliIO } from '../io';
-import { followGithubDelivery, followToEnd } from '../follow';
+import { followSprintAndDelivery } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
 import { loadRunnableSprint } from '../sprint-file';
-import { checkAllowedCommands, exitCodeFor, startOrAttach } from '../sprint-client';
+import { checkAllowedCommands, startOrAttach } from '../sprint-client';
 
 export interface RunOptions {
   json?: boolean;
@@ -46,17 +46,10 @@ export async function runSprint(
     session.temporal.uiUrl &&
     workflowUrl(session.temporal.uiUrl, session.temporal.namespace, spec.id);
   if (webUi) io.err(`Watch it in the Temporal Web UI: ${webUi}`);
-  const state = await followToEnd(handle, io, {
+  return followSprintAndDelivery(session.temporal.client, handle, io, {
     json: options.json,
     links: { webUi },
     signal: session.interrupted,
+    hasWorker: session.hasWorker,
   });
-  // The outboxes run on this process's worker too: leaving at once would strand the summary.
-  if (spec.github?.sync) {
-    await followGithubDelivery(session.temporal.client, state, io, {
-      hasWorker: session.hasWorker,
-      signal: session.interrupted,
-    });
-  }
-  return exitCodeFor(state);
 }

@@ -3,7 +3,7 @@ import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../../
 import { workflowUrl } from '../../runtime/temporal';
 import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
-import { followSprint } from '../follow';
+import { followSprintAndDelivery } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
 import { finalState, getSprint, sprintInput, startOrAttach } from '../sprint-client';
@@ -82,10 +82,11 @@ export async function retryCommand(
       io.err(`Sprint ${id} resumed to retry ${wpId}; completed packages are kept.`);
     }
     if (options.wait === false && !session.hasWorker) return EXIT.ok;
-    return followSprint(client.workflow.getHandle(id), io, {
+    return followSprintAndDelivery(client, client.workflow.getHandle(id), io, {
       json: options.json,
       links: { webUi: webUi(session, id) },
       signal: session.interrupted,
+      hasWorker: session.hasWorker,
     });
   });
 }
