@@ -4,7 +4,7 @@
  * `refs/sprintwave/<sprint>/<wp>/attempt-<n>` first: sprintwave never deletes those refs.
  */
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { GitExitError, identityConfig, openRepository, runGit, withLockRetry } from './git-exec';
@@ -94,4 +94,32 @@ async function snapshot(worktree: string, label: string): Promise<string> {
   } finally {
     await rm(index, { force: true });
   }
+}
+
+/**
+ * Removes the lock files an earlier attempt left when it was killed inside a git command
+ * (`index.lock`, `HEAD.lock`, the branch's ref lock). Called once that attempt is stopped: the
+ * fence lets nobody else write in this worktree or its branch, so any such lock is stale.
+ */
+export async function removeStaleLocks(worktree: string, branch: string): Promise<void> {
+  const gitDir = await worktreeGitDir(worktree);
+  const { commonDir } = await openRepository(worktree);
+  const locks = [
+    path.join(gitDir, 'index.lock'),
+    path.join(gitDir, 'HEAD.lock'),
+    path.join(commonDir, 'refs', 'heads', `${branch}.lock`),
+  ];
+  await Promise.all(locks.map((lock) => rm(lock, { force: true })));
+}
+
+/** A linked worktree's own git directory, named by its `.git` file. */
+async function worktreeGitDir(worktree: string): Promise<string> {
+  const dotGit = path.join(worktree, '.git');
+  const text = await readFile(dotGit, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'EISDIR') return undefined; // a main working tree
+    throw err;
+  });
+  const named = text && /^gitdir: (.+)$/m.exec(text)?.[1]?.trim();
+  if (!named) return dotGit;
+  return path.resolve(worktree, named);
 }

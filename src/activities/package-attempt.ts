@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { packageBranch } from '../domain/ids';
 import { runCommand } from './executor';
 import type { CommandResult, RunCommandInput } from './executor';
-import { attemptRef, keptAttempts, resetToBase } from './git-attempts';
+import { attemptRef, keptAttempts, removeStaleLocks, resetToBase } from './git-attempts';
 import { openRepository } from './git-exec';
 import { readBranchRecord } from './git-records';
 import { ATTEMPT_ENV, holdsLease, recordCommandGroup, takeWorktree } from './worktree-lease';
@@ -44,6 +44,7 @@ export async function runPackageAttempt(input: PackageAttemptInput): Promise<Pac
   const { lease, previous } = await takeWorktree(worktree, input.worker);
   let kept: string[] = [];
   if (previous) {
+    await removeStaleLocks(worktree, packageBranch(input.sprintId, input.wpId));
     if (input.retry !== 'resume') await startClean(input, previous.attempt);
     kept = await keptAttempts(worktree, input.sprintId, input.wpId);
   }

@@ -102,12 +102,17 @@ async function openEmbedded(config: Readonly<Config>): Promise<Embedded> {
 /** Stops the server this process started, once the commands that attached to it are done. */
 async function stopEmbeddedServer(home: string, server: DevServer): Promise<void> {
   const deadline = Date.now() + USERS_GRACE_MS;
-  while ((await liveDevServerUsers(home)) > 0 && Date.now() < deadline) await sleep(200);
-  // Under the lock: no command attaches to a server that is about to stop.
-  await withFileLock(devServerLockFile(home), async () => {
-    await removeDevServerRecord(home, server.pid);
-    await server.stop();
-  });
+  for (;;) {
+    while ((await liveDevServerUsers(home)) > 0 && Date.now() < deadline) await sleep(200);
+    // Under the lock, and asked again there: no command attaches to a server about to stop.
+    const stopped = await withFileLock(devServerLockFile(home), async () => {
+      if ((await liveDevServerUsers(home)) > 0 && Date.now() < deadline) return false;
+      await removeDevServerRecord(home, server.pid);
+      await server.stop();
+      return true;
+    });
+    if (stopped) return;
+  }
 }
 
 function devServerLockFile(home: string): string {

@@ -126,6 +126,37 @@ describe('an attempt at a package', () => {
     expect(await git.raw(['status', '--porcelain'])).toBe('?? fine.txt\n');
   });
 
+  it.each(['clean', 'resume'] as const)(
+    'a %s retry after an attempt killed inside git commit is not stopped by its stale locks',
+    async (retry) => {
+      const wp = await prepare();
+      await attempt(wp, 'echo one > one.txt');
+      // What `git commit` leaves when it is killed: the index lock and the branch's ref lock.
+      const gitDir = (
+        await fixtureGit(wp.worktree).raw(['rev-parse', '--absolute-git-dir'])
+      ).trim();
+      await writeFile(path.join(gitDir, 'index.lock'), '');
+      const common = (await fixtureGit(wp.worktree).raw(['rev-parse', '--git-common-dir'])).trim();
+      const refLock = path.resolve(
+        wp.worktree,
+        common,
+        'refs/heads/sprintwave/s1',
+        `${wp.wpId}.lock`,
+      );
+      await writeFile(refLock, '');
+      const next = await attempt(
+        wp,
+        `echo two > two.txt && ${GIT} add -A && ${GIT} commit -qm two`,
+        {
+          retry,
+        },
+      );
+      expect(next).toMatchObject({ exitCode: 0, attempt: 2 });
+      expect(existsSync(path.join(gitDir, 'index.lock'))).toBe(false);
+      expect(existsSync(refLock)).toBe(false);
+    },
+  );
+
   it('stops an earlier attempt that still runs before the next one starts: they never overlap', async () => {
     const wp = await prepare();
     const earlier = attempt(wp, agentLike(wp.ledger, 400));
