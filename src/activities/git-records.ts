@@ -4,9 +4,9 @@
  * Plain files written atomically (temp + rename) rather than `.git/config`: parallel packages do
  * not fight over one lock file, and reading or writing a record needs no git process.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomically } from '../runtime/atomic-file';
 import { GitExitError, runGit } from './git-exec';
 import type { Repo } from './git-exec';
 
@@ -40,16 +40,10 @@ export async function writeBranchRecord(
   branch: string,
   record: BranchRecord,
 ): Promise<void> {
-  const file = branchRecordPath(repo.commonDir, branch);
-  const temp = `${file}.${randomUUID()}.tmp`;
-  await mkdir(path.dirname(file), { recursive: true });
-  try {
-    await writeFile(temp, `${JSON.stringify(record)}\n`);
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomically(
+    branchRecordPath(repo.commonDir, branch),
+    `${JSON.stringify(record)}\n`,
+  );
 }
 
 /** A garbled record counts as none: the branch is then refused, never taken over. */

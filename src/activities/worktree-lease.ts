@@ -7,10 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomically } from '../runtime/atomic-file';
 import { bootId, groupAlive, processStat, signalGroup } from '../runtime/process-group';
 
 export interface WorktreeLease {
@@ -110,16 +111,7 @@ export async function readLease(worktree: string): Promise<WorktreeLease | undef
 }
 
 async function writeLease(worktree: string, lease: WorktreeLease): Promise<void> {
-  const file = leasePath(worktree);
-  const temp = `${file}.${randomUUID()}.tmp`;
-  await mkdir(path.dirname(file), { recursive: true });
-  try {
-    await writeFile(temp, `${JSON.stringify(lease)}\n`);
-    await rename(temp, file);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomically(leasePath(worktree), `${JSON.stringify(lease)}\n`);
 }
 
 /**

@@ -3,10 +3,11 @@
  * starter is gone is being stopped by its lifeline (src/runtime/lifeline.ts): attaching to it
  * would lose the connection seconds later, so it is waited for and replaced instead.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { writeFileAtomically } from './atomic-file';
 import { bootId, processStat, signalGroup } from './process-group';
 
 const recordSchema = z.object({
@@ -41,10 +42,7 @@ export async function writeDevServerRecord(home: string, pid: number, port: numb
     pidStartTime: processStat(pid)?.startTime,
     ownerStartTime: processStat(process.pid)?.startTime,
   };
-  const file = devServerRecordFile(home);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(temporary, file);
+  await writeFileAtomically(devServerRecordFile(home), `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** Removes the record if it still names the server `pid` (a later starter may have replaced it). */
