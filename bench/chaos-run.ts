@@ -7,6 +7,7 @@ import { commentMarker } from '../src/activities/github';
 import type { SprintProgress } from '../src/domain/progress';
 import type { SprintSpec } from '../src/domain/spec';
 import { outboxWorkflowId, sprintWorkflow } from '../src/workflows';
+import { settledSprintState } from '../src/workflows/outcomes';
 import { checkStream } from '../test/support/event-receiver';
 import { sprintDelivery } from '../test/support/event-receiver';
 import type { EventDelivery } from '../test/support/event-receiver';
@@ -198,7 +199,7 @@ async function runSprint(
 async function sprintResult(client: Client, id: string, deadline: number): Promise<SprintProgress> {
   for (;;) {
     try {
-      return await client.workflow.getHandle<typeof sprintWorkflow>(id).result();
+      return await settledSprintState(client.workflow.getHandle<typeof sprintWorkflow>(id));
     } catch (error) {
       if (error instanceof WorkflowFailedError || Date.now() > deadline) throw error;
       await sleep(500);

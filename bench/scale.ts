@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { packageWorkflowId } from '../src/domain/ids';
 import type { SprintSpec } from '../src/domain/spec';
 import { sprintWorkflow } from '../src/workflows';
+import { settledSprintState } from '../src/workflows/outcomes';
 import { runHistories } from './history';
 import type { RunHistory } from './history';
 import {
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
       taskQueue: temporal.taskQueue,
       args: [{ spec }],
     });
-    const state = await handle.result();
+    const state = await settledSprintState(handle);
     const makespanMs = performance.now() - started;
     const peak = await memory.stop();
     assertCompleted(state, s.packages);

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { SprintProgress } from '../domain/progress';
 import { progressQuery } from '../workflows/messages';
+import { settledSprintState } from '../workflows/outcomes';
 
 /** Reading another sprint's state, for workflows that report on it (the stand-up). */
 export function createSprintStateActivities(client: Client) {
@@ -19,7 +20,7 @@ export function createSprintStateActivities(client: Client) {
         if (error instanceof WorkflowNotFoundError) throw unknownSprint(input.sprintId);
         throw error;
       }
-      return running ? handle.query(progressQuery) : (handle.result() as Promise<SprintProgress>);
+      return running ? handle.query(progressQuery) : settledSprintState(handle);
     },
   };
 }

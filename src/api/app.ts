@@ -187,7 +187,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (problems.length) throw invalidInput(problems);
       await startSprint(client, config, spec);
       const self = `/sprints/${encodeURIComponent(spec.id)}`;
-      const links = { self, ...(webUi && sprintWebUiLinks(webUi, spec)) };
+      // No package has started yet: its page would not exist; GET /sprints/:id links them as they start.
+      const links = { self, ...(webUi && sprintWebUiLinks(webUi, { id: spec.id, packages: [] })) };
       return reply.code(201).header('location', self).send({ id: spec.id, links });
     },
   );

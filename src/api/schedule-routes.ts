@@ -54,7 +54,14 @@ const scheduleView = z.object({
   paused: z.boolean(),
   note: z.string().optional(),
   nextRuns: z.array(z.string()),
-  recentRuns: z.array(z.object({ scheduledAt: z.string(), workflowId: z.string() })),
+  recentRuns: z.array(
+    z.object({
+      scheduledAt: z.string(),
+      workflowId: z.string(),
+      /** The sprint the run started (`GET /sprints/:id` takes it); absent for stand-ups. */
+      sprintId: z.string().optional(),
+    }),
+  ),
   runsTaken: z.number(),
   running: z.array(z.string()),
 });

@@ -4,7 +4,9 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { Client, WorkflowExecutionStatusName } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { UpdateDefinition } from '@temporalio/common';
+import { UNKNOWN_TASK_FAILURE } from '../domain/external-package';
 import type { ExternalPackageReply } from '../domain/external-package';
 import { isSafeId, packageWorkflowId } from '../domain/ids';
 import { resumeProgress, retryRefusal } from '../domain/progress';
@@ -12,6 +14,7 @@ import type { PackageProgress, SprintProgress, SprintStatus } from '../domain/pr
 import type { SprintSpec } from '../domain/spec';
 import type { Config } from '../runtime/config';
 import {
+  cancelSprintRun,
   findSprint as findSprintHandle,
   finalState,
   readSprint,
@@ -20,7 +23,7 @@ import {
 } from '../cli/sprint-client';
 import type { SprintHandle } from '../cli/sprint-client';
 import type { sprintWorkflow, workPackageWorkflow } from '../workflows';
-import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../workflows';
+import { SPRINT_FINISHING, retryPackageUpdate } from '../workflows';
 import { ApiError, conflict, notFound } from './errors';
 import { readCache } from './read-cache';
 import type { ReadCache } from './read-cache';
@@ -68,7 +71,7 @@ export async function startSprint(
 export async function cancelSprint(client: Client, id: string): Promise<void> {
   const { handle, running } = await findSprint(client, id);
   if (!running) throw conflict(`Sprint ${id} is not running.`);
-  await handle.signal(cancelSprintSignal, 'cancelled through the HTTP API');
+  await cancelSprintRun(handle, 'cancelled through the HTTP API');
 }
 
 /**
@@ -123,9 +126,8 @@ export interface SprintListing {
 const LIST_LIMIT = 100;
 
 /**
- * The sprints on this task queue, newest first, from Temporal visibility. A sprint that ends
- * (completed, failed or cancelled) completes its workflow, so ended ones are read from their
- * results.
+ * The sprints on this task queue, newest first, from Temporal visibility; ended ones are read
+ * from their results, or from the state a failed or cancelled run left with its failure or memo.
  */
 export async function listSprints(
   client: Client,
@@ -233,7 +235,12 @@ async function reportRefusal(
   const wp = (await readSprint(client, id)).packages.find((candidate) => candidate.id === wpId);
   if (!wp) return notFound(`${wpId} is not a package of sprint ${id}.`);
   if (error instanceof WorkflowUpdateFailedError) {
-    return conflict(error.cause instanceof Error ? error.cause.message : error.message);
+    const { cause } = error;
+    // A report naming a task the package does not have is bad input, not a conflict.
+    if (cause instanceof ApplicationFailure && cause.type === UNKNOWN_TASK_FAILURE) {
+      return new ApiError(400, cause.message);
+    }
+    return conflict(cause instanceof Error ? cause.message : error.message);
   }
   if (!(error instanceof WorkflowNotFoundError)) return error;
   return conflict(await notRunningReason(client, id, wp, attempt));

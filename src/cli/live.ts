@@ -1,9 +1,9 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
-import { overallProgress, packagePercent } from '../domain/progress';
+import { agentLabel, failureOutput, overallProgress, packagePercent } from '../domain/progress';
 import type { PackageProgress, SprintProgress } from '../domain/progress';
 import { currentWave } from '../domain/schedule';
-import { STATUS_MARK } from '../domain/render-progress';
+import { statusText } from '../domain/render-progress';
 import type { CliIO } from './io';
 
 export interface LiveView {
@@ -29,6 +29,7 @@ class BarsView implements LiveView {
     Presets.shades_classic,
   );
   private readonly bars = new Map<string, SingleBar>();
+  private readonly failuresShown = new Set<string>();
   private overall?: SingleBar;
 
   update(state: SprintProgress): void {
@@ -49,10 +50,20 @@ class BarsView implements LiveView {
       }
       bar.update(packagePercent(wp), {
         name: wp.id.padEnd(width),
-        status: STATUS_MARK[wp.status],
+        status: statusText(wp, Date.now()),
         files: `${wp.filesCompleted}/${wp.filesTotal} files${wp.note ? ` · ${wp.note.slice(0, 40)}` : ''}`,
       });
+      this.showFailure(wp);
     }
+  }
+
+  /** A failed attempt's output once, above the bars: a bar has room for 40 characters of it. */
+  private showFailure(wp: PackageProgress): void {
+    const key = `${wp.id}#${wp.attempt}`;
+    if (wp.status !== 'failed' || this.failuresShown.has(key)) return;
+    this.failuresShown.add(key);
+    const lines = failureLines(wp);
+    if (lines.length) this.multi.log(`${lines.join('\n')}\n`);
   }
 
   stop(): void {
@@ -72,6 +83,7 @@ class LinesView implements LiveView {
       if (this.seen.get(wp.id) === line) continue;
       this.seen.set(wp.id, line);
       this.io.out(`${clock()} ${line}`);
+      if (wp.status === 'failed') for (const output of failureLines(wp)) this.io.out(output);
     }
     if (state.headline !== this.lastHeadline && state.headline.startsWith('Merg')) {
       this.io.out(`${clock()} ${state.headline}`);
@@ -84,9 +96,18 @@ class LinesView implements LiveView {
 
 function describe(wp: PackageProgress): string {
   const files = wp.filesTotal ? ` ${wp.filesCompleted}/${wp.filesTotal} files` : '';
-  const agent = wp.agent ? ` (${wp.agent})` : '';
+  const label = agentLabel(wp);
+  const agent = label === '—' ? '' : ` (${label})`;
   const note = wp.note ? ` — ${wp.note}` : '';
-  return `${wp.id} ${STATUS_MARK[wp.status]}${agent}${files}${note}`;
+  return `${wp.id} ${statusText(wp, Date.now())}${agent}${files}${note}`;
+}
+
+/** The end of a failed package's output, indented under its line. */
+export function failureLines(wp: PackageProgress): string[] {
+  const output = failureOutput(wp);
+  return output.length
+    ? [`  ${wp.id} output (last ${output.length} lines):`, ...output.map((line) => `  │ ${line}`)]
+    : [];
 }
 
 function clock(): string {

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../runtime/config';
 import { exitWhenFlushed, keepAliveUntil } from '../runtime/process-life';
-import { TemporalCliNotFound } from '../runtime/temporal-cli';
+import { PROJECT_ROOT, TemporalCliNotFound } from '../runtime/temporal-cli';
 import { addAuthCommands } from './commands/auth';
 import { demoCommand } from './commands/demo';
 import { eventsCommand, syncFlushCommand } from './commands/events';
@@ -30,6 +32,7 @@ import type { CliIO } from './io';
 export function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
   const program = new Command('sprintwave')
     .description('Run a software sprint of parallel work packages as a durable Temporal workflow.')
+    .version(packageVersion(), '-V, --version', 'print the version of sprintwave')
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
@@ -156,6 +159,12 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
   addScheduleCommands(program, action, io);
   addAuthCommands(program, action, io);
   return program;
+}
+
+/** The version of the package this CLI was built from. */
+function packageVersion(): string {
+  const manifest = readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
 }
 
 /** The one place errors become messages and exit codes. */

@@ -6,6 +6,7 @@ import type {
   ScheduleOptions,
 } from '@temporalio/client';
 import { parseDuration } from '../domain/duration';
+import { scheduledSprintId, scheduledTimeOf } from '../domain/ids';
 import type { Config } from '../runtime/config';
 import type { OverlapPolicy, ScheduleAction, ScheduleRequest } from '../schemas/schedule';
 import type { ScheduledSprintInput, StandupInput } from '../workflows';
@@ -13,7 +14,7 @@ import { allowedCommandProblems } from '../domain/allowed-commands';
 import { searchAttributesReady } from '../runtime/temporal';
 import { SPRINT_ID } from '../workflows/search-attributes';
 import { BadInput, CliError, EXIT } from './errors';
-import { withRouting } from './sprint-client';
+import { findSprint, withRouting } from './sprint-client';
 
 export class ScheduleNotFound extends CliError {
   override name = 'ScheduleNotFound';
@@ -42,7 +43,7 @@ export interface ScheduleView {
   paused: boolean;
   note?: string;
   nextRuns: string[];
-  recentRuns: Array<{ scheduledAt: string; workflowId: string }>;
+  recentRuns: Array<{ scheduledAt: string; workflowId: string; sprintId?: string }>;
   runsTaken: number;
   running: string[];
 }
@@ -74,6 +75,14 @@ export async function createSchedule(
         'schedule',
       );
     }
+  }
+  if (request.action.kind === 'standup' && !(await findSprint(client, request.action.sprintId))) {
+    // A stand-up of a sprint that never ran would fail on every run, unnoticed.
+    throw new BadInput(
+      `schedule ${request.id}`,
+      [{ path: 'standup.sprint', message: `there is no sprint ${request.action.sprintId}` }],
+      'schedule',
+    );
   }
   const searchable = await searchAttributesReady(client);
   try {
@@ -147,8 +156,45 @@ export async function describeSchedule(handle: ScheduleHandle): Promise<Schedule
 
 export async function triggerSchedule(client: Client, id: string): Promise<ScheduleView> {
   const handle = await getSchedule(client, id);
-  await handle.trigger();
+  await spacedTrigger(handle);
   return describeSchedule(handle);
+}
+
+/** How long a trigger waits to be taken (or skipped) before the next may go; buffered ones never are. */
+const TRIGGER_TAKEN_MS = 5_000;
+/** Temporal names a run by the second it starts in and drops a second run in that second. */
+const SAME_SECOND_MS = 1_000;
+const TRIGGER_POLL_MS = 100;
+const triggerGates = new Map<string, Promise<void>>();
+
+/**
+ * Triggers the schedule once the trigger before it (from this process) was taken and a second
+ * has passed, so that simultaneous triggers each start a run, and each its own sprint.
+ */
+async function spacedTrigger(handle: ScheduleHandle): Promise<void> {
+  const key = handle.scheduleId;
+  const previous = triggerGates.get(key) ?? Promise.resolve();
+  let release = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  triggerGates.set(key, gate);
+  await previous;
+  try {
+    const before = handledRuns(await handle.describe());
+    await handle.trigger();
+    const deadline = Date.now() + TRIGGER_TAKEN_MS;
+    while (Date.now() < deadline && handledRuns(await handle.describe()) === before) {
+      await new Promise((resolve) => setTimeout(resolve, TRIGGER_POLL_MS));
+    }
+  } finally {
+    setTimeout(() => {
+      if (triggerGates.get(key) === gate) triggerGates.delete(key);
+      release();
+    }, SAME_SECOND_MS).unref();
+  }
+}
+
+function handledRuns(description: ScheduleDescription): number {
+  return description.info.numActionsTaken + description.info.numActionsSkippedOverlap;
 }
 
 export async function pauseSchedule(
@@ -217,10 +263,19 @@ function toView(description: ScheduleDescription): ScheduleView {
     recentRuns: info.recentActions.map((run) => ({
       scheduledAt: run.scheduledAt.toISOString(),
       workflowId: run.action.workflow.workflowId,
+      sprintId: standup
+        ? undefined
+        : runSprintId(description.scheduleId, run.action.workflow.workflowId),
     })),
     runsTaken: info.numActionsTaken,
     running: info.runningActions.map((run) => run.workflow.workflowId),
   };
+}
+
+/** The id of the sprint a run started, as scheduledSprintWorkflow names it; `status` takes it. */
+function runSprintId(scheduleId: string, workflowId: string): string | undefined {
+  const at = scheduledTimeOf(workflowId, scheduleId);
+  return at === undefined ? undefined : scheduledSprintId(scheduleId, at);
 }
 
 /** The server keeps cron expressions as calendars; the one given at creation is in the memo. */

@@ -8,9 +8,10 @@ import type { SprintSpec } from '../domain/spec';
 import { sprintSummary } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
 import { searchAttributesReady } from '../runtime/temporal';
-import { progressQuery, sprintWorkflow } from '../workflows';
+import { cancelSprintSignal, progressQuery, sprintWorkflow } from '../workflows';
 import type { SprintWorkflowInput, SprintWorkflowOptions } from '../workflows';
 import { SPRINT_ID, SPRINT_STATUS } from '../workflows/search-attributes';
+import { settledSprintState } from '../workflows/outcomes';
 import { CliError, EXIT } from './errors';
 
 export type SprintHandle = WorkflowHandle<typeof sprintWorkflow>;
@@ -115,9 +116,10 @@ export async function readSprint(client: Client, id: string): Promise<SprintProg
   }
 }
 
+/** The final state of a sprint that ended: its result, or what its failure or query says. */
 export async function finalState(handle: SprintHandle): Promise<SprintProgress> {
   try {
-    return await handle.result();
+    return await settledSprintState(handle);
   } catch (error) {
     throw new CliError(
       `Sprint ${handle.workflowId} ended without a result: ${(error as Error).message}`,
@@ -140,3 +142,14 @@ export function exitCodeFor(state: SprintProgress): number {
 }
 
 export type { SprintSpec };
+
+/**
+ * Cancels a running sprint: the signal says why, and the cancel request lets the run end
+ * Cancelled in the Web UI. A run that ended meanwhile is left as it ended.
+ */
+export async function cancelSprintRun(handle: SprintHandle, why: string): Promise<void> {
+  await handle.signal(cancelSprintSignal, why);
+  await handle.cancel().catch((error: unknown) => {
+    if (!(error instanceof WorkflowNotFoundError)) throw error;
+  });
+}

@@ -40,7 +40,11 @@ export function progressFromStatusJson(json: unknown): SprintProgress {
 }
 
 function packageFrom(wp: WirePackage): PackageProgress {
-  return { ...wp, dependsOn: [], priority: 'P1' };
+  const { dayStartsAt, ...rest } = wp;
+  // The JSON's `agent` is the label already; without `executor` it is shown as it came.
+  const progress: PackageProgress = { ...rest, executor: undefined, dependsOn: [], priority: 'P1' };
+  if (dayStartsAt !== undefined) progress.dayStartsAt = Date.parse(dayStartsAt);
+  return progress;
 }
 
 function wavesOf(packages: PackageProgress[]): string[][] {

@@ -12,6 +12,8 @@ export interface ExternalPackage {
   phase: ExternalPhase;
   filesCompleted: number;
   filesTotal: number;
+  /** The ids of its checklist (`tasks`); a tick naming another is refused. */
+  tasks: readonly string[];
   /** Every task of its checklist the agent has reported done, each once. */
   tasksDone: string[];
   note?: string;
@@ -53,12 +55,21 @@ export interface ExternalPackageReply {
   filesTotal: number;
 }
 
+/** The failure types of a refused report: the API answers an unknown task 400, the rest 409. */
+export const UNKNOWN_TASK_FAILURE = 'UnknownTask';
+export const REPORT_REFUSED_FAILURE = 'ReportRefused';
+
 export const MAX_NOTE_LENGTH = 500;
 export const MAX_REPORT_TEXT_LENGTH = 4_000;
 export const MAX_TASKS = 1_000;
 export const MAX_TASK_ID_LENGTH = 64;
 
-export function externalPackage(id: string, external: boolean, attempt: number): ExternalPackage {
+export function externalPackage(
+  id: string,
+  external: boolean,
+  attempt: number,
+  tasks: readonly string[] = [],
+): ExternalPackage {
   return {
     id,
     external,
@@ -66,6 +77,7 @@ export function externalPackage(id: string, external: boolean, attempt: number):
     phase: 'preparing',
     filesCompleted: 0,
     filesTotal: 0,
+    tasks,
     tasksDone: [],
   };
 }
@@ -86,7 +98,7 @@ export function reportRefusal(pkg: ExternalPackage, report: ExternalReport): str
   return (
     stateRefusal(pkg, report.attempt) ??
     (report.kind === 'progress'
-      ? progressRefusal(report)
+      ? (progressRefusal(report) ?? unknownTaskRefusal(pkg, report))
       : report.kind === 'complete'
         ? textRefusal('summary', report.summary, MAX_REPORT_TEXT_LENGTH)
         : failureRefusal(report))
@@ -163,6 +175,19 @@ function tasksRefusal(tasks: unknown): string | undefined {
     (task) => typeof task !== 'string' || !task.trim() || task.length > MAX_TASK_ID_LENGTH,
   );
   return bad === undefined ? undefined : `tasksDone holds ${show(bad)}, which is not a task id`;
+}
+
+/** Why a progress report's ticks name a task the package does not have, or undefined. */
+export function unknownTaskRefusal(
+  pkg: ExternalPackage,
+  report: ProgressReport,
+): string | undefined {
+  const unknown = (report.tasksDone ?? []).find((task) => !pkg.tasks.includes(task));
+  if (unknown === undefined) return undefined;
+  const known = pkg.tasks.length
+    ? `its tasks: ${pkg.tasks.slice(0, 10).join(', ')}${pkg.tasks.length > 10 ? ', …' : ''}`
+    : 'it has no tasks';
+  return `tasksDone names ${show(unknown)}, which is not a task of ${pkg.id} (${known})`;
 }
 
 /** The tasks done so far and the new ones, each once, in the order they were first reported. */

@@ -1,3 +1,4 @@
+import { dayStartsAt } from './day-plan';
 import { defaultIntegrationBranch, packageBranch } from './ids';
 import type { SprintPlan } from './plan';
 import type { Priority, Scope, SprintSpec, Strategy } from './spec';
@@ -24,6 +25,11 @@ export interface PackageProgress {
   points?: number;
   status: PackageStatus;
   agent?: string;
+  /** Who does the work: an agent preset (`claude`), `sh` for a command, or `external`. */
+  executor?: string;
+  /** A multi-day sprint's package: its day, and when that day begins (epoch ms). */
+  day?: number;
+  dayStartsAt?: number;
   startedAt?: number;
   finishedAt?: number;
   filesCompleted: number;
@@ -260,6 +266,8 @@ export function initialProgress(
       priority: wp.priority,
       points: wp.points,
       status: deferred.has(wp.id) ? 'deferred' : 'pending',
+      executor: wp.agent ?? (wp.external ? 'external' : 'sh'),
+      ...dayOf(spec, plan, wp.id, startedAt),
       filesCompleted: 0,
       filesTotal: 0,
       attempt: 1,
@@ -284,6 +292,17 @@ export function initialProgress(
     reasons: [],
     headline: 'Sprint started',
   };
+}
+
+function dayOf(
+  spec: SprintSpec,
+  plan: SprintPlan,
+  id: string,
+  startedAt: number,
+): Pick<PackageProgress, 'day' | 'dayStartsAt'> {
+  const day = plan.dayPlan?.dayOf[id];
+  if (!spec.days || day === undefined) return {};
+  return { day, dayStartsAt: dayStartsAt(spec.days, day, startedAt) };
 }
 
 function updatePackage(
@@ -692,4 +711,69 @@ export function packagePercent(wp: PackageProgress): number {
       : [wp.filesCompleted, wp.filesTotal];
   if (total === 0) return 0;
   return Math.min(99, Math.round((done / total) * 100));
+}
+
+/**
+ * Who does a package's work, as tables show it: `sh` for a command, `external` (or the name its
+ * reporter gave), and for an agent its preset, as `impl-claude-163000` once it started.
+ */
+export function agentLabel(wp: PackageProgress): string {
+  if (wp.executor === undefined) return wp.agent ?? '—';
+  if (wp.executor === 'sh' || wp.executor === 'external') return wp.executor;
+  if (wp.startedAt === undefined || wp.status === 'pending') return wp.executor;
+  const time = new Date(wp.startedAt).toISOString().slice(11, 19).replace(/:/g, '');
+  return `impl-${wp.executor}-${time}`;
+}
+
+/** Whether the package's child workflow was ever started, so its Web UI page exists. */
+export function hasChildWorkflow(wp: PackageProgress): boolean {
+  if (wp.status === 'pending') return wp.attempt > 1 && wp.startedAt !== undefined;
+  const ran =
+    wp.status === 'in_progress' ||
+    wp.status === 'completed' ||
+    wp.status === 'failed' ||
+    wp.status === 'cancelled';
+  return ran && wp.startedAt !== undefined;
+}
+
+/** A pending package of a multi-day sprint whose day has not begun at `now`. */
+export function waitsForDay(wp: PackageProgress, now: number): boolean {
+  return wp.status === 'pending' && wp.dayStartsAt !== undefined && wp.dayStartsAt > now;
+}
+
+export const OUTPUT_LINES_SHOWN = 10;
+export const OUTPUT_LINE_WIDTH = 200;
+
+/**
+ * The end of a failed package's output as people are shown it: the last lines, each cut to a
+ * width, with credentials taken out.
+ */
+export function failureOutput(
+  wp: Pick<PackageProgress, 'outputTail'>,
+  lines = OUTPUT_LINES_SHOWN,
+): string[] {
+  const tail = (wp.outputTail ?? []).map((line) => line.replace(/\s+$/, ''));
+  while (tail.length && tail[tail.length - 1] === '') tail.pop();
+  return tail.slice(-lines).map((line) => {
+    const clean = redactSecrets(line);
+    return clean.length > OUTPUT_LINE_WIDTH ? `${clean.slice(0, OUTPUT_LINE_WIDTH - 1)}…` : clean;
+  });
+}
+
+const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
+  // A remote URL's user and token, as git push messages are cleaned.
+  [/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1[REDACTED]@'],
+  [/\b(authorization:\s*(?:bearer|token|basic)\s+)\S+/gi, '$1[REDACTED]'],
+  [/\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1[REDACTED]'],
+  [/\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g, '[REDACTED]'],
+  [/\bsk-[A-Za-z0-9_-]{20,}\b/g, '[REDACTED]'],
+  [
+    /\b([A-Z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSPHRASE|API_KEY)[A-Z0-9_]*\s*[=:]\s*)\S+/g,
+    '$1[REDACTED]',
+  ],
+];
+
+/** Credentials a command may print (URLs with tokens, bearer headers, `*_TOKEN=`), replaced. */
+export function redactSecrets(text: string): string {
+  return SECRET_PATTERNS.reduce((clean, [pattern, by]) => clean.replace(pattern, by), text);
 }

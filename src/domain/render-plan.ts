@@ -14,7 +14,7 @@ export function renderPlan(plan: SprintPlan): string {
     ...waveLines(plan.waves),
     '',
     labelled('Critical path', criticalPathText(plan)),
-    labelled('Total', `${count(plan.packages, 'package')}, ${count(plan.points, 'point')}`),
+    labelled('Total', totalText(plan)),
     ...(plan.deferred.length ? [labelled('Deferred', plan.deferred.join(', '))] : []),
     ...(plan.pulledIn.length ? [labelled('Pulled in', pulledInText(plan.pulledIn))] : []),
     ...(plan.dayPlan ? dayLines(plan.dayPlan) : []),
@@ -33,8 +33,17 @@ function waveLines(waves: readonly string[][]): string[] {
   return waves.map((wave, i) => `${`Wave ${i + 1}`.padEnd(width)}  ${wave.join(' + ')}`);
 }
 
+/** Without any points, a path counted as 1 a package would read as points nobody gave. */
 function criticalPathText(plan: SprintPlan): string {
-  return `${plan.criticalPath.join(' → ')} (${count(plan.criticalPathPoints, 'point')})`;
+  const size = plan.points
+    ? count(plan.criticalPathPoints, 'point')
+    : count(plan.criticalPath.length, 'package');
+  return `${plan.criticalPath.join(' → ')} (${size})`;
+}
+
+function totalText(plan: SprintPlan): string {
+  const packages = count(plan.packages, 'package');
+  return plan.points ? `${packages}, ${count(plan.points, 'point')}` : packages;
 }
 
 function pulledInText(pulledIn: readonly PulledIn[]): string {

@@ -1,6 +1,20 @@
 import { formatDuration } from './duration';
-import { overallProgress, packagePercent, reduceProgress, taskCounts } from './progress';
-import type { PackageProgress, PackageStatus, PullRequestReport, SprintProgress } from './progress';
+import {
+  agentLabel,
+  failureOutput,
+  overallProgress,
+  packagePercent,
+  reduceProgress,
+  taskCounts,
+  waitsForDay,
+} from './progress';
+import type {
+  PackageProgress,
+  PackageStatus,
+  PullRequestReport,
+  SprintProgress,
+  SprintStatus,
+} from './progress';
 
 export const STATUS_MARK: Record<PackageStatus, string> = {
   pending: '⏳ Pending',
@@ -12,6 +26,37 @@ export const STATUS_MARK: Record<PackageStatus, string> = {
   deferred: '⏸️ Deferred',
 };
 
+const SPRINT_HEADER: Record<SprintStatus, string> = {
+  running: '🔄 Sprint Progress',
+  completed: '✅ Sprint Completed',
+  failed: '❌ Sprint Failed',
+  cancelled: '⏹ Sprint Cancelled',
+};
+
+/** The package's status as tables and the live view show it, at `now`. */
+export function statusText(wp: PackageProgress, now: number): string {
+  if (!waitsForDay(wp, now)) return STATUS_MARK[wp.status];
+  return `📅 Waiting for day ${wp.day ?? '?'} (${formatTime(wp.dayStartsAt ?? now)})`;
+}
+
+/** `1 file`, `2 files`. */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * Lines as a Markdown code block, indented under a list item; the fence is longer than any
+ * run of backticks in the lines, so the output cannot close it.
+ */
+export function codeBlock(lines: readonly string[], indent = ''): string[] {
+  const longest = Math.max(
+    2,
+    ...lines.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))),
+  );
+  const fence = '`'.repeat(longest + 1);
+  return [fence, ...lines, fence].map((line) => `${indent}${line}`);
+}
+
 /** `2025-10-19 16:30:00` in UTC, as the progress table shows times. */
 export function formatTime(at: number): string {
   return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
@@ -21,11 +66,19 @@ function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-function row(wp: PackageProgress): string {
+function row(wp: PackageProgress, now: number): string {
   const files = `${wp.filesCompleted}/${wp.filesTotal}`;
   const tasks = taskCounts(wp);
   const progress = `${packagePercent(wp)}%${tasks ? ` (${tasks.completed}/${tasks.total} tasks)` : ''}`;
-  return `| ${cell(wp.id)} | ${wp.agent ?? '—'} | ${STATUS_MARK[wp.status]} | ${files} | ${progress} |`;
+  return `| ${cell(wp.id)} | ${cell(agentLabel(wp))} | ${statusText(wp, now)} | ${files} | ${progress} |`;
+}
+
+/** A note under the table; a failed package's note carries the end of its output. */
+function noteLines(wp: PackageProgress): string[] {
+  const line = `- ${cell(wp.id)}: ${cell(wp.note ?? '')}`;
+  if (wp.status !== 'failed') return [line];
+  const output = failureOutput(wp);
+  return output.length ? [line, ...codeBlock(output, '  ')] : [line];
 }
 
 /** `, 5/32 tasks` over the in-scope packages that have a checklist; empty when none has. */
@@ -40,11 +93,14 @@ function overallTasks(state: SprintProgress): string {
   return total ? `, ${completed}/${total} tasks` : '';
 }
 
-/** The progress table of a sprint: headline, mode, start, one row per package, the Overall line. */
-export function renderProgressTable(state: SprintProgress): string {
+/**
+ * The progress table of a sprint: headline, mode, start, one row per package, the Overall line.
+ * `now` tells packages waiting for their day from those waiting for their turn.
+ */
+export function renderProgressTable(state: SprintProgress, now: number = Date.now()): string {
   const overall = overallProgress(state);
   const lines = [
-    `## 🔄 Sprint Progress: ${cell(state.title ?? state.id)}`,
+    `## ${SPRINT_HEADER[state.status]}: ${cell(state.title ?? state.id)}`,
     '',
     `**${cell(state.headline)}**`,
     '',
@@ -53,7 +109,7 @@ export function renderProgressTable(state: SprintProgress): string {
     '',
     '| Package | Agent | Status | Files | Progress |',
     '|---------|-------|--------|-------|----------|',
-    ...state.packages.map(row),
+    ...state.packages.map((wp) => row(wp, now)),
     '',
     `**Overall:** ${overall.percent}% (${overall.filesCompleted}/${overall.filesTotal} files${overallTasks(state)})`,
   ];
@@ -61,7 +117,7 @@ export function renderProgressTable(state: SprintProgress): string {
   if (pullRequestUrl) lines.push(`**Pull request:** ${pullRequestUrl}`);
   const notes = state.packages.filter((wp) => wp.note && wp.status !== 'completed');
   if (notes.length) {
-    lines.push('', ...notes.map((wp) => `- ${cell(wp.id)}: ${cell(wp.note ?? '')}`));
+    lines.push('', ...notes.flatMap(noteLines));
   }
   return lines.join('\n');
 }
@@ -93,7 +149,7 @@ export function renderSummary(state: SprintProgress): string {
         : `All completed packages merged into \`${integration.branch}\`.`,
       '',
       ...integration.merged.map(
-        (id) => `- ${id}: ${byId.get(id)?.filesChanged ?? 0} files integrated`,
+        (id) => `- ${id}: ${plural(byId.get(id)?.filesChanged ?? 0, 'file')} integrated`,
       ),
     );
   } else {
@@ -101,6 +157,8 @@ export function renderSummary(state: SprintProgress): string {
   }
   for (const wp of state.packages.filter((p) => p.status !== 'completed')) {
     lines.push(`- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${whyNotMerged(wp)})`);
+    const output = wp.status === 'failed' ? failureOutput(wp) : [];
+    if (output.length) lines.push(...codeBlock(output, '  '));
   }
   lines.push('', `Conflicts: ${integration.conflicts.length}`);
   for (const conflict of integration.conflicts) {

@@ -1,4 +1,4 @@
-import { overallProgress } from './progress';
+import { agentLabel, failureOutput, overallProgress } from './progress';
 import type { SprintProgress } from './progress';
 import { sprintWebUiLinks } from './web-ui';
 import type { WebUiAddress } from './web-ui';
@@ -36,7 +36,11 @@ export function sprintStatusJson(
       title: wp.title,
       status: wp.status,
       wave: wp.wave,
-      agent: wp.agent,
+      agent: wp.executor === undefined ? wp.agent : agentLabel(wp),
+      executor: wp.executor,
+      day: wp.day,
+      dayStartsAt:
+        wp.dayStartsAt === undefined ? undefined : new Date(wp.dayStartsAt).toISOString(),
       branch: wp.branch,
       worktree: wp.worktree,
       commit: wp.commit,
@@ -47,6 +51,8 @@ export function sprintStatusJson(
       exitCode: wp.exitCode,
       note: wp.note,
       error: wp.error,
+      /** The last lines of a failed package's output, cut and with credentials taken out. */
+      outputTail: wp.status === 'failed' ? failureOutput(wp) : undefined,
       blockedBy: wp.blockedBy,
       tasks: wp.tasks,
       keptAttempts: wp.keptAttempts,

@@ -1,4 +1,8 @@
 import { packageWorkflowId } from './ids';
+import { planSprint } from './plan';
+import { codeBlock, plural } from './render-progress';
+import { hasChildWorkflow } from './progress';
+import type { PackageProgress } from './progress';
 import type { SprintSpec, WorkPackageSpec } from './spec';
 
 /** Where the Temporal Web UI serves a namespace. */
@@ -20,13 +24,16 @@ export interface SprintWebUiLinks {
   packages: Record<string, string>;
 }
 
-/** Web UI pages of a sprint and of each of its packages' child workflows. */
+/**
+ * Web UI pages of a sprint and of its packages' child workflows: only of those that were
+ * started, since the others have no page.
+ */
 export function sprintWebUiLinks(
   ui: WebUiAddress,
-  sprint: { id: string; packages: ReadonlyArray<{ id: string }> },
+  sprint: { id: string; packages: ReadonlyArray<PackageProgress> },
 ): SprintWebUiLinks {
   const packages: Record<string, string> = {};
-  for (const wp of sprint.packages) {
+  for (const wp of sprint.packages.filter(hasChildWorkflow)) {
     packages[wp.id] = workflowUrl(ui.url, ui.namespace, packageWorkflowId(sprint.id, wp.id));
   }
   return { webUi: workflowUrl(ui.url, ui.namespace, sprint.id), packages };
@@ -42,15 +49,41 @@ export function packageSummary(wp: Pick<WorkPackageSpec, 'id' | 'title'>): strin
   return `${wp.id} · ${wp.title}`;
 }
 
-/** What the Web UI shows beside a package's child workflow: a few plain lines. */
+/**
+ * What the Web UI shows beside a package's child workflow, as Markdown: a paragraph per fact,
+ * the command in a code block so it reads as written.
+ */
 export function packageDetails(sprintId: string, wp: WorkPackageSpec): string {
   const facts = [`sprint ${sprintId}`, `priority ${wp.priority}`];
-  if (wp.points !== undefined) facts.push(`${wp.points} points`);
+  if (wp.points !== undefined) facts.push(plural(wp.points, 'point'));
   if (wp.mvp) facts.push('MVP');
-  const lines = [facts.join(' · ')];
-  lines.push(wp.dependsOn.length ? `Depends on ${wp.dependsOn.join(', ')}` : 'No dependencies');
-  lines.push(
-    wp.external ? 'Done externally, reported through the HTTP API' : `Command: ${wp.run ?? ''}`,
-  );
-  return lines.join('\n');
+  const parts = [facts.join(' · ')];
+  parts.push(wp.dependsOn.length ? `Depends on ${wp.dependsOn.join(', ')}` : 'No dependencies');
+  if (wp.external) parts.push('Done externally, reported through the HTTP API');
+  else if (wp.agent) parts.push(`Agent: ${wp.agent}`);
+  else parts.push(['Command:', ...codeBlock((wp.run ?? '').split(/\r?\n/))].join('\n'));
+  return parts.join('\n\n');
+}
+
+/** Where a sprint's status JSON is read; `apiUrl` is the HTTP API's address, when known. */
+export function statusJsonPlace(sprintId: string, apiUrl?: string): string {
+  const path = `/sprints/${encodeURIComponent(sprintId)}`;
+  const api = apiUrl ? `GET ${apiUrl.replace(/\/+$/, '')}${path}` : `GET ${path} on the HTTP API`;
+  return `\`sprintwave status ${sprintId} --json\`, or \`${api}\``;
+}
+
+/** What the Web UI shows beside a sprint: its waves, how many packages run at once, its status JSON. */
+export function sprintDetails(spec: SprintSpec, apiUrl?: string): string {
+  const plan = planSprint(spec);
+  const how = [
+    `${spec.strategy === 'eager' ? 'Eager' : 'Waves'}`,
+    `up to ${spec.concurrency} at once`,
+    `scope ${spec.scope}`,
+    plural(plan.packages, 'package'),
+  ];
+  const waves = plan.waves.map((wave, i) => `${i + 1}. ${wave.join(' + ')}`);
+  const parts = [how.join(' · '), ['Waves:', '', ...waves].join('\n')];
+  if (plan.deferred.length) parts.push(`Deferred: ${plan.deferred.join(', ')}`);
+  parts.push(`Status JSON: ${statusJsonPlace(spec.id, apiUrl)}`);
+  return parts.join('\n\n');
 }

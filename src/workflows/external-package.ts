@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   condition,
   getExternalWorkflowHandle,
   log,
@@ -7,12 +8,15 @@ import {
 } from '@temporalio/workflow';
 import { parseDuration } from '../domain/duration';
 import {
+  REPORT_REFUSED_FAILURE,
+  UNKNOWN_TASK_FAILURE,
   applyReport,
   externalPackage,
   externalReply,
   reportRefusal,
   stallExternal,
   startExternal,
+  unknownTaskRefusal,
 } from '../domain/external-package';
 import type { ExternalReport } from '../domain/external-package';
 import type { WorkPackageSpec } from '../domain/spec';
@@ -45,7 +49,12 @@ export interface ExternalReports {
  * report that comes early is refused with a reason rather than left without a handler.
  */
 export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): ExternalReports {
-  let pkg = externalPackage(wp.id, wp.external, attempt);
+  let pkg = externalPackage(
+    wp.id,
+    wp.external,
+    attempt,
+    (wp.tasks ?? []).map((task) => task.id),
+  );
   const leaseMs = wp.lease ? parseDuration(wp.lease) : undefined;
   let leaseEnds = Infinity;
   let progressReports = 0;
@@ -58,7 +67,13 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
   };
   const validate = (report: ExternalReport): void => {
     const refusal = reportRefusal(pkg, report);
-    if (refusal) throw new Error(refusal);
+    if (!refusal) return;
+    // A tick of a task the package lacks is the report's fault (400), not the package state's (409).
+    const unknownTask = report.kind === 'progress' && refusal === unknownTaskRefusal(pkg, report);
+    throw ApplicationFailure.nonRetryable(
+      refusal,
+      unknownTask ? UNKNOWN_TASK_FAILURE : REPORT_REFUSED_FAILURE,
+    );
   };
   setHandler(reportProgressUpdate, (report) => accept({ ...report, kind: 'progress' }), {
     validator: (report) => validate({ ...report, kind: 'progress' }),

@@ -3,6 +3,7 @@ import { scheduledSprintId, scheduledTimeOf } from '../domain/ids';
 import type { SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import { now } from './clock';
+import { failedSprintStateOf } from './outcomes';
 import { scheduledSprintAttributes } from './search-attributes';
 import { sprintWorkflow } from './sprint';
 import type { SprintWorkflowOptions } from './sprint';
@@ -23,10 +24,17 @@ export async function scheduledSprintWorkflow(
 ): Promise<SprintProgress> {
   const at = scheduledTimeOf(workflowInfo().workflowId, input.scheduleId) ?? now();
   const id = scheduledSprintId(input.scheduleId, at);
-  return executeChild(sprintWorkflow, {
-    workflowId: id,
-    typedSearchAttributes: scheduledSprintAttributes(id),
-    args: [{ spec: { ...input.spec, id }, options: input.options }],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-  });
+  try {
+    return await executeChild(sprintWorkflow, {
+      workflowId: id,
+      typedSearchAttributes: scheduledSprintAttributes(id),
+      args: [{ spec: { ...input.spec, id }, options: input.options }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+  } catch (error) {
+    // The launcher did its job: the failed sprint shows as Failed itself; pass its state on.
+    const state = failedSprintStateOf(error);
+    if (state) return state;
+    throw error;
+  }
 }

@@ -5,8 +5,10 @@ import {
   executeChild,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
@@ -16,6 +18,13 @@ import type { SprintContinuation } from './continue-as-new';
 import { integrate } from './integration';
 import { pullRequestDelivery, pushDelivery } from './delivery';
 import { failureMessage } from './failures';
+import {
+  FINAL_STATE_MEMO,
+  SPRINT_FAILS_PATCH,
+  failedPackageOf,
+  sprintCancellation,
+  sprintFailure,
+} from './outcomes';
 import { startGithubReporter } from './github-reporter';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
 import { packageDetails, packageSummary } from '../domain/web-ui';
@@ -125,22 +134,28 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
 
   const identity = continued?.identity ?? (await resolveEventIdentity({ repo: spec.repo }));
   if (identity.warning) apply({ type: 'warning', message: identity.warning });
-  events.start(identity, continued?.events);
+  // From here a cancel request winds down like the cancel signal: events and comment go on.
+  const beside = besideCancellation();
+  beside(() => events.start(identity, continued?.events));
   // A resumed sprint's reopened packages changed status before this run: those are transitions too.
   if (input.resume)
     events.emit(eventsForChange(input.resume, state, { type: 'package-retried', id: '' }));
 
   const github = spec.github;
+  const issue =
+    github?.sync && continued?.state.github?.status !== 'disabled' ? github.issue : undefined;
   const reporter =
-    github?.sync && github.issue !== undefined && continued?.state.github?.status !== 'disabled'
-      ? startGithubReporter(
-          spec.id,
-          { ...github, issue: github.issue },
-          {
-            state: () => state,
-            version: () => version,
-            disable: (error) => apply({ type: 'github-disabled', error }),
-          },
+    github && issue !== undefined
+      ? beside(() =>
+          startGithubReporter(
+            spec.id,
+            { ...github, issue },
+            {
+              state: () => state,
+              version: () => version,
+              disable: (error) => apply({ type: 'github-disabled', error }),
+            },
+          ),
         )
       : undefined;
 
@@ -226,7 +241,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
   }
   finishing = true;
 
-  return CancellationScope.nonCancellable(async () => {
+  const final = await CancellationScope.nonCancellable(async () => {
     await Promise.all(running.values());
     if (cancelled) {
       for (const wp of state.packages) {
@@ -252,6 +267,38 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     await Promise.all([reporter?.finish(state), events.finish()]);
     return state;
   });
+  // Failed sprints end Failed in the Web UI, their failure carrying the final state.
+  if (final.status === 'failed' && patched(SPRINT_FAILS_PATCH)) throw sprintFailure(final);
+  // Only a cancel request lets a run end Cancelled; one cancelled by signal alone completes.
+  const cancelRequested = CancellationScope.current().consideredCancelled;
+  if (final.status === 'cancelled' && cancelRequested && patched(SPRINT_FAILS_PATCH)) {
+    // A Cancelled ending carries no details: the memo keeps the final state for readers.
+    upsertMemo({ [FINAL_STATE_MEMO]: final });
+    throw sprintCancellation(final);
+  }
+  return final;
+}
+
+/**
+ * Starts what works beside the sprint (events, the GitHub comment) out of reach of a cancel
+ * request, which only the packages and the scheduling loop should feel.
+ */
+function besideCancellation(): <T>(start: () => T) => T {
+  if (!patched(SPRINT_FAILS_PATCH)) return (start) => start();
+  const detached = new CancellationScope({ cancellable: false });
+  return <T>(start: () => T): T => {
+    const started: { value?: T; error?: unknown } = {};
+    // run() calls start at once, inside the scope: what it starts takes the scope as parent.
+    void detached.run(async () => {
+      try {
+        started.value = start();
+      } catch (error) {
+        started.error = error;
+      }
+    });
+    if ('error' in started) throw started.error;
+    return started.value as T;
+  };
 }
 
 function toEvent(update: PackageUpdate): ProgressEvent {
@@ -299,6 +346,8 @@ function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
 }
 
 function failureEvent(wpId: string, error: unknown): ProgressEvent {
+  const failed = failedPackageOf(error);
+  if (failed) return resultEvent(wpId, failed);
   if (isCancellation(error)) return { type: 'package-cancelled', id: wpId, at: now() };
   return { type: 'package-failed', id: wpId, at: now(), error: failureMessage(error) };
 }

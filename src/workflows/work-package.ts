@@ -3,6 +3,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,6 +15,7 @@ import type { WorkPackageSpec } from '../domain/spec';
 import { agentRunFor } from './agent-package';
 import { acceptExternalReports } from './external-package';
 import { packageUpdateSignal } from './messages';
+import { PACKAGE_FAILS_PATCH, packageFailure } from './outcomes';
 import { pickPackageHost } from './routing';
 import type { HostOptions } from './routing';
 
@@ -74,7 +76,7 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
     });
   } catch (error) {
     if (isCancellation(error)) throw error;
-    return { status: 'failed', error: `worktree: ${failureMessage(error)}` };
+    return failed({ status: 'failed', error: `worktree: ${failureMessage(error)}` });
   }
   const { branch, worktree } = prepared;
   const sprint = workflowInfo().parent;
@@ -90,7 +92,7 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
   const outcome: Outcome = wp.external
     ? await reports.outcome()
     : await runExecutor(input, prepared, host.options);
-  if (outcome.status === 'failed') return { ...outcome, branch, worktree };
+  if (outcome.status === 'failed') return failed({ ...outcome, branch, worktree });
 
   const evidence = await CancellationScope.nonCancellable(() =>
     host.commitWork({ worktree, wpId: wp.id, title: wp.title, baseCommit: prepared.baseCommit }),
@@ -102,6 +104,12 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
   });
   const kept = outcome.keptAttempts ? { keptAttempts: outcome.keptAttempts } : {};
   return { status: 'completed', branch, worktree, evidence, note: outcome.note, ...kept };
+}
+
+/** A failed package ends its workflow Failed, so the Web UI shows it; the sprint reads the details. */
+function failed(result: Extract<WorkPackageResult, { status: 'failed' }>): WorkPackageResult {
+  if (patched(PACKAGE_FAILS_PATCH)) throw packageFailure(result);
+  return result;
 }
 
 type Outcome = { keptAttempts?: string[] } & (

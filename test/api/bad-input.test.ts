@@ -267,7 +267,12 @@ describe('bad input over HTTP', () => {
 
   it('POST /schedules: an interval past 10,000 years is a 400 naming every; Temporal takes one at it', async () => {
     const id = `every-bound-${Date.now()}`;
-    const past = await postJson('/schedules', { id, every: '3652501d', standup: { sprint: 's1' } });
+    const sprint = {
+      id: 'bounded',
+      repo: harness.sandbox.repo,
+      packages: [{ id: 'WP01', title: 'One', run: 'true' }],
+    };
+    const past = await postJson('/schedules', { id, every: '3652501d', sprint });
     expect(past.status).toBe(400);
     expect(past.body.issues).toEqual([
       {
@@ -275,7 +280,7 @@ describe('bad input over HTTP', () => {
         message: 'must be at most 3652500d (10,000 years): Temporal refuses a longer interval',
       },
     ]);
-    const at = await postJson('/schedules', { id, every: '3652500d', standup: { sprint: 's1' } });
+    const at = await postJson('/schedules', { id, every: '3652500d', sprint });
     expect(at.status).toBe(201);
     expect((await app.inject({ method: 'DELETE', url: `/schedules/${id}` })).statusCode).toBe(204);
   });

@@ -102,6 +102,12 @@ describe('an external package driven over HTTP, on a real dev server and real gi
     expect(replies.map((reply) => reply.statusCode)).toEqual([202, 202, 202]);
     const bad = await post(url, { filesCompleted: 0, filesTotal: 0, tasksDone: [''] });
     expect([bad.statusCode, bad.json().issues?.[0]?.path]).toEqual([400, 'tasksDone[0]']);
+    // A task the package does not have is refused, not silently dropped.
+    const unknown = await post(url, { filesCompleted: 0, filesTotal: 0, tasksDone: ['T009'] });
+    expect([unknown.statusCode, unknown.json().error]).toEqual([
+      400,
+      'tasksDone names "T009", which is not a task of WP01 (its tasks: T001, T002, T003)',
+    ]);
     const ticked = await until(
       id,
       (s) =>

@@ -82,6 +82,47 @@ describe('/schedules over HTTP', () => {
     }
   });
 
+  it('refuses a stand-up of a sprint that does not exist, naming it, and creates nothing', async () => {
+    const id = uniqueId('standup');
+    const response = await app.inject({
+      method: 'POST',
+      url: '/schedules',
+      payload: { id, cron: '30 9 * * 1-5', standup: { sprint: 'no-such-sprint' } },
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toEqual({
+      error: 'Invalid schedule',
+      issues: [{ path: 'standup.sprint', message: 'there is no sprint no-such-sprint' }],
+    });
+    expect((await app.inject({ method: 'GET', url: `/schedules/${id}` })).statusCode).toBe(404);
+  });
+
+  it('starts a run, each with its own sprint, for each of three simultaneous triggers (allow_all)', async () => {
+    const id = uniqueId('api-burst');
+    const created = await app.inject({
+      method: 'POST',
+      url: '/schedules',
+      payload: { id, cron: '0 2 * * 1-5', overlap: 'allow_all', sprint: sprintFile() },
+    });
+    expect(created.statusCode).toBe(201);
+    try {
+      const triggers = await Promise.all(
+        [1, 2, 3].map(() => app.inject({ method: 'POST', url: `/schedules/${id}/trigger` })),
+      );
+      expect(triggers.map((reply) => reply.statusCode)).toEqual([200, 200, 200]);
+      const view = (await app.inject({ method: 'GET', url: `/schedules/${id}` })).json();
+      expect(view.runsTaken).toBe(3);
+      const sprintIds = view.recentRuns.map((run: { sprintId: string }) => run.sprintId);
+      expect(new Set(sprintIds).size).toBe(3);
+      for (const sprintId of sprintIds) {
+        const result = await harness.temporal.client.workflow.getHandle(sprintId).result();
+        expect(result).toMatchObject({ id: sprintId, status: 'completed' });
+      }
+    } finally {
+      await app.inject({ method: 'DELETE', url: `/schedules/${id}` });
+    }
+  });
+
   it('creates, lists, describes, triggers, pauses, unpauses and deletes a schedule', async () => {
     const id = uniqueId('api-nightly');
     const created = await app.inject({
@@ -112,7 +153,7 @@ describe('/schedules over HTTP', () => {
 
     const triggered = await app.inject({ method: 'POST', url: `/schedules/${id}/trigger` });
     expect(triggered.statusCode).toBe(200);
-    let runs: Array<{ workflowId: string }> = [];
+    let runs: Array<{ workflowId: string; sprintId?: string }> = [];
     for (let i = 0; i < 60 && !runs.length; i++) {
       runs = (await app.inject({ method: 'GET', url: `/schedules/${id}` })).json().recentRuns;
       if (!runs.length) await new Promise((resolve) => setTimeout(resolve, 250));
@@ -123,6 +164,9 @@ describe('/schedules over HTTP', () => {
       .result();
     expect(result).toMatchObject({ status: 'completed' });
     const sprintId = (result as { id: string }).id;
+    // The recent run names its sprint, which GET /sprints/:id takes (its workflow id is not it).
+    expect(runs[0]?.sprintId).toBe(sprintId);
+    expect(runs[0]?.workflowId).not.toBe(sprintId);
     const status = await app.inject({ method: 'GET', url: `/sprints/${sprintId}` });
     expect(status.statusCode).toBe(200);
     expect(status.json().status).toBe('completed');

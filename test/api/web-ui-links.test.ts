@@ -25,7 +25,7 @@ describe('Web UI links in the HTTP API', () => {
 
   afterAll(() => api.close());
 
-  it('POST /sprints and GET /sprints/:id link the sprint and each package in the Web UI', async () => {
+  it('POST /sprints and GET /sprints/:id link the sprint and each package that started in the Web UI', async () => {
     const id = uniqueId('links');
     const page = (workflowId: string) =>
       `${UI}/namespaces/default/workflows/${encodeURIComponent(workflowId)}`;
@@ -33,6 +33,11 @@ describe('Web UI links in the HTTP API', () => {
       self: `/sprints/${id}`,
       webUi: page(id),
       packages: { WP01: page(`${id}/WP01`), WP02: page(`${id}/WP02`) },
+    };
+    // WP04 is blocked by the failed WP03: its child workflow never exists, so it has no link.
+    const finalLinks = {
+      ...links,
+      packages: { ...links.packages, WP03: page(`${id}/WP03`) },
     };
     expect(links.packages.WP01).toBe(`${UI}/namespaces/default/workflows/${id}%2FWP01`);
     const started = await app.inject({
@@ -44,16 +49,34 @@ describe('Web UI links in the HTTP API', () => {
         packages: [
           { id: 'WP01', title: 'One', run: 'echo one > one.txt' },
           { id: 'WP02', title: 'Two', run: 'echo two > two.txt' },
+          { id: 'WP03', title: 'Three', run: 'echo boom; exit 3' },
+          { id: 'WP04', title: 'Four', run: 'true', dependsOn: ['WP03'] },
         ],
       },
     });
     expect(started.statusCode).toBe(201);
-    expect(started.json()).toEqual({ id, links });
+    // Nothing has started when the answer is sent: no package page exists yet.
+    expect(started.json()).toEqual({ id, links: { ...links, packages: {} } });
 
-    await harness.temporal.client.workflow.getHandle(id).result();
+    await harness.temporal.client.workflow
+      .getHandle(id)
+      .result()
+      .catch(() => undefined);
     const status = await app.inject({ method: 'GET', url: `/sprints/${id}` });
     expect(status.statusCode).toBe(200);
-    expect(status.json()).toMatchObject({ id, status: 'completed', links });
+    const body = status.json();
+    expect(body).toMatchObject({ id, status: 'failed' });
+    expect(body.links).toEqual(finalLinks);
+    const wp03 = body.packages.find((p: { id: string }) => p.id === 'WP03');
+    expect(wp03).toMatchObject({
+      error: '`echo boom; exit 3` exited with code 3',
+      outputTail: ['boom'],
+    });
+    const report = await app.inject({ method: 'GET', url: `/sprints/${id}/report` });
+    expect(report.body).toContain('## ❌ Sprint Failed');
+    expect(report.body).toContain(
+      '- WP03: `echo boom; exit 3` exited with code 3\n  ```\n  boom\n  ```',
+    );
   });
 
   it('leaves the Web UI out when its address is unknown (TEMPORAL_ADDRESS without TEMPORAL_UI_URL)', async () => {

@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
-import { collect, runCli, spawnCli } from '../support/cli';
+import { BIN, collect, runCli, spawnCli } from '../support/cli';
 import { fixtureGit, makeSandbox } from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
 
@@ -44,6 +45,14 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     const result = await runCli(['demo', '--json', '--dir', path.join(home, 'demo-repo')], env);
     expect(result.stderr).toContain('Temporal dev server started; Web UI: http://127.0.0.1:');
     expect(result.code).toBe(0);
+    // Not a terminal: the Web UI goes with the demo, so it says how to bring it back.
+    expect(result.stderr).toContain(`git -C ${path.join(home, 'demo-repo')} log --graph --all`);
+    expect(result.stderr).toContain(
+      `To see it again, with the sprint's history: SPRINTWAVE_HOME=${home} ` +
+        `SPRINTWAVE_TEMPORAL_PORT=${env.SPRINTWAVE_TEMPORAL_PORT} ` +
+        `SPRINTWAVE_UI_PORT=${env.SPRINTWAVE_UI_PORT} sprintwave dev ` +
+        `(Web UI at http://127.0.0.1:${env.SPRINTWAVE_UI_PORT}).`,
+    );
     const status = JSON.parse(result.stdout);
     expect(status.status).toBe('completed');
     expect(
@@ -87,6 +96,34 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     const flush = await runCli(['sync', 'flush'], env);
     expect(flush.code).toBe(2);
     expect(flush.stderr).toContain('Not logged in');
+  });
+
+  it('`demo` in a terminal keeps the Web UI up after the summary until Ctrl-C', async () => {
+    const env = await embeddedEnv(home);
+    const dir = path.join(home, 'demo-tty');
+    // `script` gives the demo a terminal; a Ctrl-C written to it reaches the demo as SIGINT.
+    const command = [process.execPath, BIN, 'demo', '--dir', dir].join(' ');
+    const { TEMPORAL_ADDRESS: _elsewhere, ...inherited } = process.env;
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {
+      env: { ...inherited, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const done = collect(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const ui = `http://127.0.0.1:${env.SPRINTWAVE_UI_PORT}`;
+    await until(
+      () => output.includes(`Web UI stays up at ${ui} until Ctrl-C.`),
+      'the wait',
+      150_000,
+    );
+    expect(output).toContain(`git -C ${dir} log --graph --all`);
+    const page = await fetch(ui);
+    expect(page.status).toBe(200);
+    child.stdin?.write('\x03');
+    const result = await done;
+    expect(result.code).toBe(0);
+    await expect(fetch(ui)).rejects.toThrow();
   });
 
   it('attaches to a sprint still running after Ctrl-C instead of starting it twice, and exits 1 when it fails', async () => {

@@ -93,6 +93,38 @@ describe('sprintwave schedule and standup', () => {
     expect((await runCli(['schedule', 'delete', id], env)).code).toBe(2);
   });
 
+  it("describes a triggered run by its sprint's id, which status takes", async () => {
+    const id = uniqueId('trig');
+    expect(
+      (await runCli(['schedule', 'create', id, '--every', '1h', '--sprint', sprintFile], env)).code,
+    ).toBe(0);
+    try {
+      expect((await runCli(['schedule', 'trigger', id], env)).code).toBe(0);
+      const view = JSON.parse((await runCli(['schedule', 'describe', id, '--json'], env)).stdout);
+      const [run] = view.recentRuns as Array<{ workflowId: string; sprintId: string }>;
+      expect(run?.sprintId).toMatch(new RegExp(`^${id}-\\d{8}T\\d{6}Z$`));
+      const described = await runCli(['schedule', 'describe', id], env);
+      expect(described.stdout).toMatch(
+        new RegExp(`Recent runs:\\n {2}\\S+ {2}sprint ${run?.sprintId}`),
+      );
+      // No worker here: the run is stopped before it does anything.
+      await harness.temporal.client.workflow.getHandle(run?.workflowId as string).terminate();
+    } finally {
+      await runCli(['schedule', 'delete', id], env);
+    }
+  });
+
+  it('refuses a stand-up schedule of a sprint that does not exist (exit 2), naming it', async () => {
+    const id = uniqueId('standup');
+    const run = await runCli(
+      ['schedule', 'create', id, '--cron', '30 9 * * 1-5', '--standup', 'no-such-sprint'],
+      env,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('standup.sprint: there is no sprint no-such-sprint');
+    expect((await runCli(['schedule', 'describe', id], env)).code).toBe(2);
+  });
+
   it('prints the stand-up of a sprint, as Markdown and as JSON', async () => {
     const spec = sprint(harness.sandbox.repo, {
       packages: [

@@ -138,7 +138,7 @@ describe('sprintwave watch, start, status, cancel and retry over the HTTP API', 
     expect(result.stdout).toMatch(/^\d\d:\d\d:\d\d WP02 ⏳ Pending/m);
     expect(result.stdout).toMatch(/^\d\d:\d\d:\d\d WP02 ✅ Completed .*1\/1 files/m);
     expect(result.stdout).toContain('🎉 Final Summary: sprint completed');
-    expect(result.stdout).toContain('- WP02: 1 files integrated');
+    expect(result.stdout).toContain('- WP02: 1 file integrated');
 
     const json = await runCli(['status', id, '--json'], env);
     expect(json.code).toBe(0);
@@ -149,7 +149,7 @@ describe('sprintwave watch, start, status, cancel and retry over the HTTP API', 
     });
     const table = await runCli(['status', id], env);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/\| WP02 \| impl-\S+ \| ✅ Completed \| 1\/1 \| 100% \|/);
+    expect(table.stdout).toMatch(/\| WP02 \| sh \| ✅ Completed \| 1\/1 \| 100% \|/);
     expect(table.stdout).toContain('Status: completed');
   });
 

@@ -36,6 +36,7 @@ import {
   standupWorkflow,
 } from '../../src/workflows';
 import type { SprintWorkflowInput, workPackageWorkflow } from '../../src/workflows';
+import { settledSprintState } from '../../src/workflows/outcomes';
 import { startEventReceiver } from './event-receiver';
 import type { EventReceiver } from './event-receiver';
 import { makeSandbox } from './git-fixtures';
@@ -124,7 +125,7 @@ async function untilPackage(
 }
 
 async function expectStatus(handle: WorkflowHandle<typeof sprintWorkflow>, status: string) {
-  const state = await handle.result();
+  const state = await settledSprintState(handle);
   if (state.status !== status) {
     throw new Error(
       `${handle.workflowId} ended ${state.status}, not ${status}: ${state.reasons.join('; ')}`,

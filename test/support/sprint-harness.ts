@@ -8,6 +8,7 @@ import { createSprintWorker } from '../../src/runtime/worker';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 import { sprintWorkflow } from '../../src/workflows';
 import type { SprintWorkflowInput } from '../../src/workflows';
+import { settledSprintState } from '../../src/workflows/outcomes';
 import { makeSandbox } from './git-fixtures';
 import type { Sandbox } from './git-fixtures';
 import { connectTestTemporal, uniqueId } from './temporal';
@@ -79,7 +80,7 @@ export async function runToEnd(
   const worker = await harness.worker();
   return worker.runUntil(async () => {
     const handle = await startSprint(harness, input);
-    return { state: await handle.result(), handle };
+    return { state: await settledSprintState(handle), handle };
   });
 }
 

@@ -557,7 +557,7 @@ describe('bounds: accepted at each one, refused just past it with the path named
       (v) => ({ ...sprintBase, packages: [{ ...pkg, dependsOn: [v] }] }),
       (v) => ({ ...sprintBase, deadline: v, packages: [pkg] }),
       (v) => ({ ...sprintBase, base: `-${v}`, packages: [pkg] }),
-      (v) => ({ ...sprintBase, integration: { branch: `${v} x` }, packages: [pkg] }),
+      (v) => ({ ...sprintBase, integration: { branch: `x${v} x` }, packages: [pkg] }),
       (v) => ({ ...sprintBase, packages: [{ ...pkg, timeout: v }] }),
       (v) => ({ ...sprintBase, [v]: 1, packages: [pkg] }),
       (v) => ({ ...sprintBase, packages: [{ ...pkg, [v]: 1 }] }),

@@ -93,6 +93,17 @@ describe('an external package and its reports', () => {
     );
   });
 
+  it('refuses a tick of a task the package does not have, naming it', () => {
+    const checklist = startExternal(externalPackage('WP03', true, 1, ['T001', 'T002']));
+    expect(reportRefusal(checklist, progress({ tasksDone: ['T002'] }))).toBeUndefined();
+    expect(reportRefusal(checklist, progress({ tasksDone: ['T001', 'T009'] }))).toBe(
+      'tasksDone names "T009", which is not a task of WP03 (its tasks: T001, T002)',
+    );
+    expect(reportRefusal(running, progress({ tasksDone: ['T001'] }))).toBe(
+      'tasksDone names "T001", which is not a task of WP03 (it has no tasks)',
+    );
+  });
+
   it('stalls only while in progress, naming the lease', () => {
     expect(stallExternal(running, '30m')).toMatchObject({
       phase: 'failed',

@@ -180,9 +180,9 @@ describe('renderers', () => {
     );
     const table = renderProgressTable(state);
     expect(table).toContain('| Package | Agent | Status | Files | Progress |');
-    expect(table).toContain('| WP01 | impl-wp0-163000 | ✅ Completed | 7/7 | 100% |');
-    expect(table).toContain('| WP02 | impl-wp0-163002 | 🔄 In Progress | 3/5 | 60% |');
-    expect(table).toContain('| WP03 | — | ⏳ Pending | 0/0 | 0% |');
+    expect(table).toContain('| WP01 | sh | ✅ Completed | 7/7 | 100% |');
+    expect(table).toContain('| WP02 | sh | 🔄 In Progress | 3/5 | 60% |');
+    expect(table).toContain('| WP03 | sh | ⏳ Pending | 0/0 | 0% |');
     expect(table).toContain('**Overall:** 40% (10/12 files)');
     expect(table).toContain('**Started:** 2025-10-19 16:30:00 UTC');
   });

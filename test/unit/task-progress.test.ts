@@ -131,10 +131,8 @@ describe('a package checklist in the progress state', () => {
   it('shows the checklist in the GitHub progress table and the Overall line', () => {
     const state = apply(sprintState(withChecklist), started, done(['T002']));
     const table = renderProgressTable(state);
-    expect(table).toMatch(
-      /\| WP01 \| impl-wp0-163001 \| 🔄 In Progress \| 0\/0 \| 50% \(2\/4 tasks\) \|/,
-    );
-    expect(table).toMatch(/\| WP02 \| — \| ⏳ Pending \| 0\/0 \| 0% \|/);
+    expect(table).toMatch(/\| WP01 \| sh \| 🔄 In Progress \| 0\/0 \| 50% \(2\/4 tasks\) \|/);
+    expect(table).toMatch(/\| WP02 \| sh \| ⏳ Pending \| 0\/0 \| 0% \|/);
     expect(table).toContain('**Overall:** 25% (0/0 files, 2/4 tasks)');
   });
 });

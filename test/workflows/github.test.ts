@@ -76,7 +76,7 @@ describe('live progress on a GitHub issue', () => {
     expect(comments).toHaveLength(2);
     const [progress, summary] = comments;
     expect(progress?.body).toContain('| Package | Agent | Status | Files | Progress |');
-    expect(progress?.body).toContain('| WP03 | impl-wp0-');
+    expect(progress?.body).toContain('| WP03 | sh |'); // a command: the shell does the work
     expect(progress?.body).toContain('✅ Completed');
     expect(progress?.body).toContain('**Overall:** 100%');
     expect(progress?.body).toContain(`<!-- sprintwave:sprint=${spec.id}`);

@@ -114,6 +114,46 @@ describe('schedules and stand-ups on the dev server', () => {
     }
   });
 
+  it('gives each of three simultaneous triggers (allow_all) a sprint of its own', async () => {
+    const id = uniqueId('burst');
+    await createSchedule(
+      client,
+      harness.config,
+      request({
+        id,
+        cron: '0 3 * * 1-5',
+        overlap: 'allow_all',
+        sprint: { ...sprintFile(), packages: [{ id: 'WP01', title: 'Quick', run: 'true' }] },
+      }),
+    );
+    try {
+      const worker = await harness.worker();
+      const states = await worker.runUntil(async () => {
+        await Promise.all([1, 2, 3].map(() => triggerSchedule(client, id)));
+        const view = await until('three runs', async () => {
+          const described = await describeSchedule(await getSchedule(client, id));
+          return described.recentRuns.length >= 3 ? described : undefined;
+        });
+        return Promise.all(
+          view.recentRuns.map(async (run) => ({
+            run,
+            state: (await client.workflow.getHandle(run.workflowId).result()) as SprintProgress,
+          })),
+        );
+      });
+      expect(states).toHaveLength(3);
+      expect(new Set(states.map(({ state }) => state.id)).size).toBe(3);
+      for (const { run, state } of states) {
+        expect(state.status).toBe('completed');
+        // The view names the sprint each run started, which `status` takes.
+        expect(run.sprintId).toBe(state.id);
+        expect(state.id.startsWith(`${id}-`)).toBe(true);
+      }
+    } finally {
+      await deleteSchedule(client, id);
+    }
+  });
+
   it('starts nothing while paused, and runs again once unpaused', async () => {
     const id = uniqueId('every');
     await createSchedule(

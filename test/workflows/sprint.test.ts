@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { progressQuery, retryPackageUpdate, cancelSprintSignal } from '../../src/workflows';
+import { failedPackageOf, settledSprintState } from '../../src/workflows/outcomes';
+import { packageWorkflowId } from '../../src/domain/ids';
 import { fixtureGit } from '../support/git-fixtures';
 import {
   pkg,
@@ -22,6 +25,10 @@ const histories: { workflowId: string; history: temporal.api.history.v1.IHistory
 async function keepHistory(harness: Harness, workflowId: string): Promise<void> {
   const history = await harness.temporal.client.workflow.getHandle(workflowId).fetchHistory();
   histories.push({ workflowId, history });
+}
+
+async function statusOf(harness: Harness, workflowId: string): Promise<string> {
+  return (await harness.temporal.client.workflow.getHandle(workflowId).describe()).status.name;
 }
 
 async function filesOn(harness: Harness, branch: string): Promise<string[]> {
@@ -154,6 +161,18 @@ describe('sprintWorkflow on a real dev server and real git', () => {
     const { state } = await runToEnd(harness, { spec });
     await keepHistory(harness, spec.id);
 
+    // Failed runs show as Failed in the Web UI; the package's failure carries its tail.
+    expect(await statusOf(harness, spec.id)).toBe('FAILED');
+    expect(await statusOf(harness, packageWorkflowId(spec.id, 'WP01'))).toBe('FAILED');
+    expect(await statusOf(harness, packageWorkflowId(spec.id, 'WP04'))).toBe('COMPLETED');
+    const childFailure = await harness.temporal.client.workflow
+      .getHandle(packageWorkflowId(spec.id, 'WP01'))
+      .result()
+      .catch((error: unknown) => error);
+    expect(failedPackageOf(childFailure)).toMatchObject({
+      exitCode: 3,
+      branch: expect.any(String),
+    });
     expect(state.status).toBe('failed');
     expect(pkg(state, 'WP01')).toMatchObject({ status: 'failed', exitCode: 3 });
     expect(pkg(state, 'WP01').outputTail).toEqual(
@@ -188,7 +207,7 @@ describe('sprintWorkflow on a real dev server and real git', () => {
       ],
     });
     const worker = await harness.worker();
-    const state = await worker.runUntil(async () => {
+    const cancelled = await worker.runUntil(async () => {
       const handle = await startSprint(harness, { spec });
       const running = await waitFor(
         () => handle.query(progressQuery),
@@ -200,10 +219,16 @@ describe('sprintWorkflow on a real dev server and real git', () => {
         () => existsSync(path.join(pkg(running, 'WP01').worktree as string, 'started.txt')),
         'WP01 to start its command',
       );
+      // As `sprintwave cancel` does: the signal says why, the request makes the run Cancelled.
       await handle.signal(cancelSprintSignal, 'test');
-      return handle.result();
+      await handle.cancel();
+      await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
+      return handle;
     });
+    // No worker is left to answer a query: the final state comes from the run's memo.
+    const state = await settledSprintState(cancelled);
     await keepHistory(harness, spec.id);
+    expect(await statusOf(harness, spec.id)).toBe('CANCELLED');
     expect(state.status).toBe('cancelled');
     expect(pkg(state, 'WP01').status).toBe('cancelled');
     expect(pkg(state, 'WP02').status).toBe('cancelled');
@@ -275,9 +300,11 @@ describe('sprintWorkflow on a real dev server and real git', () => {
     const first = await runToEnd(harness, { spec });
     await keepHistory(harness, spec.id);
     expect(first.state.status).toBe('failed');
+    expect(await statusOf(harness, spec.id)).toBe('FAILED');
     await writeFile(fixed, '');
     const second = await runToEnd(harness, { spec, resume: first.state, retry: ['WP01'] });
     await keepHistory(harness, spec.id);
+    expect(await statusOf(harness, spec.id)).toBe('COMPLETED');
     expect(second.state.status).toBe('completed');
     expect(pkg(second.state, 'WP01')).toMatchObject({ status: 'completed', attempt: 2 });
     expect(pkg(second.state, 'WP03').commit).toBe(pkg(first.state, 'WP03').commit);

@@ -10,6 +10,7 @@ import { parseSprintText } from '../../schemas/sprint-text';
 import { BadInput } from '../errors';
 import type { CliIO } from '../io';
 import { withSession } from '../session';
+import type { Session } from '../session';
 import { runSprint } from './run';
 
 export const DEMO_SPRINT = path.join(PROJECT_ROOT, 'examples', 'identity-sync.sprint.yaml');
@@ -35,9 +36,11 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
   if (!checked.ok) throw new BadInput(DEMO_SPRINT, checked.problems);
   const spec = { ...checked.spec, id: `${checked.spec.id}-${stamp}`, repo };
   if (!options.githubLocal) {
-    return withSession(io, { worker: 'embedded' }, (session) =>
-      runSprint(spec, options, io, session),
-    );
+    return withSession(io, { worker: 'embedded' }, async (session) => {
+      const code = await runSprint(spec, options, io, session);
+      await showWhereToLook(repo, io, session);
+      return code;
+    });
   }
   const github = await startLocalGithub({ token: LOCAL_TOKEN });
   try {
@@ -56,11 +59,57 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
       io.err(
         `The ${comments.length} comments on the local GitHub issue sprintwave/demo#${issue}: ${file}`,
       );
+      await showWhereToLook(repo, io, session);
       return code;
     });
   } finally {
     await github.close();
   }
+}
+
+/**
+ * Where to look at what the demo did: its repository's branches, and the Web UI, which the
+ * embedded dev server serves only while it runs — until Ctrl-C in a terminal, else how to
+ * bring it back with the sprint's history.
+ */
+async function showWhereToLook(repo: string, io: CliIO, session: Session): Promise<void> {
+  io.err(
+    `A branch per package and the integration merge: git -C ${shellWord(repo)} log --graph --all`,
+  );
+  const { temporal, config } = session;
+  if (config.temporal.address || !temporal.uiUrl || session.interrupted.aborted) return;
+  if (!temporal.server) {
+    io.err(`Web UI: ${temporal.uiUrl} (served by the dev server already running)`);
+    return;
+  }
+  if (io.isTTY) {
+    io.err(`Web UI stays up at ${temporal.uiUrl} until Ctrl-C.`);
+    await new Promise<void>((resolve) => {
+      if (session.interrupted.aborted) resolve();
+      session.interrupted.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return;
+  }
+  io.err(
+    `The Web UI stops with the demo. To see it again, with the sprint's history: ` +
+      `${devCommand(config)} (Web UI at ${temporal.uiUrl}).`,
+  );
+}
+
+/** `sprintwave dev` on the same home and ports as this demo. */
+function devCommand(config: Session['config']): string {
+  const { devPort, uiPort } = config.temporal;
+  const env = [`SPRINTWAVE_HOME=${shellWord(config.home)}`];
+  if (devPort !== DEFAULT_DEV_PORT) env.push(`SPRINTWAVE_TEMPORAL_PORT=${devPort}`);
+  if (uiPort !== devPort + 1000) env.push(`SPRINTWAVE_UI_PORT=${uiPort}`);
+  return `${env.join(' ')} sprintwave dev`;
+}
+
+const DEFAULT_DEV_PORT = 7233;
+
+/** A path as one shell word, quoted only when it needs to be. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Only the demo's own in-process GitHub accepts it. */

@@ -222,7 +222,11 @@ function describeText(view: ScheduleView): string {
   if (view.recentRuns.length) {
     lines.push(
       'Recent runs:',
-      ...view.recentRuns.map((run) => `  ${run.scheduledAt}  ${run.workflowId}`),
+      ...view.recentRuns.map((run) =>
+        run.sprintId
+          ? `  ${run.scheduledAt}  sprint ${run.sprintId}`
+          : `  ${run.scheduledAt}  ${run.workflowId}`,
+      ),
     );
   }
   return lines.join('\n');

@@ -1,12 +1,18 @@
 import { retryRefusal } from '../../domain/progress';
-import { SPRINT_FINISHING, cancelSprintSignal, retryPackageUpdate } from '../../workflows';
+import { SPRINT_FINISHING, retryPackageUpdate } from '../../workflows';
 import { workflowUrl } from '../../runtime/temporal';
 import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
 import { followSprintAndDelivery } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
-import { finalState, getSprint, sprintInput, startOrAttach } from '../sprint-client';
+import {
+  cancelSprintRun,
+  finalState,
+  getSprint,
+  sprintInput,
+  startOrAttach,
+} from '../sprint-client';
 import { loadRunnableSprint } from '../sprint-file';
 
 function webUi(session: Session, id: string): string | undefined {
@@ -36,7 +42,7 @@ export async function cancelCommand(id: string, io: CliIO): Promise<number> {
   return withSession(io, { worker: 'never' }, async (session) => {
     const { handle, running } = await getSprint(session.temporal.client, id);
     if (!running) throw new CliError(`Sprint ${id} is not running.`, EXIT.badInput);
-    await handle.signal(cancelSprintSignal, 'cancelled from the CLI');
+    await cancelSprintRun(handle, 'cancelled from the CLI');
     io.out(`Cancelling sprint ${id}: running executors are stopped, worktrees are kept.`);
     return EXIT.ok;
   });
