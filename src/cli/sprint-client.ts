@@ -5,7 +5,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { allowedCommandProblems } from '../domain/allowed-commands';
 import type { SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
-import { sprintSummary } from '../domain/web-ui';
+import { sprintDetails, sprintSummary } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
 import { searchAttributesReady } from '../runtime/temporal';
 import { cancelSprintSignal, progressQuery, sprintWorkflow } from '../workflows';
@@ -41,6 +41,7 @@ export async function startOrAttach(
       taskQueue: config.temporal.taskQueue,
       args: [withRouting(input, config)],
       staticSummary: sprintSummary(spec),
+      staticDetails: sprintDetails(spec),
       typedSearchAttributes: searchable ? runningSprintAttributes(spec.id) : undefined,
     });
     return { handle, started: true };

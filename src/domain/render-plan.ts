@@ -17,7 +17,7 @@ export function renderPlan(plan: SprintPlan): string {
     labelled('Total', totalText(plan)),
     ...(plan.deferred.length ? [labelled('Deferred', plan.deferred.join(', '))] : []),
     ...(plan.pulledIn.length ? [labelled('Pulled in', pulledInText(plan.pulledIn))] : []),
-    ...(plan.dayPlan ? dayLines(plan.dayPlan) : []),
+    ...(plan.dayPlan ? dayLines(plan.dayPlan, plan.strategy) : []),
     ...warningLines(plan.warnings),
   ].join('\n');
 }
@@ -50,7 +50,7 @@ function pulledInText(pulledIn: readonly PulledIn[]): string {
   return pulledIn.map(({ id, neededBy }) => `${id} (needed by ${neededBy.join(', ')})`).join(', ');
 }
 
-function dayLines(days: DayPlan): string[] {
+function dayLines(days: DayPlan, strategy: SprintPlan['strategy']): string[] {
   const width = `Day ${days.days.length}`.length;
   return [
     '',
@@ -65,8 +65,15 @@ function dayLines(days: DayPlan): string[] {
     ...(days.unplaced.length
       ? [`  Does not fit: ${days.unplaced.map((wp) => wp.id).join(', ')}`]
       : []),
+    ...(strategy === 'waves' ? WAVES_WAIT : []),
   ];
 }
+
+/** With waves, a whole wave must end first, which a later day's package of it can hold up. */
+const WAVES_WAIT = [
+  '  With strategy waves a package also waits for every package of the waves before it, so it',
+  '  can start after its day begins; strategy eager starts it once its own dependencies are done.',
+];
 
 function warningLines(warnings: readonly string[]): string[] {
   if (warnings.length === 0) return [];

@@ -72,6 +72,14 @@ export function statusJsonPlace(sprintId: string, apiUrl?: string): string {
   return `\`sprintwave status ${sprintId} --json\`, or \`${api}\``;
 }
 
+const DETAIL_WAVES = 20;
+const DETAIL_IDS = 12;
+
+function listed(ids: readonly string[], most: number): string {
+  const shown = ids.slice(0, most).join(' + ');
+  return ids.length > most ? `${shown} + ${ids.length - most} more` : shown;
+}
+
 /** What the Web UI shows beside a sprint: its waves, how many packages run at once, its status JSON. */
 export function sprintDetails(spec: SprintSpec, apiUrl?: string): string {
   const plan = planSprint(spec);
@@ -81,7 +89,10 @@ export function sprintDetails(spec: SprintSpec, apiUrl?: string): string {
     `scope ${spec.scope}`,
     plural(plan.packages, 'package'),
   ];
-  const waves = plan.waves.map((wave, i) => `${i + 1}. ${wave.join(' + ')}`);
+  // Bounded: the Web UI's details of a 1,000-package sprint stay a page, not a book.
+  const shownWaves = plan.waves.slice(0, DETAIL_WAVES);
+  const waves = shownWaves.map((wave, i) => `${i + 1}. ${listed(wave, DETAIL_IDS)}`);
+  if (plan.waves.length > DETAIL_WAVES) waves.push(`… ${plan.waves.length - DETAIL_WAVES} more`);
   const parts = [how.join(' · '), ['Waves:', '', ...waves].join('\n')];
   if (plan.deferred.length) parts.push(`Deferred: ${plan.deferred.join(', ')}`);
   parts.push(`Status JSON: ${statusJsonPlace(spec.id, apiUrl)}`);

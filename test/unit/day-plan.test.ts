@@ -188,6 +188,13 @@ describe('days in the sprint file and the plan', () => {
       "WP04 does not fit in the sprint's days: no day from day 1 to day 2 has room for 9 points",
     );
     expect(planJson(plan).dayPlan?.dayOf).toEqual({ WP01: 1, WP03: 1, WP02: 2 });
+    // WP03 (day 1, wave 2) waits for WP02 (day 2, wave 1) under waves: the plan says so.
+    expect(renderPlan(plan)).toContain('With strategy waves a package also waits');
+    const eager = checkSprintSpec(
+      file({ days: { count: 2, start: '2025-01-17' }, capacity: 7, strategy: 'eager' }),
+    );
+    if (!eager.ok) throw new Error(JSON.stringify(eager.problems));
+    expect(renderPlan(planSprint(eager.spec))).not.toContain('With strategy waves');
   });
 
   it('takes a plain number of days, and rejects what makes no sense with its path', () => {

@@ -334,6 +334,23 @@ describe('Web UI details', () => {
     );
     expect(sprintDetails(checked.spec)).toContain('`GET /sprints/identity-sync on the HTTP API`');
   });
+
+  it("keeps a big sprint's details to a page: 20 waves, 12 ids a wave at most", () => {
+    const chain = Array.from({ length: 25 }, (_, i) => ({
+      id: `C${i + 1}`,
+      title: 'c',
+      run: 'x',
+      dependsOn: i ? [`C${i}`] : [],
+    }));
+    const wide = Array.from({ length: 30 }, (_, i) => ({ id: `W${i + 1}`, title: 'w', run: 'x' }));
+    const checked = checkSprintSpec({ id: 'big', repo: '/r', packages: [...chain, ...wide] });
+    if (!checked.ok) throw new Error('bad spec');
+    const details = sprintDetails(checked.spec);
+    expect(details).toContain('1. C1 + W1 + W2');
+    expect(details).toContain('+ 19 more'); // 31 in wave 1, 12 named
+    expect(details).toContain('20. C20\n… 5 more');
+    expect(details).not.toContain('21. C21');
+  });
 });
 
 describe('a package waiting for its day', () => {

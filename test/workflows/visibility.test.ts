@@ -83,6 +83,7 @@ describe('sprints in the Temporal Web UI: search attributes and summaries', () =
 
     const parent = await handle.describe();
     expect(await parent.staticSummary()).toBe(`${spec.id} · Visible sprint`);
+    expect(await parent.staticDetails()).toContain('Status JSON: `sprintwave status');
     expect(parent.typedSearchAttributes.get(SPRINT_STATUS)).toBe('completed');
     const child = await client.workflow.getHandle(`${spec.id}/WP01`).describe();
     expect(await child.staticSummary()).toBe('WP01 · Identity module');
