@@ -1,3 +1,5 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
 import type { Harness } from '../support/sprint-harness';
@@ -6,6 +8,19 @@ import type { ApiHarness } from '../support/api-harness';
 import { uniqueId } from '../support/temporal';
 
 jest.setTimeout(60_000);
+
+/** A run's launcher starts its sprint a moment after the trigger is taken: wait for it. */
+async function resultOnceStarted(client: Client, sprintId: string): Promise<unknown> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      return await client.workflow.getHandle(sprintId).result();
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
 
 describe('/schedules over HTTP', () => {
   let api: ApiHarness;
@@ -115,7 +130,7 @@ describe('/schedules over HTTP', () => {
       const sprintIds = view.recentRuns.map((run: { sprintId: string }) => run.sprintId);
       expect(new Set(sprintIds).size).toBe(3);
       for (const sprintId of sprintIds) {
-        const result = await harness.temporal.client.workflow.getHandle(sprintId).result();
+        const result = await resultOnceStarted(harness.temporal.client, sprintId);
         expect(result).toMatchObject({ id: sprintId, status: 'completed' });
       }
     } finally {

@@ -225,7 +225,11 @@ describe('sprintwave run interrupted mid-command, then run again', () => {
     expect(second.code).toBe(0);
     await expectOneAttemptOnTheBranch(harness.sandbox.repo, id, ledger);
     const status = await runCli(['status', id], env);
-    expect(status.stdout).toContain(`WP01: refs/sprintwave/${id}/WP01/attempt-1`);
+    // The whole answer, so that a failure shows what status said on stderr too.
+    expect(status).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining(`WP01: refs/sprintwave/${id}/WP01/attempt-1`),
+    });
     return firstRun;
   }
 
