@@ -71,8 +71,9 @@ describe('a package whose worker is killed mid-command', () => {
     return { child, done: collect(child) };
   }
 
-  it('kill -9 of the worker: the command is gone at once, and the retry starts clean on another worker', async () => {
-    const ledger = path.join(harness.sandbox.dir, 'worker-killed.ledger');
+  /** A one-package sprint of the appending command, half-way through on a worker process. */
+  async function halfWayOnAWorker(name: string) {
+    const ledger = path.join(harness.sandbox.dir, `${name}.ledger`);
     const spec = sprint(harness.sandbox.repo, {
       packages: [{ id: 'WP01', title: 'Appends', run: appendingCommand(ledger, STEPS) }],
     });
@@ -81,6 +82,11 @@ describe('a package whose worker is killed mid-command', () => {
     const handle = await startSprint(harness, { spec, options: {} });
     await until(() => readLedger(ledger).length > STEPS / 2, 'the command half-way');
     const pgid = readLedger(ledger)[0]?.pid ?? 0;
+    return { ledger, spec, first, handle, pgid };
+  }
+
+  it('kill -9 of the worker: the command is gone at once, and the retry starts clean on another worker', async () => {
+    const { ledger, spec, first, handle, pgid } = await halfWayOnAWorker('worker-killed');
     first.child.kill('SIGKILL');
     await first.done;
     expect(await goneWithin(pgid, 5_000)).toBeLessThan(5_000);
@@ -106,14 +112,7 @@ describe('a package whose worker is killed mid-command', () => {
   });
 
   it('SIGTERM of `sprintwave worker`: it stops its command before it exits, and the next attempt starts clean', async () => {
-    const ledger = path.join(harness.sandbox.dir, 'worker-stopped.ledger');
-    const spec = sprint(harness.sandbox.repo, {
-      packages: [{ id: 'WP01', title: 'Appends', run: appendingCommand(ledger, STEPS) }],
-    });
-    const first = startWorker();
-    const handle = await startSprint(harness, { spec, options: {} });
-    await until(() => readLedger(ledger).length > STEPS / 2, 'the command half-way');
-    const pgid = readLedger(ledger)[0]?.pid ?? 0;
+    const { ledger, spec, first, handle, pgid } = await halfWayOnAWorker('worker-stopped');
     first.child.kill('SIGTERM');
     const stopped = (await first.done) as { code: number | null };
     expect(stopped.code).toBe(0);
