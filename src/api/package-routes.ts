@@ -2,9 +2,11 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import {
   MAX_NOTE_LENGTH,
+  MAX_REPORTER_LENGTH,
   MAX_REPORT_TEXT_LENGTH,
   MAX_TASKS,
   MAX_TASK_ID_LENGTH,
+  REPORTER_PATTERN,
 } from '../domain/external-package';
 import { completePackageUpdate, failPackageUpdate, reportProgressUpdate } from '../workflows';
 import { ReportCoalescer } from './report-coalescer';
@@ -23,6 +25,17 @@ const attempt = z
   .describe(
     'The attempt the agent works on (the package status JSON has it); a stale one is refused',
   );
+const by = z
+  .string()
+  .trim()
+  .min(1, { message: 'must name who reports' })
+  .max(MAX_REPORTER_LENGTH)
+  .regex(REPORTER_PATTERN, {
+    message:
+      'must be letters, digits, spaces, `.`, `_`, `@` or `-`, starting with a letter or digit',
+  })
+  .optional()
+  .describe("Who reports: a person's or an agent's name, shown as the package's agent");
 const count = z
   .number()
   .int({ message: 'must be a whole number' })
@@ -36,6 +49,7 @@ export const progressReportBody = z
     /** Tasks of the package's checklist now done; earlier ones stay done. */
     tasksDone: z.array(z.string().trim().min(1).max(MAX_TASK_ID_LENGTH)).max(MAX_TASKS).optional(),
     attempt,
+    by,
   })
   .refine((report) => report.filesCompleted <= report.filesTotal, {
     message: 'must not be more than filesTotal',
@@ -44,7 +58,7 @@ export const progressReportBody = z
 
 /** May be left out: an agent may just say it is done. */
 export const completionReportBody = z
-  .strictObject({ summary: z.string().max(MAX_REPORT_TEXT_LENGTH).optional(), attempt })
+  .strictObject({ summary: z.string().max(MAX_REPORT_TEXT_LENGTH).optional(), attempt, by })
   .nullish();
 
 export const failureReportBody = z.strictObject({
@@ -54,6 +68,7 @@ export const failureReportBody = z.strictObject({
     .min(1, { message: 'must say what went wrong' })
     .max(MAX_REPORT_TEXT_LENGTH),
   attempt,
+  by,
 });
 
 export const packageReportReply = z.object({

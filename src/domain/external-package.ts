@@ -19,9 +19,16 @@ export interface ExternalPackage {
   note?: string;
   summary?: string;
   error?: string;
+  /** The name the agent or person reporting gave (`by`), the latest one. */
+  reporter?: string;
 }
 
-export interface ProgressReport {
+/** Every report may say who sends it: a person's or an agent's name, shown as the package's agent. */
+interface Reporter {
+  by?: string;
+}
+
+export interface ProgressReport extends Reporter {
   /** The attempt the agent works on; a report for an earlier one is refused. */
   attempt?: number;
   filesCompleted: number;
@@ -31,12 +38,12 @@ export interface ProgressReport {
   tasksDone?: string[];
 }
 
-export interface CompletionReport {
+export interface CompletionReport extends Reporter {
   attempt?: number;
   summary?: string;
 }
 
-export interface FailureReport {
+export interface FailureReport extends Reporter {
   attempt?: number;
   error: string;
 }
@@ -63,6 +70,9 @@ export const MAX_NOTE_LENGTH = 500;
 export const MAX_REPORT_TEXT_LENGTH = 4_000;
 export const MAX_TASKS = 1_000;
 export const MAX_TASK_ID_LENGTH = 64;
+export const MAX_REPORTER_LENGTH = 40;
+/** Letters, digits, spaces and `.`, `_`, `@`, `-`: a name that reads the same in a table cell. */
+export const REPORTER_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._@-]*$/u;
 
 export function externalPackage(
   id: string,
@@ -97,6 +107,7 @@ export function stallExternal(pkg: ExternalPackage, lease: string): ExternalPack
 export function reportRefusal(pkg: ExternalPackage, report: ExternalReport): string | undefined {
   return (
     stateRefusal(pkg, report.attempt) ??
+    reporterRefusal(report.by) ??
     (report.kind === 'progress'
       ? (progressRefusal(report) ?? unknownTaskRefusal(pkg, report))
       : report.kind === 'complete'
@@ -106,6 +117,7 @@ export function reportRefusal(pkg: ExternalPackage, report: ExternalReport): str
 }
 
 export function applyReport(pkg: ExternalPackage, report: ExternalReport): ExternalPackage {
+  if (report.by !== undefined) pkg = { ...pkg, reporter: report.by.trim() };
   switch (report.kind) {
     case 'progress':
       return {
@@ -201,6 +213,22 @@ function failureRefusal(report: FailureReport): string | undefined {
     return 'error must say what went wrong';
   }
   return textRefusal('error', report.error, MAX_REPORT_TEXT_LENGTH);
+}
+
+function reporterRefusal(by: unknown): string | undefined {
+  if (by === undefined) return undefined;
+  const name = typeof by === 'string' ? by.trim() : by;
+  if (
+    typeof name !== 'string' ||
+    name.length > MAX_REPORTER_LENGTH ||
+    !REPORTER_PATTERN.test(name)
+  ) {
+    return (
+      `by must be a name of at most ${MAX_REPORTER_LENGTH} letters, digits, spaces, ` +
+      `\`.\`, \`_\`, \`@\` or \`-\`, not ${show(by)}`
+    );
+  }
+  return undefined;
 }
 
 function textRefusal(field: string, text: unknown, max: number): string | undefined {

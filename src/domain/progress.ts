@@ -27,6 +27,8 @@ export interface PackageProgress {
   agent?: string;
   /** Who does the work: an agent preset (`claude`), `sh` for a command, or `external`. */
   executor?: string;
+  /** The name an external package's reporter gave (`by` in its reports). */
+  reporter?: string;
   /** A multi-day sprint's package: its day, and when that day begins (epoch ms). */
   day?: number;
   dayStartsAt?: number;
@@ -161,6 +163,7 @@ export type ProgressEvent =
       note?: string;
       /** Every task id the executor said it finished so far (cumulative). */
       tasksDone?: string[];
+      reporter?: string;
     }
   | {
       type: 'package-completed';
@@ -169,6 +172,7 @@ export type ProgressEvent =
       evidence: WorkEvidence;
       note?: string;
       keptAttempts?: string[];
+      reporter?: string;
     }
   | {
       type: 'package-failed';
@@ -178,6 +182,7 @@ export type ProgressEvent =
       exitCode?: number | null;
       outputTail?: string[];
       keptAttempts?: string[];
+      reporter?: string;
     }
   | { type: 'package-cancelled'; id: string; at: number }
   | { type: 'package-blocked'; id: string; by: string[] }
@@ -360,6 +365,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
                 filesTotal: event.total,
                 note: event.note ?? wp.note,
                 ...tickTasks(wp.tasks, event.tasksDone),
+                ...reporterOf(event),
               }
             : undefined,
         ),
@@ -382,6 +388,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           exitCode: 0,
           note: event.note ?? wp.note,
           ...keptAttemptsOf(wp, event),
+          ...reporterOf(event),
         }),
         `Package ${event.id} completed`,
       );
@@ -398,6 +405,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           outputTail: event.outputTail,
           note: event.error,
           ...keptAttemptsOf(wp, event),
+          ...reporterOf(event),
         }),
         `Package ${event.id} failed`,
       );
@@ -508,6 +516,11 @@ function tickTasks(
   if (!tasks || !done?.length) return {};
   const named = new Set(done);
   return { tasks: tasks.map((task) => (named.has(task.id) ? { ...task, done: true } : task)) };
+}
+
+/** An event's reporter name, as a package's field; nothing when it has none. */
+function reporterOf(event: { reporter?: string }): { reporter?: string } {
+  return event.reporter ? { reporter: event.reporter } : {};
 }
 
 const UNKNOWN_TASKS_SHOWN = 10;
@@ -719,7 +732,8 @@ export function packagePercent(wp: PackageProgress): number {
  */
 export function agentLabel(wp: PackageProgress): string {
   if (wp.executor === undefined) return wp.agent ?? '—';
-  if (wp.executor === 'sh' || wp.executor === 'external') return wp.executor;
+  if (wp.executor === 'external') return wp.reporter ?? 'external';
+  if (wp.executor === 'sh') return wp.executor;
   if (wp.startedAt === undefined || wp.status === 'pending') return wp.executor;
   const time = new Date(wp.startedAt).toISOString().slice(11, 19).replace(/:/g, '');
   return `impl-${wp.executor}-${time}`;

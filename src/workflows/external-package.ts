@@ -36,8 +36,10 @@ import {
  */
 export const FORWARD_INTERVAL_MS = 500;
 
-export type ExternalOutcome =
-  { status: 'done'; note?: string } | { status: 'failed'; error: string };
+/** `reporter`: the name the agent or person reporting gave, when one did. */
+export type ExternalOutcome = { reporter?: string } & (
+  { status: 'done'; note?: string } | { status: 'failed'; error: string }
+);
 
 export interface ExternalReports {
   /** The worktree is ready: accept reports, forward progress, watch the lease, until one ends it. */
@@ -117,7 +119,7 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
       if (progressReports !== forwarded && pkg.phase !== 'completed') {
         forwarded = progressReports;
         forwardedAt = now();
-        const { filesCompleted: done, filesTotal: total, note, tasksDone } = pkg;
+        const { filesCompleted: done, filesTotal: total, note, tasksDone, reporter } = pkg;
         await handle
           .signal(packageUpdateSignal, {
             kind: 'progress',
@@ -127,6 +129,7 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
             total,
             note,
             ...(tasksDone.length ? { tasksDone } : {}),
+            ...(reporter ? { reporter } : {}),
           })
           .catch((error: unknown) =>
             log.warn('Sprint not told of progress', { wp: wp.id, error: failureMessage(error) }),
@@ -140,9 +143,10 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
     async outcome() {
       pkg = startExternal(pkg);
       await Promise.all([watchLease(), forwardProgress()]);
+      const reporter = pkg.reporter ? { reporter: pkg.reporter } : {};
       return pkg.phase === 'completed'
-        ? { status: 'done', note: pkg.summary }
-        : { status: 'failed', error: pkg.error ?? `${wp.id} failed` };
+        ? { status: 'done', note: pkg.summary, ...reporter }
+        : { status: 'failed', error: pkg.error ?? `${wp.id} failed`, ...reporter };
     },
   };
 }

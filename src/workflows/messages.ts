@@ -19,6 +19,8 @@ export type PackageUpdate =
       note?: string;
       /** The checklist tasks done so far (`::done <id>` lines), all of them each time. */
       tasksDone?: string[];
+      /** The name an external package's reporter gave. */
+      reporter?: string;
     };
 
 export const progressQuery = defineQuery<SprintProgress>('progress');

@@ -319,11 +319,15 @@ function toEvent(update: PackageUpdate): ProgressEvent {
     total: update.total,
     note: update.note,
     ...(update.tasksDone ? { tasksDone: update.tasksDone } : {}),
+    ...(update.reporter ? { reporter: update.reporter } : {}),
   };
 }
 
 function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
-  const kept = result.keptAttempts ? { keptAttempts: result.keptAttempts } : {};
+  const kept = {
+    ...(result.keptAttempts ? { keptAttempts: result.keptAttempts } : {}),
+    ...(result.reporter ? { reporter: result.reporter } : {}),
+  };
   if (result.status === 'completed') {
     return {
       type: 'package-completed',

@@ -47,6 +47,8 @@ export type WorkPackageResult =
       note?: string;
       /** Refs that keep the work of earlier attempts (the branch holds only the last one's). */
       keptAttempts?: string[];
+      /** The name an external package's reporter gave. */
+      reporter?: string;
     }
   | {
       status: 'failed';
@@ -56,6 +58,7 @@ export type WorkPackageResult =
       branch?: string;
       worktree?: string;
       keptAttempts?: string[];
+      reporter?: string;
     };
 
 /** One package: its worktree, its executor, then the evidence of what it changed, from git. */
@@ -103,7 +106,16 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
     commit: evidence.commit,
   });
   const kept = outcome.keptAttempts ? { keptAttempts: outcome.keptAttempts } : {};
-  return { status: 'completed', branch, worktree, evidence, note: outcome.note, ...kept };
+  const reporter = outcome.reporter ? { reporter: outcome.reporter } : {};
+  return {
+    status: 'completed',
+    branch,
+    worktree,
+    evidence,
+    note: outcome.note,
+    ...kept,
+    ...reporter,
+  };
 }
 
 /** A failed package ends its workflow Failed, so the Web UI shows it; the sprint reads the details. */
@@ -112,7 +124,7 @@ function failed(result: Extract<WorkPackageResult, { status: 'failed' }>): WorkP
   return result;
 }
 
-type Outcome = { keptAttempts?: string[] } & (
+type Outcome = { keptAttempts?: string[]; reporter?: string } & (
   | { status: 'done'; note?: string }
   | { status: 'failed'; error: string; exitCode?: number | null; outputTail?: string[] }
 );

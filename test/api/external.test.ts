@@ -125,6 +125,52 @@ describe('an external package driven over HTTP, on a real dev server and real gi
     expect((await post(`/sprints/${id}/cancel`)).statusCode).toBe(202);
   });
 
+  it("shows the name a reporter gives as the package's agent, in the status and the progress table", async () => {
+    const id = uniqueId('reporter');
+    const started = await post('/sprints', {
+      id,
+      repo: harness.sandbox.repo,
+      packages: [
+        { id: 'WP01', title: 'Reported by a person', external: true },
+        { id: 'WP02', title: 'Reported by nobody named', external: true },
+      ],
+    });
+    expect(started.statusCode).toBe(201);
+    await until(
+      id,
+      (s) => Boolean(wp(s, 'WP01').worktree) && Boolean(wp(s, 'WP02').worktree),
+      'both worktrees',
+    );
+    expect(wp((await call({ method: 'GET', url: `/sprints/${id}` })).json(), 'WP01').agent).toBe(
+      'external',
+    );
+    const base = `/sprints/${id}/packages`;
+    const bad = await post(`${base}/WP01/progress`, {
+      filesCompleted: 0,
+      filesTotal: 1,
+      by: 'alice | bob',
+    });
+    expect([bad.statusCode, bad.json().issues?.[0]?.path]).toEqual([400, 'by']);
+    const progress = await post(`${base}/WP01/progress`, {
+      filesCompleted: 0,
+      filesTotal: 1,
+      by: ' alice.dev ',
+    });
+    expect(progress.statusCode).toBe(202);
+    await until(id, (s) => wp(s, 'WP01').agent === 'alice.dev', 'the reporter as agent');
+    // A completion with a name, and no progress before it, names the reporter too.
+    expect((await post(`${base}/WP02/complete`, { by: 'codex-desktop' })).statusCode).toBe(202);
+    expect((await post(`${base}/WP01/complete`, {})).statusCode).toBe(202);
+    const done = await until(id, (s) => s.status === 'completed', 'the sprint to complete');
+    expect([wp(done, 'WP01').agent, wp(done, 'WP02').agent]).toEqual([
+      'alice.dev',
+      'codex-desktop',
+    ]);
+    const report = await call({ method: 'GET', url: `/sprints/${id}/report` });
+    expect(report.body).toMatch(/\| WP01 \| alice\.dev \|/);
+    expect(report.body).toMatch(/\| WP02 \| codex-desktop \|/);
+  });
+
   it('gives the agent its worktree, takes its progress, failure and completion, and commits its files', async () => {
     const id = uniqueId('external');
     const started = await post('/sprints', {
