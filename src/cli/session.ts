@@ -16,6 +16,8 @@ export interface Session {
   hasWorker: boolean;
   /** Aborted on Ctrl-C: long waits stop, so everything closes in order. */
   interrupted: AbortSignal;
+  /** The sprint's part is over: a Ctrl-C from now on only closes what is still up. */
+  settle(): void;
 }
 
 export const INTERRUPTED_EXIT = 130;
@@ -46,11 +48,14 @@ export async function withSession<T>(
     options.worker === 'embedded' ? await loadConfigWithCredentials(env) : loadConfig(env);
   const interruption = new AbortController();
   let interrupted = false;
+  let settled = false;
   let worker: RunningWorker | undefined;
   const unsubscribe = onStopRequest(() => {
     interrupted = true;
     io.err(
-      '\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.',
+      settled
+        ? '\nStopping.'
+        : '\nStopping: the sprint keeps its state in Temporal; run the same command again to attach.',
     );
     interruption.abort();
     void worker?.stop();
@@ -60,7 +65,13 @@ export async function withSession<T>(
     temporal = await openTemporal(config);
     if (temporal.server) io.err(`Temporal dev server started; Web UI: ${temporal.uiUrl}`);
     const wantWorker = options.worker === 'embedded' && !config.temporal.address;
-    const session = { config, temporal, hasWorker: wantWorker, interrupted: interruption.signal };
+    const session: Session = {
+      config,
+      temporal,
+      hasWorker: wantWorker,
+      interrupted: interruption.signal,
+      settle: () => (settled = true),
+    };
     // `work` only hears of an interruption that comes while it runs.
     if (interrupted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
     if (!wantWorker) return await work(session);

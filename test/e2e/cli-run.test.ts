@@ -125,6 +125,8 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     child.stdin?.write('\x03');
     const result = await done;
     expect({ code: result.code, output: output.slice(-2_000) }).toMatchObject({ code: 0 });
+    // The sprint has ended: nothing to attach to again.
+    expect(output).not.toContain('run the same command again to attach');
     await expect(fetch(ui)).rejects.toThrow();
   });
 

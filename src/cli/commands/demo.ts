@@ -83,6 +83,7 @@ async function showWhereToLook(repo: string, io: CliIO, session: Session): Promi
     return;
   }
   if (io.isTTY) {
+    session.settle();
     io.err(`Web UI stays up at ${temporal.uiUrl} until Ctrl-C.`);
     await new Promise<void>((resolve) => {
       if (session.interrupted.aborted) resolve();
