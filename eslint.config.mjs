@@ -56,5 +56,32 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['src/service/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api/*', '**/cli/*'], message: 'The service layer serves the API and the CLI; it imports neither.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/api/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/*'], message: 'The API uses src/service, never the CLI.' }] },
+      ],
+    },
+  },
+  {
+    files: ['src/activities/**/*.ts', 'src/runtime/**/*.ts', 'src/schemas/**/*.ts', 'src/import/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/api/*', '**/cli/*', '**/service/*'], message: 'Only the edges (api, cli) and the service layer use the service layer.' }] },
+      ],
+    },
+  },
   prettier,
 );

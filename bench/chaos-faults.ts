@@ -1,4 +1,4 @@
-import { progressQuery } from '../src/workflows';
+import { progressQuery } from '../src/workflows/messages';
 import { sleep } from './chaos-lab';
 import type { ChaosLab } from './chaos-lab';
 

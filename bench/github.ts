@@ -1,7 +1,7 @@
 import { startLocalGithub } from '../src/runtime/github-local/server';
 import type { LocalGithub, RecordedRequest } from '../src/runtime/github-local/server';
 import type { SprintSpec } from '../src/domain/spec';
-import { outboxWorkflowId } from '../src/workflows';
+import { outboxWorkflowId } from '../src/domain/ids';
 import type { BenchTemporal, Scratch } from './support';
 import { assertCompleted, fmtMs, median, sprintSpec, uniqueId } from './support';
 

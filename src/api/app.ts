@@ -20,10 +20,6 @@ import {
 } from 'fastify-type-provider-zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { agentProblems } from '../activities/agent-cli';
-import { CliError } from '../cli/errors';
-import { checkRepository } from '../cli/sprint-file';
-import { allowedCommandProblems } from '../domain/allowed-commands';
 import { planJson, planSprint } from '../domain/plan';
 import type { SprintProgress } from '../domain/progress';
 import { renderProgressTable, renderSummary } from '../domain/render-progress';
@@ -35,6 +31,10 @@ import type { Config } from '../runtime/config';
 import { httpLogging } from '../runtime/logger';
 import { webUiAddress } from '../runtime/temporal';
 import { checkSprintSpec, formatPath } from '../schemas/sprint-spec';
+import { BadInput, ServiceError } from '../service/errors';
+import type { RefusalKind } from '../service/errors';
+import { runnableProblems } from '../service/runnable';
+import { cancelSprint, listSprints, retryPackage, startNewSprint } from '../service/sprints';
 import { parseSprintText } from '../schemas/sprint-text';
 import { ApiError, invalidInput } from './errors';
 import type { Issue } from './errors';
@@ -53,7 +53,7 @@ import {
 } from './schemas';
 import { registerPackageRoutes } from './package-routes';
 import { registerScheduleRoutes } from './schedule-routes';
-import { cancelSprint, listSprints, retrySprintPackage, sprintState, startSprint } from './sprints';
+import { sprintState } from './sprints';
 import { registerSprintStream } from './stream';
 import type { StreamOptions } from './stream';
 
@@ -179,13 +179,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (!path.isAbsolute(spec.repo)) {
         throw invalidInput([{ path: 'repo', message: 'must be an absolute path' }]);
       }
-      const problems = [
-        ...(await checkRepository(spec)),
-        ...allowedCommandProblems(spec, config.allowedCommands),
-        ...(await agentProblems(spec)),
-      ];
+      const problems = await runnableProblems(spec, config);
       if (problems.length) throw invalidInput(problems);
-      await startSprint(client, config, spec);
+      await startNewSprint(client, config, spec);
       const self = `/sprints/${encodeURIComponent(spec.id)}`;
       // No package has started yet: its page would not exist; GET /sprints/:id links them as they start.
       const links = { self, ...(webUi && sprintWebUiLinks(webUi, { id: spec.id, packages: [] })) };
@@ -250,7 +246,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     async (request, reply) => {
       const { id } = request.params;
-      await cancelSprint(client, id);
+      await cancelSprint(client, id, 'cancelled through the HTTP API');
       return reply.code(202).send({ id, status: 'running' as const });
     },
   );
@@ -267,7 +263,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     async (request, reply) => {
       const { id, wp } = request.params;
-      const state = await retrySprintPackage(client, config, id, wp);
+      const { state } = await retryPackage(client, config, id, wp);
       return reply.code(202).send(statusJson(state));
     },
   );
@@ -293,9 +289,11 @@ const sprintAwareValidator: FastifySchemaCompiler<z.ZodType> = (route) => {
 
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof ApiError) return sendApiError(reply, error);
-  if (error instanceof CliError) {
-    // Temporal answered, but could not give the state (no worker, a run without a result).
-    return reply.code(503).send({ error: error.message });
+  if (error instanceof BadInput) {
+    return sendApiError(reply, invalidInput(error.problems, `Invalid ${error.what}`));
+  }
+  if (error instanceof ServiceError) {
+    return reply.code(HTTP_STATUS[error.kind]).send({ error: error.message });
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues: Issue[] = error.validation.map((issue) => ({
@@ -316,6 +314,14 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     .code(500)
     .send({ error: `Internal error; see the server log (request ${request.id}).` });
 }
+
+/** The service's refusals as HTTP answers; `unavailable`: Temporal answered, without the state. */
+const HTTP_STATUS: Record<RefusalKind, number> = {
+  'bad-input': 400,
+  'not-found': 404,
+  conflict: 409,
+  unavailable: 503,
+};
 
 function sendApiError(reply: FastifyReply, error: ApiError) {
   return reply

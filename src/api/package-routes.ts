@@ -8,11 +8,15 @@ import {
   MAX_TASK_ID_LENGTH,
   REPORTER_PATTERN,
 } from '../domain/external-package';
-import { completePackageUpdate, failPackageUpdate, reportProgressUpdate } from '../workflows';
+import {
+  completePackageUpdate,
+  failPackageUpdate,
+  reportProgressUpdate,
+} from '../workflows/messages';
 import { ReportCoalescer } from './report-coalescer';
 import { errorBody, errorResponses, packageParams } from './schemas';
 import type { ZodApp } from './schemas';
-import { reportToPackage } from './sprints';
+import { reportToPackage } from '../service/sprints';
 
 /** Progress of one package reaches its workflow at most this often (default 1 s), the latest. */
 export const PROGRESS_INTERVAL_MS = 1_000;

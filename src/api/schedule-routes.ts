@@ -2,8 +2,6 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import {
-  ScheduleExists,
-  ScheduleNotFound,
   createSchedule,
   deleteSchedule,
   describeSchedule,
@@ -12,14 +10,11 @@ import {
   pauseSchedule,
   triggerSchedule,
   unpauseSchedule,
-} from '../cli/schedules';
-import type { ScheduleView } from '../cli/schedules';
-import { agentProblems } from '../activities/agent-cli';
-import { BadInput } from '../cli/errors';
-import { checkRepository } from '../cli/sprint-file';
+} from '../service/schedules';
+import type { ScheduleView } from '../service/schedules';
 import type { Config } from '../runtime/config';
 import { OVERLAP_POLICIES, checkSchedule } from '../schemas/schedule';
-import { conflict, invalidInput, notFound } from './errors';
+import { invalidInput } from './errors';
 import { errorResponses } from './schemas';
 import type { ZodApp } from './schemas';
 
@@ -92,18 +87,8 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
             'Invalid schedule',
           );
         }
-        const problems = [
-          ...(await checkRepository(action.spec)),
-          ...(await agentProblems(action.spec)),
-        ];
-        if (problems.length) {
-          throw invalidInput(
-            problems.map((problem) => ({ ...problem, path: `sprint.${problem.path}` })),
-            'Invalid schedule',
-          );
-        }
       }
-      const view = await mapped(() => createSchedule(client, config, checked.request));
+      const view = await createSchedule(client, config, checked.request);
       return reply
         .code(201)
         .header('location', `/schedules/${encodeURIComponent(view.id)}`)
@@ -131,8 +116,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
         response: { 200: scheduleView, ...errorResponses },
       },
     },
-    async (request) =>
-      mapped(async () => describeSchedule(await getSchedule(client, request.params.id))),
+    async (request) => describeSchedule(await getSchedule(client, request.params.id)),
   );
 
   const change = (
@@ -150,7 +134,7 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
           response: { 200: scheduleView, ...errorResponses },
         },
       },
-      async (request) => mapped(() => run(request.params.id, request.body?.note)),
+      async (request) => run(request.params.id, request.body?.note),
     );
   change('trigger', 'Run the schedule now', (id) => triggerSchedule(client, id));
   change('pause', 'Stop starting runs until unpaused', (id, note) =>
@@ -168,19 +152,8 @@ export function registerScheduleRoutes(app: ZodApp, deps: ScheduleRouteDeps): vo
       },
     },
     async (request, reply) => {
-      await mapped(() => deleteSchedule(client, request.params.id));
+      await deleteSchedule(client, request.params.id);
       return reply.code(204).send(null);
     },
   );
-}
-
-async function mapped<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof BadInput) throw invalidInput(error.problems, 'Invalid schedule');
-    if (error instanceof ScheduleNotFound) throw notFound(error.message);
-    if (error instanceof ScheduleExists) throw conflict(error.message);
-    throw error;
-  }
 }

@@ -3,12 +3,11 @@ import type { ServerResponse } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
-import { CliError, EXIT } from '../cli/errors';
-import { readSprint } from '../cli/sprint-client';
+import { ServiceError } from '../service/errors';
+import { getSprint, readSprint } from '../service/sprints';
 import type { SprintProgress } from '../domain/progress';
 import { errorBody, sprintParams } from './schemas';
 import type { ZodApp } from './schemas';
-import { findSprint } from './sprints';
 
 export interface StreamOptions {
   /** How often a watched sprint's state is read (default 500 ms), once for all its clients. */
@@ -81,7 +80,7 @@ export function registerSprintStream(app: ZodApp, deps: StreamDeps): void {
     },
     async (request, reply) => {
       const { id } = request.params;
-      await findSprint(deps.client, id);
+      await getSprint(deps.client, id);
       reply.hijack();
       const response = reply.raw;
       // Headers set by hooks so far (rate limit) are kept.
@@ -181,7 +180,7 @@ class SprintPoller {
       if (event.ended) return this.finish();
     } catch (error) {
       if (this.stopped) return;
-      if (error instanceof CliError && error.exitCode === EXIT.badInput) return this.finish();
+      if (error instanceof ServiceError && error.kind === 'not-found') return this.finish();
       // No worker answered, or Temporal is briefly away: the next read will tell.
       this.log.warn({ sprint: this.id, err: error }, 'reading the sprint for its stream failed');
     }

@@ -1,4 +1,4 @@
-import type { SpecProblem } from '../domain/spec';
+import type { RefusalKind } from '../service/errors';
 
 export const EXIT = { ok: 0, sprintFailed: 1, badInput: 2 } as const;
 
@@ -13,20 +13,12 @@ export class CliError extends Error {
   }
 }
 
-/** Invalid input: every problem, each with its path. */
-export class BadInput extends CliError {
-  override name = 'BadInput';
-  constructor(
-    readonly source: string,
-    readonly problems: SpecProblem[],
-    what = 'sprint',
-  ) {
-    super(describeProblems(source, problems, what), EXIT.badInput);
-  }
+/** The exit code of a service's refusal: the person's input or request (2), or the run (1). */
+export function exitCodeOf(kind: RefusalKind): number {
+  return kind === 'unavailable' ? EXIT.sprintFailed : EXIT.badInput;
 }
 
-function describeProblems(source: string, problems: SpecProblem[], what: string): string {
-  const [only] = problems;
-  if (problems.length === 1 && only && only.path === source) return `${source} ${only.message}`;
-  return `${source} is not a valid ${what}:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join('\n')}`;
+/** A finished sprint's exit code: 0 when it completed, 1 otherwise. */
+export function exitCodeFor(state: { status: string }): number {
+  return state.status === 'completed' ? EXIT.ok : EXIT.sprintFailed;
 }

@@ -3,14 +3,16 @@ import type { Client } from '@temporalio/client';
 import type { PullRequestReport, SprintProgress } from '../domain/progress';
 import { formatTime, renderSummary } from '../domain/render-progress';
 import { sprintStatusJson } from '../domain/status-json';
-import { outboxWorkflowId, progressQuery, pullRequestOutboxId } from '../workflows';
+import { progressQuery } from '../workflows/messages';
+import { outboxWorkflowId, pullRequestOutboxId } from '../domain/ids';
 import { pullRequestHandedOver } from '../workflows/delivery';
 import { outboxBacklogQuery } from '../workflows/github-outbox';
 import type { OutboxBacklog } from '../workflows/github-outbox';
 import type { CliIO } from './io';
 import { createLiveView } from './live';
-import { exitCodeFor, finalState } from './sprint-client';
-import type { SprintHandle } from './sprint-client';
+import { finalState } from '../service/sprints';
+import type { SprintHandle } from '../service/sprints';
+import { exitCodeFor } from './errors';
 
 export interface FollowOptions {
   json?: boolean;

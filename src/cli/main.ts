@@ -24,7 +24,8 @@ import {
   viaApi,
 } from './commands/api-ops';
 import { watchCommand } from './commands/watch';
-import { BadInput, CliError, EXIT } from './errors';
+import { ServiceError } from '../service/errors';
+import { CliError, EXIT, exitCodeOf } from './errors';
 import { processIO } from './io';
 import type { CliIO } from './io';
 
@@ -148,8 +149,10 @@ export function buildProgram(io: CliIO, setExit: (code: number) => void): Comman
     )
     .action(action((opts: DemoOptions) => demoCommand(opts, io)));
   program
-    .command('import <markdown>')
-    .description('turn a work-packages or sprint-pods markdown plan into a sprint file')
+    .command('import <markdown-or-folder>')
+    .description(
+      'turn a work-packages or sprint-pods markdown plan, or a spec-kitty feature folder (tasks.md and tasks/WP*.md, whose frontmatter dependencies win), into a sprint file',
+    )
     .option('-o, --output <file>', 'write the sprint file here (default: stdout)')
     .option('--force', 'overwrite the output file if it exists')
     .option('--id <id>', 'the sprint id (default: from the document title)')
@@ -183,9 +186,9 @@ export function reportError(error: unknown, io: CliIO): number {
   if (error instanceof CommanderError) {
     return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
   }
-  if (error instanceof BadInput) {
+  if (error instanceof ServiceError) {
     io.err(`error: ${error.message}`);
-    return error.exitCode;
+    return exitCodeOf(error.kind);
   }
   if (
     error instanceof CliError ||

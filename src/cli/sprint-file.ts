@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { simpleGit } from 'simple-git';
-import { agentProblems } from '../activities/agent-cli';
 import { shown } from '../domain/shown';
-import type { SprintSpec, SpecProblem } from '../domain/spec';
+import type { SprintSpec } from '../domain/spec';
+import type { Config } from '../runtime/config';
 import { checkSprintSpec } from '../schemas/sprint-spec';
 import { parseSprintText } from '../schemas/sprint-text';
-import { BadInput } from './errors';
+import { BadInput, NotRunnable } from '../service/errors';
+import { runnableProblems } from '../service/runnable';
 
 /** Room for any everyday path, yet one line of an error message. */
 const SHOWN_FILE_NAME_CHARACTERS = 300;
@@ -50,29 +50,13 @@ export async function loadSprintFile(file: string): Promise<SprintSpec> {
   };
 }
 
-/** The repository must exist, be a git repository and hold the base branch. */
-export async function checkRepository(spec: SprintSpec): Promise<SpecProblem[]> {
-  try {
-    if (!(await stat(spec.repo)).isDirectory())
-      return [{ path: 'repo', message: `${spec.repo} is not a folder` }];
-  } catch {
-    return [{ path: 'repo', message: `${spec.repo} does not exist` }];
-  }
-  const git = simpleGit(spec.repo);
-  if (!(await git.checkIsRepo().catch(() => false))) {
-    return [{ path: 'repo', message: `${spec.repo} is not a git repository` }];
-  }
-  const base = await git
-    .raw(['rev-parse', '--verify', '--quiet', `${spec.base}^{commit}`])
-    .catch(() => '');
-  if (!base.trim())
-    return [{ path: 'base', message: `${spec.base} is not a branch or commit of ${spec.repo}` }];
-  return [];
-}
-
-export async function loadRunnableSprint(file: string): Promise<SprintSpec> {
+/** A sprint file that can run here (see runnableProblems), or bad input naming every problem. */
+export async function loadRunnableSprint(
+  file: string,
+  config: Readonly<Pick<Config, 'allowedCommands'>>,
+): Promise<SprintSpec> {
   const spec = await loadSprintFile(file);
-  const problems = [...(await checkRepository(spec)), ...(await agentProblems(spec))];
-  if (problems.length) throw new BadInput(file, problems);
+  const problems = await runnableProblems(spec, config);
+  if (problems.length) throw new NotRunnable(spec.id, problems);
   return spec;
 }

@@ -47,3 +47,11 @@ export function eventId(
 ): string {
   return `${workflowId}:${runId}:${sequence}:${attempt}`;
 }
+
+/** A project's identity for its events, and whether they are sent or only queued. */
+export interface ResolvedIdentity {
+  identity: EventIdentity;
+  /** Send to the sync backend (logged in, identity known, auto start on); else queue only. */
+  send: boolean;
+  warning?: string;
+}

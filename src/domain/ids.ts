@@ -56,3 +56,18 @@ export function scheduledTimeOf(workflowId: string, actionId: string): number | 
   const time = Date.parse(workflowId.slice(actionId.length + 1));
   return Number.isNaN(time) ? undefined : time;
 }
+
+/** The detached workflow that delivers a sprint's progress table and summary to GitHub. */
+export function outboxWorkflowId(sprintId: string): string {
+  return `github-outbox/${sprintId}`;
+}
+
+/** The detached workflow that opens a sprint's pull request. */
+export function pullRequestOutboxId(sprintId: string): string {
+  return `github-pull-request/${sprintId}`;
+}
+
+/** One per sprint run: a resumed sprint's outbox must not collide with an earlier one still delivering. */
+export function eventsOutboxWorkflowId(sprintId: string, runId: string): string {
+  return `events-outbox/${sprintId}/${runId}`;
+}

@@ -791,3 +791,27 @@ const SECRET_PATTERNS: ReadonlyArray<[RegExp, string]> = [
 export function redactSecrets(text: string): string {
   return SECRET_PATTERNS.reduce((clean, [pattern, by]) => clean.replace(pattern, by), text);
 }
+
+/** What a package's child workflow ends with (a failed one fails, carrying this in its details). */
+export type WorkPackageResult =
+  | {
+      status: 'completed';
+      branch: string;
+      worktree: string;
+      evidence: WorkEvidence;
+      note?: string;
+      /** Refs that keep the work of earlier attempts (the branch holds only the last one's). */
+      keptAttempts?: string[];
+      /** The name an external package's reporter gave. */
+      reporter?: string;
+    }
+  | {
+      status: 'failed';
+      error: string;
+      exitCode?: number | null;
+      outputTail?: string[];
+      branch?: string;
+      worktree?: string;
+      keptAttempts?: string[];
+      reporter?: string;
+    };

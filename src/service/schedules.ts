@@ -10,23 +10,23 @@ import { scheduledSprintId, scheduledTimeOf } from '../domain/ids';
 import type { Config } from '../runtime/config';
 import type { OverlapPolicy, ScheduleAction, ScheduleRequest } from '../schemas/schedule';
 import type { ScheduledSprintInput, StandupInput } from '../workflows';
-import { allowedCommandProblems } from '../domain/allowed-commands';
 import { searchAttributesReady } from '../runtime/temporal';
 import { SPRINT_ID } from '../workflows/search-attributes';
-import { BadInput, CliError, EXIT } from './errors';
-import { findSprint, withRouting } from './sprint-client';
+import { BadInput, ServiceError } from './errors';
+import { runnableProblems } from './runnable';
+import { findSprint, withRouting } from './sprints';
 
-export class ScheduleNotFound extends CliError {
+export class ScheduleNotFound extends ServiceError {
   override name = 'ScheduleNotFound';
   constructor(id: string) {
-    super(`No schedule with id ${id}.`, EXIT.badInput);
+    super(`No schedule with id ${id}.`, 'not-found');
   }
 }
 
-export class ScheduleExists extends CliError {
+export class ScheduleExists extends ServiceError {
   override name = 'ScheduleExists';
   constructor(id: string) {
-    super(`A schedule with id ${id} exists already.`, EXIT.badInput);
+    super(`A schedule with id ${id} exists already.`, 'conflict');
   }
 }
 
@@ -67,7 +67,7 @@ export async function createSchedule(
   request: ScheduleRequest,
 ): Promise<ScheduleView> {
   if (request.action.kind === 'sprint') {
-    const problems = allowedCommandProblems(request.action.spec, config.allowedCommands);
+    const problems = await runnableProblems(request.action.spec, config);
     if (problems.length) {
       throw new BadInput(
         `schedule ${request.id}`,

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, log, workflowInfo } from '@temporalio/workflow';
 import type { EventEnvelope } from '../domain/events';
 import type { SprintProgress } from '../domain/progress';
-import type { ResolvedIdentity } from './event-stream';
+import type { ResolvedIdentity } from '../domain/events';
 
 /**
  * Temporal warns at 10,240 events or 10 MB of history. A sprint hands over to a new run when

@@ -18,11 +18,8 @@ import type { SprintSpec } from '../domain/spec';
 import { now } from './clock';
 import { failureMessage } from './failures';
 import { GITHUB_RETRY_UNTIL_RATE_LIMITED, rateLimitWait } from './github-outbox';
-import {
-  pullRequestContentSignal,
-  pullRequestOutboxId,
-  pullRequestOutboxWorkflow,
-} from './pull-request-outbox';
+import { pullRequestContentSignal, pullRequestOutboxWorkflow } from './pull-request-outbox';
+import { pullRequestOutboxId } from '../domain/ids';
 import type { PullRequestOutboxInput } from './pull-request-outbox';
 
 type Activities = ReturnType<typeof createActivities>;

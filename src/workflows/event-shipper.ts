@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { EventEnvelope } from '../domain/events';
+import { eventsOutboxWorkflowId } from '../domain/ids';
 import { failureMessage } from './failures';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -36,11 +37,6 @@ const PAUSE_WAIT = '10 seconds';
 export interface EventsOutboxInput {
   events: EventEnvelope[];
   send: boolean;
-}
-
-/** One per sprint run: a resumed sprint's outbox must not collide with an earlier one still delivering. */
-export function eventsOutboxWorkflowId(sprintId: string, runId: string): string {
-  return `events-outbox/${sprintId}/${runId}`;
 }
 
 /** Delivers the events a finished sprint could not, once the sync backend answers again. */

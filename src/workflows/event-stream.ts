@@ -1,18 +1,11 @@
 import { workflowInfo } from '@temporalio/workflow';
 import { envelopes } from '../domain/event-log';
 import type { EventContext, EventDraft } from '../domain/event-log';
-import type { EventEnvelope, EventIdentity } from '../domain/events';
+import type { EventEnvelope, ResolvedIdentity } from '../domain/events';
 import type { SprintProgress } from '../domain/progress';
 import { startEventShipper } from './event-shipper';
 import type { EventShipper } from './event-shipper';
 import { now } from './clock';
-
-export interface ResolvedIdentity {
-  identity: EventIdentity;
-  /** Send to the sync backend (logged in, identity known, auto start on); else queue only. */
-  send: boolean;
-  warning?: string;
-}
 
 /**
  * Numbers, tags and ships the events of a sprint. Drafts that come before the identity is

@@ -73,10 +73,6 @@ export const outboxContentSignal = defineSignal<[OutboxInput]>('outboxContent');
 export const pullRequestReportSignal = defineSignal<[PullRequestReport]>('pullRequestReport');
 export const outboxBacklogQuery = defineQuery<OutboxBacklog>('outboxBacklog');
 
-export function outboxWorkflowId(sprintId: string): string {
-  return `github-outbox/${sprintId}`;
-}
-
 /** How long GitHub asked for no request, when `error` is a rate limit that came back to a workflow. */
 export function rateLimitWait(error: unknown): number | undefined {
   const cause = error instanceof ActivityFailure ? error.cause : error;

@@ -21,9 +21,9 @@ import {
   GITHUB_RETRY_UNTIL_RATE_LIMITED,
   githubOutboxWorkflow,
   outboxContentSignal,
-  outboxWorkflowId,
   rateLimitWait,
 } from './github-outbox';
+import { outboxWorkflowId } from '../domain/ids';
 import type { OutboxInput } from './github-outbox';
 import { now } from './clock';
 

@@ -1,8 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import type { SprintProgress } from '../domain/progress';
+import type { SprintProgress, WorkPackageResult } from '../domain/progress';
 import { progressQuery } from './messages';
-import type { WorkPackageResult } from './work-package';
 
 /** Failure types that mark a run as Failed in the Web UI while carrying its result along. */
 export const PACKAGE_FAILED = 'PackageFailed';

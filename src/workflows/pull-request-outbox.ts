@@ -15,10 +15,10 @@ import { failureMessage } from './failures';
 import {
   GITHUB_RETRY,
   outboxBacklogQuery,
-  outboxWorkflowId,
   pullRequestReportSignal,
   waitUntil,
 } from './github-outbox';
+import { outboxWorkflowId } from '../domain/ids';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -44,10 +44,6 @@ export interface PullRequestOutboxInput extends UpsertPullRequestInput {
 /** Newer content for a pull request still being delivered (a sprint retried while GitHub is down). */
 export const pullRequestContentSignal =
   defineSignal<[PullRequestOutboxInput]>('pullRequestContent');
-
-export function pullRequestOutboxId(sprintId: string): string {
-  return `github-pull-request/${sprintId}`;
-}
 
 /**
  * Opens or updates a finished sprint's pull request once GitHub answers again, and tells the

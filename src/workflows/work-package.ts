@@ -10,7 +10,7 @@ import {
 import type { createActivities } from '../activities';
 import { failureMessage } from './failures';
 import { parseDuration } from '../domain/duration';
-import type { WorkEvidence } from '../domain/progress';
+import type { WorkPackageResult } from '../domain/progress';
 import type { WorkPackageSpec } from '../domain/spec';
 import { agentRunFor } from './agent-package';
 import { acceptExternalReports } from './external-package';
@@ -38,28 +38,7 @@ export interface WorkPackageInput {
   routeToHost?: boolean;
 }
 
-export type WorkPackageResult =
-  | {
-      status: 'completed';
-      branch: string;
-      worktree: string;
-      evidence: WorkEvidence;
-      note?: string;
-      /** Refs that keep the work of earlier attempts (the branch holds only the last one's). */
-      keptAttempts?: string[];
-      /** The name an external package's reporter gave. */
-      reporter?: string;
-    }
-  | {
-      status: 'failed';
-      error: string;
-      exitCode?: number | null;
-      outputTail?: string[];
-      branch?: string;
-      worktree?: string;
-      keptAttempts?: string[];
-      reporter?: string;
-    };
+export type { WorkPackageResult };
 
 /** One package: its worktree, its executor, then the evidence of what it changed, from git. */
 export async function workPackageWorkflow(input: WorkPackageInput): Promise<WorkPackageResult> {

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
-import { finalState, startOrAttach } from '../../src/cli/sprint-client';
+import { finalState, startOrAttach } from '../../src/service/sprints';
 import { packageWorkflowId } from '../../src/domain/ids';
 import { freePort, startDevServer } from '../../src/runtime/dev-server';
 import type { DevServer } from '../../src/runtime/dev-server';

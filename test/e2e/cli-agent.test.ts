@@ -54,7 +54,7 @@ describe('sprintwave run and start with an agent that is not installed', () => {
       expect(result).toMatchObject({
         code: 2,
         stderr:
-          `error: ${file} is not a valid sprint:\n` +
+          `error: Sprint agents was not started:\n` +
           '  packages[1].agent: codex is not on PATH (SPRINTWAVE_AGENT_CODEX=codex-is-not-installed-here)\n',
       });
       expect(result.stderr).not.toContain('Temporal dev server started');

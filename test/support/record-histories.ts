@@ -11,7 +11,7 @@ import {
   describeSchedule,
   getSchedule,
   triggerSchedule,
-} from '../../src/cli/schedules';
+} from '../../src/service/schedules';
 import { packageWorkflowId } from '../../src/domain/ids';
 import type { SprintProgress } from '../../src/domain/progress';
 import type { SprintSpec } from '../../src/domain/spec';
@@ -23,18 +23,19 @@ import type { LocalGithub } from '../../src/runtime/github-local/server';
 import { createSprintWorker } from '../../src/runtime/worker';
 import { checkSchedule } from '../../src/schemas/schedule';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
+import { sprintWorkflow, standupWorkflow } from '../../src/workflows';
 import {
   cancelSprintSignal,
   completePackageUpdate,
-  eventsOutboxWorkflowId,
-  outboxWorkflowId,
   progressQuery,
-  pullRequestOutboxId,
   reportProgressUpdate,
   retryPackageUpdate,
-  sprintWorkflow,
-  standupWorkflow,
-} from '../../src/workflows';
+} from '../../src/workflows/messages';
+import {
+  eventsOutboxWorkflowId,
+  outboxWorkflowId,
+  pullRequestOutboxId,
+} from '../../src/domain/ids';
 import type { SprintWorkflowInput, workPackageWorkflow } from '../../src/workflows';
 import { settledSprintState } from '../../src/workflows/outcomes';
 import { startEventReceiver } from './event-receiver';

@@ -1,16 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { listSprints } from '../../src/api/sprints';
+import { listSprints } from '../../src/service/sprints';
 import type { EventEnvelope } from '../../src/domain/events';
 import type { SprintProgress } from '../../src/domain/progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
-import {
-  outboxWorkflowId,
-  progressQuery,
-  retryPackageUpdate,
-  sprintWorkflow,
-} from '../../src/workflows';
+import { sprintWorkflow } from '../../src/workflows';
+import { progressQuery, retryPackageUpdate } from '../../src/workflows/messages';
+import { outboxWorkflowId } from '../../src/domain/ids';
 import type { SprintWorkflowInput } from '../../src/workflows';
 import { SPRINT_ID, SPRINT_STATUS } from '../../src/workflows/search-attributes';
 import { runHistories } from '../../bench/history';

@@ -6,7 +6,7 @@ import { renderSummary } from '../../src/domain/render-progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub, PullRequest } from '../../src/runtime/github-local/server';
 import { sprintStatusJson } from '../../src/domain/status-json';
-import { outboxWorkflowId, pullRequestOutboxId } from '../../src/workflows';
+import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import type { SprintWorkflowInput } from '../../src/workflows';
 import { addBareRemote, pushFromElsewhere, remoteTip } from '../support/git-remote';
 import { runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';

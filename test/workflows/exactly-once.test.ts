@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/runtime/dev-server';
 import { groupAlive } from '../../src/runtime/process-group';
-import { progressQuery } from '../../src/workflows';
+import { progressQuery } from '../../src/workflows/messages';
 import { appendingCommand, overlaps, readLedger } from '../support/appending-command';
 import { collect, runCli, spawnCli } from '../support/cli';
 import { fixtureGit } from '../support/git-fixtures';

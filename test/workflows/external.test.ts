@@ -6,14 +6,14 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { packageWorkflowId } from '../../src/domain/ids';
+import { workPackageWorkflow } from '../../src/workflows';
 import {
   completePackageUpdate,
   failPackageUpdate,
   progressQuery,
   reportProgressUpdate,
   retryPackageUpdate,
-  workPackageWorkflow,
-} from '../../src/workflows';
+} from '../../src/workflows/messages';
 import { FORWARD_INTERVAL_MS } from '../../src/workflows/external-package';
 import { fixtureGit } from '../support/git-fixtures';
 import { pkg, sprint, startHarness, startSprint, waitFor } from '../support/sprint-harness';

@@ -1,6 +1,6 @@
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub, RecordedRequest } from '../../src/runtime/github-local/server';
-import { outboxWorkflowId, pullRequestOutboxId } from '../../src/workflows';
+import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import { addBareRemote, remoteTip } from '../support/git-remote';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';

@@ -3,12 +3,8 @@ import { initialProgress } from '../../src/domain/progress';
 import { renderSummary } from '../../src/domain/render-progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
-import {
-  githubOutboxWorkflow,
-  outboxWorkflowId,
-  pullRequestOutboxId,
-  pullRequestOutboxWorkflow,
-} from '../../src/workflows';
+import { githubOutboxWorkflow, pullRequestOutboxWorkflow } from '../../src/workflows';
+import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import { runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 

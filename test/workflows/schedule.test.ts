@@ -8,8 +8,8 @@ import {
   pauseSchedule,
   triggerSchedule,
   unpauseSchedule,
-} from '../../src/cli/schedules';
-import type { ScheduleView } from '../../src/cli/schedules';
+} from '../../src/service/schedules';
+import type { ScheduleView } from '../../src/service/schedules';
 import type { SprintProgress } from '../../src/domain/progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';

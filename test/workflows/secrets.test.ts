@@ -14,7 +14,7 @@ import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
 import { installTemporalLogging } from '../../src/runtime/logger';
 import { createSprintWorker } from '../../src/runtime/worker';
-import { outboxWorkflowId } from '../../src/workflows';
+import { outboxWorkflowId } from '../../src/domain/ids';
 import { startEventReceiver } from '../support/event-receiver';
 import type { EventReceiver } from '../support/event-receiver';
 import { makeSandbox } from '../support/git-fixtures';

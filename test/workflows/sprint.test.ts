@@ -4,7 +4,11 @@ import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
-import { progressQuery, retryPackageUpdate, cancelSprintSignal } from '../../src/workflows';
+import {
+  progressQuery,
+  retryPackageUpdate,
+  cancelSprintSignal,
+} from '../../src/workflows/messages';
 import { failedPackageOf, settledSprintState } from '../../src/workflows/outcomes';
 import { packageWorkflowId } from '../../src/domain/ids';
 import { fixtureGit } from '../support/git-fixtures';

@@ -3,7 +3,7 @@ import { openCredentialStores } from '../../src/runtime/credentials';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
 import { createSprintWorker } from '../../src/runtime/worker';
-import { outboxWorkflowId } from '../../src/workflows';
+import { outboxWorkflowId } from '../../src/domain/ids';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { startOrAttach } from '../../src/cli/sprint-client';
+import { startOrAttach } from '../../src/service/sprints';
 import { startDevServer } from '../../src/runtime/dev-server';
 import { createSprintWorker } from '../../src/runtime/worker';
 import { SPRINT_ID, SPRINT_STATUS, WORK_PACKAGE } from '../../src/workflows/search-attributes';

@@ -1,4 +1,5 @@
-import { cancelSprintSignal, outboxWorkflowId, progressQuery } from '../../src/workflows';
+import { cancelSprintSignal, progressQuery } from '../../src/workflows/messages';
+import { outboxWorkflowId } from '../../src/domain/ids';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
 import type { SprintProgress } from '../../src/domain/progress';

@@ -7,7 +7,7 @@ import { startLocalGithub } from '../../runtime/github-local/server';
 import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { checkSprintSpec } from '../../schemas/sprint-spec';
 import { parseSprintText } from '../../schemas/sprint-text';
-import { BadInput } from '../errors';
+import { BadInput } from '../../service/errors';
 import type { CliIO } from '../io';
 import { withSession } from '../session';
 import type { Session } from '../session';

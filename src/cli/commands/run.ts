@@ -6,7 +6,7 @@ import { followSprintAndDelivery } from '../follow';
 import { withSession } from '../session';
 import type { Session } from '../session';
 import { loadRunnableSprint } from '../sprint-file';
-import { checkAllowedCommands, startOrAttach } from '../sprint-client';
+import { startOrAttach } from '../../service/sprints';
 
 export interface RunOptions {
   json?: boolean;
@@ -19,12 +19,11 @@ export interface RunOptions {
  * bounded time beyond. Exit 0 only when the sprint completed.
  */
 export async function runCommand(file: string, options: RunOptions, io: CliIO): Promise<number> {
-  const loaded = await loadRunnableSprint(file);
+  // Before any dev server starts for it: a refused sprint costs nothing.
+  const loaded = await loadRunnableSprint(file, loadConfig(process.env));
   const spec = options.push
     ? { ...loaded, integration: { ...loaded.integration, push: true } }
     : loaded;
-  // Before any dev server starts for it: a refused sprint costs nothing.
-  checkAllowedCommands(spec, loadConfig(process.env));
   return withSession(io, { worker: 'embedded' }, (session) =>
     runSprint(spec, options, io, session),
   );

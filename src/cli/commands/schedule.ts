@@ -1,8 +1,10 @@
+import { loadConfig } from '../../runtime/config';
 import type { Command } from 'commander';
 import { buildStandup, renderStandup } from '../../domain/standup';
 import { checkSchedule } from '../../schemas/schedule';
 import { standupWorkflow } from '../../workflows';
-import { BadInput, EXIT } from '../errors';
+import { EXIT } from '../errors';
+import { BadInput } from '../../service/errors';
 import type { CliIO } from '../io';
 import {
   createSchedule,
@@ -13,10 +15,10 @@ import {
   pauseSchedule,
   triggerSchedule,
   unpauseSchedule,
-} from '../schedules';
-import type { ScheduleView } from '../schedules';
+} from '../../service/schedules';
+import type { ScheduleView } from '../../service/schedules';
 import { withSession } from '../session';
-import { readSprint } from '../sprint-client';
+import { readSprint } from '../../service/sprints';
 import { loadRunnableSprint } from '../sprint-file';
 
 type Action = <A extends unknown[]>(
@@ -144,7 +146,10 @@ export async function createScheduleCommand(
   opts: CreateScheduleOptions,
   io: CliIO,
 ): Promise<number> {
-  const sprint = opts.sprint === undefined ? undefined : await loadRunnableSprint(opts.sprint);
+  const sprint =
+    opts.sprint === undefined
+      ? undefined
+      : await loadRunnableSprint(opts.sprint, loadConfig(process.env));
   const checked = checkSchedule({
     id,
     cron: opts.cron?.length === 1 ? opts.cron[0] : opts.cron,

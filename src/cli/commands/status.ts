@@ -6,7 +6,7 @@ import type { WebUiAddress } from '../../domain/web-ui';
 import { EXIT } from '../errors';
 import type { CliIO } from '../io';
 import { withSession } from '../session';
-import { readSprint } from '../sprint-client';
+import { readSprint } from '../../service/sprints';
 
 /**
  * The progress of a sprint (or its status JSON), with the Web UI pages of the sprint and of

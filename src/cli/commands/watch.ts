@@ -3,12 +3,12 @@ import { renderSummary } from '../../domain/render-progress';
 import { workflowUrl } from '../../runtime/temporal';
 import { ApiRequestError, ApiUnreachable, apiClientFromEnv } from '../api-client';
 import type { ApiClient } from '../api-client';
-import { CliError } from '../errors';
+import { CliError, exitCodeFor } from '../errors';
 import { followSprint } from '../follow';
 import type { CliIO } from '../io';
 import { createLiveView } from '../live';
 import { withSession } from '../session';
-import { exitCodeFor, getSprint } from '../sprint-client';
+import { getSprint } from '../../service/sprints';
 import { progressFromStatusJson } from '../status-progress';
 
 export interface WatchOptions {
