@@ -26,7 +26,7 @@ export function checkDocument(
   const order = lines.order.length
     ? lines.order
     : orderSections.flatMap((section) => firstListOfIds(section.blocks, style));
-  checkExecutionOrder(order, context);
+  checkExecutionOrder(order, lines.order.length > 0 && lines.chain, context);
   applyMvpScope(lines.mvp, lines.postMvp, context);
   checkNoDependencies(lines.none, context);
   for (const block of blocks) if (block.kind === 'table') checkSubtaskIndex(block, context);
@@ -41,12 +41,13 @@ export function checkDocument(
 }
 
 const ORDER_LABEL =
-  /\b(?:execution order|execution plan|execution strategy|execution summary|order of work|waves?)\b/;
+  /\b(?:execution order|execution plan|execution strategy|execution summary|order of work|waves?|sequence)\b/;
 const MVP_LABEL = /^mvp(?: scope)?$/;
 const POST_MVP_LABEL = /^(?:post-mvp|post mvp|nice-to-have)\b/;
 const SPRINT_CHECKS_LABEL =
   /^(?:success metrics|success criteria|acceptance criteria|definition of done)$/;
 const NO_DEPENDENCIES = /\bno (?:inter)?dependencies\b/i;
+const GROUP_WORD = /\b(?:wave|phase|step|stage|tier|level|lane|group|batch)\b/i;
 
 class DocumentContext {
   readonly byId: Map<string, ImportedPackage>;
@@ -80,6 +81,8 @@ class DocumentContext {
 interface SummaryLines {
   /** Execution order steps: one line or list item per step. */
   order: MdLine[];
+  /** The order is one `WP01 → WP02 → WP03` line: a sequence that may be stricter than needed. */
+  chain: boolean;
   mvp: MdLine[];
   postMvp: MdLine[];
   none: MdLine[];
@@ -87,28 +90,40 @@ interface SummaryLines {
 
 /** Lines labelled `Execution Order:` (with the list after them), `MVP Scope:`, and the like. */
 function summaryLines(blocks: readonly MdBlock[]): SummaryLines {
-  const found: SummaryLines = { order: [], mvp: [], postMvp: [], none: [] };
+  const found: SummaryLines = { order: [], chain: false, mvp: [], postMvp: [], none: [] };
   let orderListNext = false;
+  const labelled = (line: MdLine): boolean => {
+    const split = splitLabel(line.text);
+    if (!split) return false;
+    orderListNext = false;
+    const value = { text: split.value, line: line.line };
+    if (ORDER_LABEL.test(split.label)) {
+      if (!split.value) orderListNext = true;
+      else if (!found.order.length) {
+        const steps = arrowSteps(value);
+        found.order.push(...steps);
+        found.chain = steps.length > 1;
+      }
+    } else if (MVP_LABEL.test(split.label)) found.mvp.push(value);
+    else if (POST_MVP_LABEL.test(split.label)) found.postMvp.push(value);
+    return true;
+  };
   for (const block of blocks) {
     if (block.kind === 'list') {
       const items = block.items.map((item) => ({ text: item.text, line: item.line }));
-      if (orderListNext) found.order.push(...items);
       found.none.push(...items.filter((item) => NO_DEPENDENCIES.test(item.text)));
-      orderListNext = false;
+      if (orderListNext) {
+        found.order.push(...items);
+        orderListNext = false;
+        continue;
+      }
+      for (const item of items) labelled(item);
       continue;
     }
     if (block.kind !== 'paragraph') continue;
     for (const line of block.lines) {
       if (NO_DEPENDENCIES.test(line.text)) found.none.push(line);
-      const split = splitLabel(line.text);
-      if (!split) continue;
-      orderListNext = false;
-      const value = { text: split.value, line: line.line };
-      if (ORDER_LABEL.test(split.label)) {
-        if (split.value) found.order.push(...arrowSteps(value));
-        else orderListNext = true;
-      } else if (MVP_LABEL.test(split.label)) found.mvp.push(value);
-      else if (POST_MVP_LABEL.test(split.label)) found.postMvp.push(value);
+      labelled(line);
     }
   }
   return found;
@@ -122,10 +137,18 @@ function arrowSteps(line: MdLine): MdLine[] {
 function firstListOfIds(blocks: readonly MdBlock[], style: PackageStyle): MdLine[] {
   for (const block of blocks) {
     if (block.kind !== 'list') continue;
-    const items = block.items.map((item) => ({ text: item.text, line: item.line }));
+    const items = block.items
+      .map((item) => ({ text: item.text, line: item.line }))
+      .filter((item) => !isNamedLabel(item.text));
     if (items.some((item) => style.idsIn(item.text).length)) return items;
   }
   return [];
+}
+
+/** `Parallelization: …` is a remark, while `Wave 1: WP01, WP02` is a step of an order. */
+function isNamedLabel(text: string): boolean {
+  const split = splitLabel(text);
+  return Boolean(split && !/\d/.test(split.label));
 }
 
 function warnOfDiagrams(blocks: readonly MdBlock[], style: PackageStyle, notes: Notes): void {
@@ -144,7 +167,11 @@ interface Step {
   line: number;
 }
 
-function checkExecutionOrder(lines: readonly MdLine[], context: DocumentContext): void {
+function checkExecutionOrder(
+  lines: readonly MdLine[],
+  chain: boolean,
+  context: DocumentContext,
+): void {
   const stepOf = new Map<string, Step>();
   const stated: Array<{ pkg: ImportedPackage; line: number; deps: string[] | 'all' }> = [];
   let index = 0;
@@ -173,7 +200,9 @@ function checkExecutionOrder(lines: readonly MdLine[], context: DocumentContext)
     }
   }
   if (!stepOf.size) return;
-  for (const pkg of context.packages) checkStep(pkg, stepOf, context, lines[0]?.line ?? pkg.line);
+  for (const pkg of context.packages) {
+    checkStep(pkg, stepOf, context, { line: lines[0]?.line ?? pkg.line, chain });
+  }
   for (const claim of stated) checkStatedDependencies(claim.pkg, claim.line, claim.deps, context);
 }
 
@@ -193,11 +222,11 @@ function checkStep(
   pkg: ImportedPackage,
   stepOf: ReadonlyMap<string, Step>,
   context: DocumentContext,
-  orderLine: number,
+  order: { line: number; chain: boolean },
 ): void {
   const step = stepOf.get(pkg.id);
   if (!step) {
-    context.notes.warning(orderLine, `${pkg.id} is not in the Execution Order`);
+    if (!order.chain) context.notes.warning(order.line, `${pkg.id} is not in the Execution Order`);
     return;
   }
   let earliest = 1;
@@ -212,7 +241,7 @@ function checkStep(
       );
     }
   }
-  if (step.index > earliest) {
+  if (step.index > earliest && !order.chain) {
     context.notes.warning(
       step.line,
       `the Execution Order has ${pkg.id} in step ${step.index}, but its dependencies (line ${context.dependencyLine(pkg)}) let it start in step ${earliest}; the sprint follows the dependencies`,
@@ -288,8 +317,11 @@ function listedIds(line: MdLine, context: DocumentContext): Set<string> {
   return listed;
 }
 
+/** `No dependencies between the packages` said of the whole plan, not of some or of a wave. */
 function checkNoDependencies(lines: readonly MdLine[], context: DocumentContext): void {
-  const [first] = lines;
+  const [first] = lines.filter(
+    (line) => !context.style.idsIn(line.text).length && !GROUP_WORD.test(line.text),
+  );
   const dependent = context.packages.find((pkg) => pkg.dependsOn.length);
   if (!first || !dependent) return;
   const dep = dependent.dependsOn[0];
@@ -299,7 +331,10 @@ function checkNoDependencies(lines: readonly MdLine[], context: DocumentContext)
   );
 }
 
-/** A table with an id column and a package column (a subtask index) must agree with the packages. */
+/**
+ * A table with an id column and a package column (a subtask index): a package that lists no
+ * subtasks of its own takes its rows as its subtasks; one that does must agree with it.
+ */
 function checkSubtaskIndex(
   table: Extract<MdBlock, { kind: 'table' }>,
   context: DocumentContext,
@@ -307,14 +342,20 @@ function checkSubtaskIndex(
   const columns = table.header.cells.map((cell) => normalizeLabel(cell));
   const idColumn = columns.findIndex((name) => /^(?:id|task|subtask|task id)$/.test(name));
   const pkgColumn = columns.findIndex((name) => /^(?:wp|work package|package|pod)$/.test(name));
+  const titleColumn = columns.findIndex(
+    (name, i) => i !== idColumn && /^(?:description|title|summary|subtask|task)$/.test(name),
+  );
   const priorityColumn = columns.indexOf('priority');
   if (idColumn < 0 || pkgColumn < 0) return;
+  const listed = new Set(context.packages.filter((pkg) => pkg.tasks.length).map((pkg) => pkg.id));
   const priorityReported = new Set<string>();
   for (const row of table.rows) {
     const found = indexRow(row, idColumn, pkgColumn, context);
     if (!found) continue;
+    const { pkg, taskId } = found;
+    if (listed.has(pkg.id)) checkIndexRow(pkg, taskId, row, context);
+    else adoptIndexRow(pkg, taskId, row.cells[titleColumn] ?? '');
     const priority = row.cells[priorityColumn]?.trim().toUpperCase();
-    const { pkg } = found;
     if (!priority || !pkg.priority || priority === pkg.priority || priorityReported.has(pkg.id))
       continue;
     priorityReported.add(pkg.id);
@@ -325,15 +366,18 @@ function checkSubtaskIndex(
   }
 }
 
+// One word, as a sprint file's task id: `T001`, not a range like `T001–T004`.
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
 function indexRow(
   row: MdRow,
   idColumn: number,
   pkgColumn: number,
   context: DocumentContext,
-): { pkg: ImportedPackage } | undefined {
+): { pkg: ImportedPackage; taskId: string } | undefined {
   const taskId = (row.cells[idColumn] ?? '').replace(/`/g, '').trim();
   const [pkgId] = context.style.idsIn(row.cells[pkgColumn] ?? '');
-  if (!taskId || !pkgId) return undefined;
+  if (!taskId || !pkgId || !TASK_ID.test(taskId)) return undefined;
   const pkg = context.byId.get(pkgId);
   if (!pkg) {
     context.notes.problem(
@@ -342,14 +386,26 @@ function indexRow(
     );
     return undefined;
   }
-  if (!pkg.tasks.some((task) => task.id === taskId)) {
-    const owner = context.packages.find((other) => other.tasks.some((task) => task.id === taskId));
-    context.notes.problem(
-      row.line,
-      owner
-        ? `the subtask index puts ${taskId} in ${pkgId}, but it is listed under ${owner.id} (line ${owner.line})`
-        : `the subtask index puts ${taskId} in ${pkgId}, but no package lists ${taskId}`,
-    );
-  }
-  return { pkg };
+  return { pkg, taskId };
+}
+
+function checkIndexRow(
+  pkg: ImportedPackage,
+  taskId: string,
+  row: MdRow,
+  context: DocumentContext,
+): void {
+  if (pkg.tasks.some((task) => task.id === taskId)) return;
+  const owner = context.packages.find((other) => other.tasks.some((task) => task.id === taskId));
+  context.notes.problem(
+    row.line,
+    owner
+      ? `the subtask index puts ${taskId} in ${pkg.id}, but it is listed under ${owner.id} (line ${owner.line})`
+      : `the subtask index puts ${taskId} in ${pkg.id}, but no package lists ${taskId}`,
+  );
+}
+
+function adoptIndexRow(pkg: ImportedPackage, taskId: string, title: string): void {
+  if (pkg.tasks.some((task) => task.id === taskId)) return;
+  pkg.tasks.push({ id: taskId, title: title.replace(/`/g, '').trim() || taskId });
 }

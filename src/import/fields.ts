@@ -20,6 +20,8 @@ const KINDS: Record<FieldKind, string[]> = {
   ],
   size: [
     'estimated size',
+    'estimated prompt size',
+    'prompt size',
     'size',
     'estimate',
     'estimated effort',
@@ -27,7 +29,15 @@ const KINDS: Record<FieldKind, string[]> = {
     'story points',
     'points',
   ],
-  dependencies: ['dependencies', 'dependency', 'depends on', 'requires', 'blocked by'],
+  dependencies: [
+    'dependencies',
+    'dependency',
+    'depends on',
+    'depends',
+    'deps',
+    'requires',
+    'blocked by',
+  ],
   tasks: [
     'included subtasks',
     'subtasks',
@@ -106,30 +116,46 @@ function collectFromBlocks(
   start: Field | undefined,
 ): void {
   let current = start;
+  const open = (field: Field): void => {
+    fields.push(field);
+    current = field;
+  };
   for (const block of blocks) {
     if (block.kind === 'paragraph') {
-      for (const line of block.lines) {
+      for (const line of block.lines.flatMap(splitInlineLabels)) {
         const labelled = labelledField(line);
-        if (labelled) {
-          fields.push(labelled);
-          current = labelled;
-        } else {
-          current?.lines.push(line);
-        }
+        if (labelled) open(labelled);
+        else current?.lines.push(line);
       }
     } else if (block.kind === 'list') {
-      if (isChecklist(block.items) && current?.kind !== 'tasks' && current?.kind !== 'test') {
-        current = {
-          kind: 'tasks',
-          label: 'checklist',
-          line: block.line,
-          value: '',
-          lines: [],
-          items: [],
-        };
-        fields.push(current);
+      const checklist = isChecklist(block.items);
+      for (const item of block.items) {
+        const [first, ...more] = splitInlineLabels({ text: item.text, line: item.line });
+        const labelled = first && labelledField(first);
+        // In a list of subtasks or criteria, `- Support styles: files; network` is one of them.
+        const inList = current?.kind === 'tasks' || current?.kind === 'test';
+        if (labelled && !(inList && !fieldKind(labelled.label))) {
+          open(labelled);
+          for (const line of more) {
+            const next = labelledField(line);
+            if (next) open(next);
+            else current?.lines.push(line);
+          }
+          collectFromBlocks(item.blocks, fields, current);
+          continue;
+        }
+        if (checklist && current?.kind !== 'tasks' && current?.kind !== 'test') {
+          open({
+            kind: 'tasks',
+            label: 'checklist',
+            line: item.line,
+            value: '',
+            lines: [],
+            items: [],
+          });
+        }
+        current?.items.push(item);
       }
-      current?.items.push(...block.items);
     }
   }
 }
@@ -141,11 +167,68 @@ function isChecklist(items: readonly MdItem[]): boolean {
   return items.some((item) => CHECKBOX.test(item.text));
 }
 
+/**
+ * A line that starts with a label: a field of its kind when the importer knows the label, an
+ * ignored field otherwise (so that `Owned files:` after `Dependencies:` is not read as one).
+ * `WP01: …` and `T003: …` are not labels.
+ */
 function labelledField(line: MdLine): Field | undefined {
   const split = splitLabel(line.text);
-  const kind = split && fieldKind(split.label);
-  if (!split || !kind) return undefined;
-  return { kind, label: split.label, line: line.line, value: split.value, lines: [], items: [] };
+  if (!split) return undefined;
+  const kind = fieldKind(split.label);
+  if (!kind && (/\d/.test(split.label) || split.label.split(' ').length > MAX_LABEL_WORDS)) {
+    return undefined;
+  }
+  return {
+    kind: kind ?? 'ignored',
+    label: split.label,
+    line: line.line,
+    value: split.value,
+    lines: [],
+    items: [],
+  };
+}
+
+const MAX_LABEL_WORDS = 4;
+
+// Labels that often follow others on one line: `**Priority**: P1. **Dependencies**: none.`
+const INLINE_LABELS = [
+  ...Object.values(KINDS).flat(),
+  'parallelization',
+  'parallel',
+  'owned files',
+  'owns',
+  'requirement refs',
+  'blocks',
+  'enables',
+  'no conflicts with',
+  'sequence',
+  'status',
+  'execution mode',
+  'risk',
+  'mitigation',
+  'closes',
+  'issues',
+  'plan concerns',
+];
+const INLINE_LABEL = new RegExp(
+  String.raw`(?:[.;)]|\s[·|])\s+(?=(?:${INLINE_LABELS.map(escapeRegExp).join('|')})\s*:)`,
+  'gi',
+);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `Priority: P1. Dependencies: none.` → two lines at the same line number. */
+function splitInlineLabels(line: MdLine): MdLine[] {
+  const cuts = [...line.text.matchAll(INLINE_LABEL)].map((match) => match.index + match[0].length);
+  if (!cuts.length) return [line];
+  const starts = [0, ...cuts];
+  return starts
+    .map((start, i) => line.text.slice(start, starts[i + 1]).trim())
+    .filter(Boolean)
+    .map((text) => ({ text, line: line.line }));
 }
 
 /** Every line of text of a field, its value first: items as `- text`. */

@@ -5,6 +5,8 @@ import { parseMarkdown } from './markdown';
 import type { MdDocument } from './markdown';
 import { readPackage, splitPackages } from './packages';
 import type { PackageStyle } from './packages';
+import type { PromptFile } from './prompt-files';
+import { applyPrompts } from './prompts';
 import { sprintPodStyle } from './sprint-pods';
 import { slugify, stripEmoji } from './text';
 import { Notes } from './types';
@@ -12,6 +14,7 @@ import type { ImportedPackage, ImportNote, PlanKind } from './types';
 import { workPackagesTitle, workPackageStyle } from './work-packages';
 
 export type { ImportNote, PlanKind } from './types';
+export type { PromptFile } from './prompt-files';
 
 export interface ImportOptions {
   /** The sprint id; default: the document's title, slugified. */
@@ -22,6 +25,8 @@ export interface ImportOptions {
   run?: string;
   /** Where the id comes from when there is neither `id` nor a title (a file name, say). */
   fallbackId?: string;
+  /** The packages' prompt files (a spec-kitty feature folder's `tasks/WP*.md`), already read. */
+  prompts?: readonly PromptFile[];
 }
 
 export interface ImportResult {
@@ -43,25 +48,16 @@ const STYLES: Record<PlanKind, PackageStyle> = {
 export function importMarkdown(text: string, options: ImportOptions = {}): ImportResult {
   const doc = parseMarkdown(text);
   const kind = detectKind(doc);
-  if (!kind) {
-    return {
-      problems: [
-        {
-          line: 1,
-          message:
-            'found no packages: expected headings like “## Work Package WP01: Title” or “### Pod-1: Title”',
-        },
-      ],
-      warnings: [],
-    };
-  }
+  if (!kind) return { problems: noPackages(doc), warnings: [] };
   const style = STYLES[kind];
   const notes = new Notes();
   const { packages: parts, others } = splitPackages(doc, style);
-  const packages = withoutDuplicates(
+  let packages = withoutDuplicates(
     parts.map((part) => readPackage(part, style, notes)),
     notes,
   );
+  resolveDependsOnAll(packages);
+  if (options.prompts?.length) packages = applyPrompts(packages, options.prompts, notes);
   keepKnownDependencies(packages, notes);
   checkDocument(others, doc.preamble, packages, style, notes);
   warnOfMissingPriorities(packages, notes);
@@ -74,6 +70,39 @@ export function importMarkdown(text: string, options: ImportOptions = {}): Impor
   result.warnings = byLine(notes.warnings);
   if (!result.sprint) delete result.sprint;
   return result;
+}
+
+const SKIPPED_SHOWN = 10;
+
+/** “Found no packages”, pointing at the headings that could have been packages. */
+function noPackages(doc: MdDocument): ImportNote[] {
+  const headings = doc.all.map((section) => section.heading).filter((h) => h.level > 1);
+  const likely = headings.filter((h) => /\b(?:package|wp|pod)\b|\b[A-Z]+[-_]?\d+\b/i.test(h.text));
+  const skipped = (likely.length ? likely : headings).slice(0, SKIPPED_SHOWN);
+  return [
+    {
+      line: 1,
+      message:
+        'found no packages: expected headings like “## Work Package WP01: Title” or “### Pod-1: Title”',
+    },
+    ...skipped.map((h) => ({
+      line: h.line,
+      message: `“${'#'.repeat(h.level)} ${h.text}” is not a package heading: skipped`,
+    })),
+  ];
+}
+
+/** `Depends on all previous WPs` becomes the packages before it (or all the others). */
+function resolveDependsOnAll(packages: ImportedPackage[]): void {
+  packages.forEach((pkg, index) => {
+    if (!pkg.dependsOnAll) return;
+    const { scope, line } = pkg.dependsOnAll;
+    const others = scope === 'previous' ? packages.slice(0, index) : packages;
+    const named = new Set(pkg.dependsOn.map((dep) => dep.id));
+    for (const other of others) {
+      if (other.id !== pkg.id && !named.has(other.id)) pkg.dependsOn.push({ id: other.id, line });
+    }
+  });
 }
 
 /** The sprint as YAML, with a comment on top. */
@@ -122,11 +151,13 @@ function keepKnownDependencies(packages: ImportedPackage[], notes: Notes): void 
   for (const pkg of packages) {
     const kept = new Map<string, (typeof pkg.dependsOn)[number]>();
     for (const dep of pkg.dependsOn) {
-      if (dep.id === pkg.id) notes.problem(dep.line, `${pkg.id} depends on itself; left out`);
+      if (dep.id === pkg.id)
+        notes.problem(dep.line, `${pkg.id} depends on itself; left out`, dep.file);
       else if (!ids.has(dep.id)) {
         notes.problem(
           dep.line,
           `${pkg.id} depends on ${dep.id}, which is not a package here; left out`,
+          dep.file,
         );
       } else if (!kept.has(dep.id)) kept.set(dep.id, dep);
     }
@@ -141,7 +172,9 @@ function warnOfMissingPriorities(packages: ImportedPackage[], notes: Notes): voi
     notes.warning(packages[0]?.line ?? 1, 'no package has a priority: all are P1');
     return;
   }
-  for (const pkg of without) notes.warning(pkg.line, `${pkg.id} has no priority: it is P1`);
+  for (const pkg of without) {
+    notes.warning(pkg.line, `${pkg.id} has no priority: it is P1`, pkg.file);
+  }
 }
 
 function buildSprint(
@@ -168,10 +201,16 @@ function packageEntry(pkg: ImportedPackage, run: string | undefined): Record<str
     ...(pkg.estimate ? { estimate: pkg.estimate } : {}),
     ...(pkg.dependsOn.length ? { dependsOn: pkg.dependsOn.map((dep) => dep.id) } : {}),
     ...(run ? { run } : { external: true }),
-    ...(pkg.description ? { description: pkg.description } : {}),
+    ...(pkg.description || pkg.promptFile
+      ? { description: joinLines(pkg.description, pkg.promptFile && `Prompt: ${pkg.promptFile}`) }
+      : {}),
     ...(pkg.test ? { test: pkg.test } : {}),
     ...(pkg.tasks.length ? { tasks: pkg.tasks } : {}),
   };
+}
+
+function joinLines(...parts: Array<string | undefined>): string {
+  return parts.filter(Boolean).join('\n');
 }
 
 /** The sprint, when the sprint file check accepts it; its problems otherwise, at their packages' lines. */
@@ -183,13 +222,26 @@ function usableSprint(
   const checked = checkSprintSpec(sprint);
   if (checked.ok) return sprint;
   for (const problem of checked.problems) {
-    const index = /^packages\[(\d+)\]/.exec(problem.path)?.[1];
-    const pkg = index === undefined ? undefined : packages[Number(index)];
-    notes.problem(pkg?.line ?? 1, `${problem.path}: ${problem.message}`);
+    const at = /^packages\[(\d+)\](\.dependsOn)?/.exec(problem.path);
+    const pkg = at ? packages[Number(at[1])] : undefined;
+    const where =
+      at?.[2] && pkg
+        ? dependenciesAt(pkg, problem.message)
+        : { line: pkg?.line ?? 1, file: pkg?.file };
+    notes.problem(where.line, `${problem.path}: ${problem.message}`, where.file);
   }
   return undefined;
 }
 
+/** Where the dependency a message names is written: a line of the plan, or a prompt file. */
+function dependenciesAt(pkg: ImportedPackage, message: string): { line: number; file?: string } {
+  const named = pkg.dependsOn.find((dep) => new RegExp(`\\b${dep.id}\\b`).test(message));
+  const dep = named ?? pkg.dependsOn[0];
+  if (dep) return { line: dep.line, file: dep.file ?? pkg.file };
+  return { line: pkg.dependenciesLine ?? pkg.line, file: pkg.file };
+}
+
+/** The plan's notes by line, then those of other files, each by line. */
 function byLine(notes: ImportNote[]): ImportNote[] {
-  return [...notes].sort((a, b) => a.line - b.line);
+  return [...notes].sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line);
 }

@@ -1,20 +1,14 @@
 import type { PackageTask, Priority } from '../domain/spec';
-import { CHECKBOX, collectFields, fieldLines, fieldText, itemText } from './fields';
+import { CHECKBOX, collectFields, fieldText, itemText } from './fields';
 import type { Field } from './fields';
 import type { MdDocument, MdSection } from './markdown';
 import { readSize } from './size';
-import { parentheticals, stripEmoji, withoutParentheticals } from './text';
-import type { ImportedPackage, Notes, StatedDependency } from './types';
+import { stripEmoji, withoutParentheticals } from './text';
+import { readDependencies } from './dependencies';
+import type { ImportedPackage, Notes, PackageStyle } from './types';
 
-/** How one style of plan names its packages. */
-export interface PackageStyle {
-  /** The package id and the rest of a heading, when it is a package heading. */
-  heading(text: string): { id: string; rest: string } | undefined;
-  /** Every package id written in a text, in the style's canonical form. */
-  idsIn(text: string): string[];
-  /** Title and details from the rest of a heading (after the id). */
-  title(rest: string): { title: string; description?: string };
-}
+export type { PackageStyle };
+
 
 /** A package heading with the sections that belong to it. */
 export interface PackageSection {
@@ -77,7 +71,7 @@ export function readPackage(
   notes: Notes,
 ): ImportedPackage {
   const line = part.section.heading.line;
-  const meta = headingMeta(part.rest, line, notes);
+  const meta = headingMeta(part.rest, line, notes, part.id);
   const { title, description } = style.title(meta.title);
   const pkg: ImportedPackage = {
     id: part.id,
@@ -106,16 +100,21 @@ function applyField(pkg: ImportedPackage, field: Field, style: PackageStyle, not
     case 'size':
       applySize(pkg, field, notes);
       return;
-    case 'dependencies':
+    case 'dependencies': {
       pkg.dependenciesLine ??= field.line;
-      pkg.dependsOn.push(...readDependencies(pkg, field, style, notes));
+      const read = readDependencies(pkg, field, style, notes);
+      pkg.dependsOn.push(...read.deps);
+      if (read.all) pkg.dependsOnAll ??= read.all;
       return;
+    }
     case 'tasks':
       pkg.tasks.push(...readTasks(pkg, field, notes));
       return;
     case 'priority':
+      applyPriority(pkg, fieldText(field), field.line, notes);
+      return;
     case 'scope':
-      applyMeta(pkg, headingMeta(`(${fieldText(field)})`, field.line, notes));
+      applyMeta(pkg, headingMeta(`(${fieldText(field)})`, field.line, notes, pkg.id));
       return;
     case 'ignored':
       return;
@@ -130,6 +129,32 @@ function joinText(first: string | undefined, second: string | undefined): string
 function applyMeta(pkg: ImportedPackage, meta: HeadingMeta): void {
   if (meta.priority) pkg.priority = meta.priority;
   if (meta.mvp !== undefined) pkg.mvp = meta.mvp;
+}
+
+/** `P0 — foundation`, `Foundation (P1 — blocks all)`, `High`: the first priority written. */
+function applyPriority(pkg: ImportedPackage, text: string, line: number, notes: Notes): void {
+  const found = /\bP[0-9](?=[a-z]?\b)/i.exec(text)?.[0] ?? /^\W*([a-z]+)/i.exec(text)?.[1] ?? '';
+  const priority = readPriority(found, pkg.id, line, notes);
+  if (priority) pkg.priority = priority;
+  else notes.warning(line, `${pkg.id}: cannot read the priority “${text}”: use P0, P1 or P2`);
+}
+
+const LOWEST: Priority = 'P2';
+
+/** A priority word; P3 and lower become P2, the lowest a sprint has, with a warning. */
+function readPriority(word: string, id: string, line: number, notes: Notes): Priority | undefined {
+  const lower = word.toLowerCase();
+  const known = PRIORITY_WORDS[lower];
+  if (known) return known;
+  if (/^p[3-9]$/.test(lower)) {
+    notes.warnOnce(
+      'lowest priority',
+      line,
+      `${id}: ${word.toUpperCase()} is read as ${LOWEST}, the lowest priority a sprint has (so are all P3 and lower here)`,
+    );
+    return LOWEST;
+  }
+  return undefined;
 }
 
 function applySize(pkg: ImportedPackage, field: Field, notes: Notes): void {
@@ -157,19 +182,28 @@ const PRIORITY_WORDS: Record<string, Priority> = {
   p1: 'P1',
   p2: 'P2',
   critical: 'P0',
+  highest: 'P0',
   high: 'P0',
   medium: 'P1',
   normal: 'P1',
   low: 'P2',
+  lowest: 'P2',
 };
+
+// `Title (Priority: P1) 🎯 MVP`: a trailing MVP tag; `Title — P2`: a trailing priority.
+const MVP_TAG = /\s*\p{Extended_Pictographic}\uFE0F?\s*MVP\s*$/iu;
+const TRAILING_PRIORITY = /\s+[-–—|·:]\s*(P\d)\s*$/i;
+const GROUP = /\(([^()]*)\)|\[([^[\]]*)\]/g;
 
 /**
  * `ProjectIdentity Module (Priority: P0, MVP) 🎯 Foundation` → the title, P0, MVP. The group
- * in parentheses that holds a priority or an MVP mark is taken apart; what follows it is a tag.
+ * in parentheses or brackets that holds a priority or an MVP mark is taken apart; what follows
+ * it is a tag, and a tag that says MVP marks the package MVP.
  */
-function headingMeta(rest: string, line: number, notes: Notes): HeadingMeta {
+function headingMeta(rest: string, line: number, notes: Notes, id = ''): HeadingMeta {
   const meta: HeadingMeta = { title: stripEmoji(rest) };
-  for (const group of parentheticals(rest)) {
+  for (const match of rest.matchAll(GROUP)) {
+    const group = match[1] ?? match[2] ?? '';
     const words = group
       .split(/[,;|/]/)
       .map((word) => word.trim())
@@ -179,22 +213,33 @@ function headingMeta(rest: string, line: number, notes: Notes): HeadingMeta {
     words.forEach((word, i) => {
       const value = read[i];
       if (!value) notes.warning(line, `ignored “${word}” beside the priority`);
-      else if ('priority' in value) meta.priority = value.priority;
-      else meta.mvp = value.mvp;
+      else if ('priority' in value) {
+        const priority = readPriority(value.priority, id || 'the package', line, notes);
+        if (priority) meta.priority = priority;
+      } else meta.mvp = value.mvp;
     });
-    const at = rest.indexOf(`(${group})`);
-    meta.title = stripEmoji(withoutParentheticals(rest.slice(0, at)));
+    meta.title = stripEmoji(withoutParentheticals(rest.slice(0, match.index)));
+    if (MVP_TAG.test(rest)) meta.mvp = true;
+    return meta;
+  }
+  if (MVP_TAG.test(rest)) {
+    meta.mvp = true;
+    meta.title = stripEmoji(rest.replace(MVP_TAG, ''));
+  }
+  const trailing = TRAILING_PRIORITY.exec(meta.title);
+  const priority = trailing && readPriority(trailing[1] ?? '', id || 'the package', line, notes);
+  if (trailing && priority) {
+    meta.priority = priority;
+    meta.title = meta.title.slice(0, trailing.index).trim();
   }
   return meta;
 }
 
-function readMetaWord(word: string): { priority: Priority } | { mvp: boolean } | undefined {
+function readMetaWord(word: string): { priority: string } | { mvp: boolean } | undefined {
   const lower = word.toLowerCase().replace(/\s+/g, ' ');
   const priority =
-    /^(?:priority\s*[:=]?\s*)?(p[0-2]|critical|high|medium|normal|low)(?:\s+priority)?$/.exec(
-      lower,
-    );
-  if (priority) return { priority: PRIORITY_WORDS[priority[1] ?? ''] as Priority };
+    /^(?:priority\s*[:=]?\s*)?(p\d|critical|high|medium|normal|low)(?:\s+priority)?$/.exec(lower);
+  if (priority) return { priority: priority[1] ?? '' };
   if (/^(?:mvp|in mvp|mvp scope|scope\s*:\s*mvp)$/.test(lower)) return { mvp: true };
   if (
     /^(?:post[- ]?mvp|non[- ]?mvp|not mvp|nice[- ]to[- ]have|full scope|stretch|scope\s*:\s*full)$/.test(
@@ -204,32 +249,6 @@ function readMetaWord(word: string): { priority: Priority } | { mvp: boolean } |
     return { mvp: false };
   }
   return undefined;
-}
-
-const NONE = /^(?:none|no dependencies|nothing|n\/a|-|—)\b/i;
-const AFTER_VERB = /\b(?:depends on|depend on|after|requires|needs|blocked by)\b(.*)$/i;
-
-/** `Depends on **WP01**`, `Depends on WP01, WP02`, `None (foundation package)`. */
-function readDependencies(
-  pkg: ImportedPackage,
-  field: Field,
-  style: PackageStyle,
-  notes: Notes,
-): StatedDependency[] {
-  const found: StatedDependency[] = [];
-  for (const { text, line } of fieldLines(field)) {
-    const plain = withoutParentheticals(text);
-    if (NONE.test(plain)) continue;
-    const ids = style.idsIn(AFTER_VERB.exec(plain)?.[1] ?? plain);
-    if (!ids.length) {
-      notes.problem(
-        line,
-        `${pkg.id}: cannot read the dependency “${text}”: write “Depends on WP01, WP02” or “None”`,
-      );
-    }
-    found.push(...ids.map((id) => ({ id, line })));
-  }
-  return found;
 }
 
 const TASK_ID = /^([A-Z]{1,6}[-_]?\d+[A-Za-z]?)\b[\s:.)–—-]*/;

@@ -54,7 +54,21 @@ export function readSize(text: string): Size | undefined {
     .replace(/`/g, '')
     .replace(/^\s*(?:~|≈|about|approx\.?|approximately|around)\s*/i, '')
     .trim();
-  return linesSize(plain) ?? pointsSize(plain) ?? tshirtSize(plain) ?? durationSize(plain);
+  return (
+    linesSize(plain) ??
+    pointsSize(plain) ??
+    tshirtSize(plain) ??
+    durationSize(plain) ??
+    sizeInside(plain)
+  );
+}
+
+/** `5 subtasks, ~350 lines` or `6 files, 4 subtasks, M.`: the lines, else the T-shirt size. */
+function sizeInside(text: string): Size | undefined {
+  const lines = /~?\s*(\d[\d,_]*)(?:\s*[-–]\s*\d[\d,_]*)?\s*(?:lines?|loc|sloc)\b/i.exec(text);
+  if (lines) return linesSize(`${lines[1]} lines`);
+  const tshirt = /(?:^|[,;]\s*)(XS|S|M|L|XL)(?:\s*[-–]\s*(?:XS|S|M|L|XL))?\b/.exec(text);
+  return tshirt ? tshirtSize(tshirt[1] ?? '') : undefined;
 }
 
 export function pointsForLines(lines: number): number {

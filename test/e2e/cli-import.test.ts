@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { runCli } from '../support/cli';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'import');
+const FEATURE = path.resolve(__dirname, '..', 'fixtures', 'import-spec-kitty', 'feature');
 
 describe('sprintwave import, then plan (the built CLI)', () => {
   let dir: string;
@@ -72,8 +73,26 @@ describe('sprintwave import, then plan (the built CLI)', () => {
       path.join(dir, 'c.yaml'),
     ]);
     expect(cycle.code).toBe(2);
-    expect(cycle.stderr).toMatch(/cycle\.md:3: problem: .*WP01 → WP02 → WP01/);
+    expect(cycle.stderr).toMatch(/cycle\.md:6: problem: .*WP01 → WP02 → WP01/);
   });
+
+  it('imports a spec-kitty feature folder, its prompt files’ dependencies winning, and says so in --help', async () => {
+    const result = await runCli(['import', FEATURE]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `${path.join(FEATURE, 'tasks.md')}:24: warning: WP03: the plan says it depends on WP01, WP02`,
+    );
+    const sprint = parse(result.stdout);
+    expect(
+      sprint.packages.map((wp: { id: string; dependsOn?: string[] }) => [wp.id, wp.dependsOn]),
+    ).toEqual([
+      ['WP01', undefined],
+      ['WP02', ['WP01']],
+      ['WP03', ['WP01']],
+    ]);
+    const help = await runCli(['import', '--help']);
+    expect(help.stdout).toMatch(/spec-kitty feature\s+folder/);
+  }, 30_000);
 
   it('does not overwrite a file without --force', async () => {
     const out = path.join(dir, 'kept.yaml');

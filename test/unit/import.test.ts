@@ -174,7 +174,7 @@ describe('variations', () => {
 
   it('gives no sprint for a dependency loop or a document without packages', () => {
     expect(importMarkdown(fixture('cycle'))).toMatchObject({
-      problems: [{ line: 3, message: expect.stringContaining('WP01 → WP02 → WP01') }],
+      problems: [{ line: 6, message: expect.stringContaining('WP01 → WP02 → WP01') }],
     });
     expect(importMarkdown(fixture('cycle')).sprint).toBeUndefined();
     expect(importMarkdown(fixture('no-packages')).sprint).toBeUndefined();

@@ -1,7 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { importMarkdown, sprintYaml } from '../../import';
 import type { ImportNote, ImportResult } from '../../import';
+import { importFolder, PLAN_FILE } from '../../import/folder';
 import { CliError, EXIT } from '../errors';
 import type { CliIO } from '../io';
 import { readInputFile } from '../sprint-file';
@@ -17,29 +18,36 @@ export interface ImportOptions {
 }
 
 /**
- * `sprintwave import <file.md>`: a work-packages or sprint-pods document becomes a sprint file.
- * What cannot be read goes to stderr with its line; exit 2 only when no sprint could be made.
+ * `sprintwave import <file.md | folder>`: a work-packages or sprint-pods document, or a
+ * spec-kitty feature folder (`tasks.md` and its `tasks/WP*.md` prompt files), becomes a sprint
+ * file. What cannot be read goes to stderr with its file and line; exit 2 only when no sprint
+ * could be made.
  */
 export async function importCommand(
-  file: string,
+  target: string,
   options: ImportOptions,
   io: CliIO,
 ): Promise<number> {
-  const text = await readInputFile(file);
-  const result = importMarkdown(text, {
-    id: options.id,
-    repo: options.repo,
-    run: options.run,
-    fallbackId: path.basename(file).replace(/\.[^.]*$/, ''),
-  });
-  const source = path.basename(file);
-  for (const note of result.problems) io.err(describe(source, note, 'problem'));
-  for (const note of result.warnings) io.err(describe(source, note, 'warning'));
+  const folder = await isFolder(target);
+  const plan = folder ? path.join(target, PLAN_FILE) : target;
+  const result = folder
+    ? await importFolder(target, { id: options.id, repo: options.repo, run: options.run })
+    : importMarkdown(await readInputFile(target), {
+        id: options.id,
+        repo: options.repo,
+        run: options.run,
+        fallbackId: path.basename(target).replace(/\.[^.]*$/, ''),
+      });
+  const source = folder ? plan : path.basename(target);
+  const shown = (note: ImportNote): string =>
+    note.file ? path.join(folder ? target : path.dirname(target), note.file) : source;
+  for (const note of result.problems) io.err(describe(shown(note), note, 'problem'));
+  for (const note of result.warnings) io.err(describe(shown(note), note, 'warning'));
   if (!result.sprint) {
-    io.err(`error: ${file}: no sprint could be made of it`);
+    io.err(`error: ${target}: no sprint could be made of it`);
     return EXIT.badInput;
   }
-  const yaml = sprintYaml(result.sprint, header(source, result, options));
+  const yaml = sprintYaml(result.sprint, header(folder ? target : source, result, options));
   if (!options.output) {
     io.out(yaml);
     return EXIT.ok;
@@ -50,6 +58,21 @@ export async function importCommand(
     `Wrote ${options.output}: sprint ${String(result.sprint.id)} with ${count} packages. Check it with: sprintwave plan ${options.output}`,
   );
   return EXIT.ok;
+}
+
+/** A folder to import as a spec-kitty feature folder; anything else is read as a file. */
+async function isFolder(target: string): Promise<boolean> {
+  if (!target) return false;
+  const found = await stat(target).catch(() => undefined);
+  if (!found?.isDirectory()) return false;
+  const plan = await stat(path.join(target, PLAN_FILE)).catch(() => undefined);
+  if (!plan?.isFile()) {
+    throw new CliError(
+      `${target} is a folder without ${PLAN_FILE}: give a plan file, or a spec-kitty feature folder`,
+      EXIT.badInput,
+    );
+  }
+  return true;
 }
 
 async function writeSprintFile(file: string, yaml: string, force: boolean): Promise<void> {
