@@ -9,7 +9,6 @@ import type { ImportedPackage, Notes, PackageStyle } from './types';
 
 export type { PackageStyle };
 
-
 /** A package heading with the sections that belong to it. */
 export interface PackageSection {
   section: MdSection;
