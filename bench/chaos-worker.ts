@@ -29,7 +29,6 @@ async function main(): Promise<void> {
     client,
     config,
     workflowBundle: { codePath },
-    progressIntervalMs: 200,
   });
   process.once('SIGTERM', () => worker.shutdown());
   const running = worker.run();

@@ -1,12 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { packageWorkflowId } from '../src/domain/ids';
+import { GITHUB_BODY_LIMIT } from '../src/domain/fitted-text';
+import { outboxWorkflowId, packageWorkflowId } from '../src/domain/ids';
 import type { SprintSpec } from '../src/domain/spec';
+import { startLocalGithub } from '../src/runtime/github-local/server';
+import type { LocalGithub } from '../src/runtime/github-local/server';
 import { sprintWorkflow } from '../src/workflows';
 import { settledSprintState } from '../src/workflows/outcomes';
 import { runHistories } from './history';
 import type { RunHistory } from './history';
+import type { BenchTemporal } from './support';
 import {
   assertCompleted,
   envInt,
@@ -27,6 +31,8 @@ interface ScaleSettings {
   waves: number;
   concurrency: number;
   run: string;
+  /** `--github`: report to an issue on the local GitHub server, and check the comments' length. */
+  github: boolean;
 }
 
 function settings(): ScaleSettings {
@@ -35,11 +41,12 @@ function settings(): ScaleSettings {
     waves: envInt('SCALE_WAVES', 10),
     concurrency: envInt('SCALE_CONCURRENCY', 20),
     run: process.env.SCALE_RUN ?? 'echo "$SPRINTWAVE_WP_ID" > "$SPRINTWAVE_WP_ID.txt"',
+    github: process.argv.includes('--github'),
   };
 }
 
 /** Waves of equal width; a package needs the same slot of the wave before and, every third slot, the next. */
-function scaleSpec(repo: string, s: ScaleSettings): SprintSpec {
+function scaleSpec(repo: string, s: ScaleSettings, github?: GithubTarget): SprintSpec {
   const width = Math.ceil(s.packages / s.waves);
   const id = (n: number): string => `P${String(n).padStart(4, '0')}`;
   const packages = Array.from({ length: s.packages }, (_, n) => {
@@ -53,7 +60,56 @@ function scaleSpec(repo: string, s: ScaleSettings): SprintSpec {
     repo,
     concurrency: s.concurrency,
     packages,
+    ...(github ? { github: { repo: `${github.owner}/${github.name}`, issue: github.issue } } : {}),
   });
+}
+
+const GITHUB_TOKEN = 'ghp_scaletoken1234567890';
+
+interface GithubTarget {
+  server: LocalGithub;
+  owner: string;
+  name: string;
+  issue: number;
+  /** The task queue of a worker whose activities write to `server`. */
+  taskQueue: string;
+}
+
+async function startGithub(temporal: BenchTemporal): Promise<GithubTarget> {
+  const server = await startLocalGithub({ token: GITHUB_TOKEN });
+  const taskQueue = await temporal.startSprintWorker({
+    GITHUB_API_URL: server.url,
+    GITHUB_TOKEN,
+  });
+  const issue = server.createIssue('acme', 'scale', 'Scale sprint');
+  return { server, owner: 'acme', name: 'scale', issue, taskQueue };
+}
+
+/** Waits for the outbox, then checks: one table and one summary, each within GitHub's limit. */
+async function checkComments(client: Client, sprintId: string, github: GithubTarget) {
+  const started = performance.now();
+  await client.workflow.getHandle(outboxWorkflowId(sprintId)).result();
+  const outboxMs = performance.now() - started;
+  const comments = github.server.comments(github.owner, github.name, github.issue);
+  const lengths = comments.map((comment) => comment.body.length);
+  const writes = github.server.requests.filter((r) => r.method === 'POST' || r.method === 'PATCH');
+  const refused = writes.filter((r) => r.status >= 400).length;
+  const kinds = comments.map((comment) => /kind=(\w+)/.exec(comment.body)?.[1] ?? '?');
+  // The compact form points to the full status; the full one has no need to.
+  const forms = comments.map((comment) =>
+    comment.body.includes('**Full status:**') ? 'compact' : 'full',
+  );
+  const pass =
+    kinds.join(',') === 'progress,summary' &&
+    lengths.every((length) => length <= GITHUB_BODY_LIMIT) &&
+    refused === 0;
+  console.log(
+    `  GitHub: ${comments.length} comments (${kinds.map((k, i) => `${k}: ${forms[i]}`).join(', ')}), ` +
+      `lengths ${lengths.join(' and ')} ` +
+      `characters (limit ${GITHUB_BODY_LIMIT}), ${writes.length} writes, ${refused} refused, ` +
+      `outbox done ${fmtMs(outboxMs)} after the sprint: ${pass ? 'PASS' : 'MISS'}`,
+  );
+  return { comments: comments.length, forms, lengths, writes: writes.length, refused, pass };
 }
 
 /** Peak resident memory of this process (worker included), sampled, and the kernel's high-water mark. */
@@ -113,16 +169,19 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let github: GithubTarget | undefined;
   try {
-    const spec = scaleSpec(await scratch.newRepo('scale'), s);
+    github = s.github ? await startGithub(temporal) : undefined;
+    const spec = scaleSpec(await scratch.newRepo('scale'), s, github);
     console.log(
-      `Scale: ${s.packages} packages in ${s.waves} waves, concurrency ${s.concurrency}, run \`${s.run}\``,
+      `Scale: ${s.packages} packages in ${s.waves} waves, concurrency ${s.concurrency}, run \`${s.run}\`` +
+        (github ? ', GitHub on (local server)' : ''),
     );
     const memory = memorySampler();
     const started = performance.now();
     const handle = await temporal.client.workflow.start(sprintWorkflow, {
       workflowId: spec.id,
-      taskQueue: temporal.taskQueue,
+      taskQueue: github?.taskQueue ?? temporal.taskQueue,
       args: [{ spec }],
     });
     const state = await settledSprintState(handle);
@@ -141,14 +200,16 @@ async function main(): Promise<void> {
     const hwm = peak.hwmMb === undefined ? '' : `, high-water mark ${peak.hwmMb.toFixed(0)} MB`;
     console.log(`  worker peak RSS ${peak.sampledMb.toFixed(0)} MB sampled${hwm}`);
     console.log(`  every run under ${WARN_EVENTS} events and 10 MB: ${within ? 'PASS' : 'MISS'}`);
+    const comments = github && (await checkComments(temporal.client, spec.id, github));
     console.log(
-      `SCALE_RESULT ${JSON.stringify({ ...s, makespanMs: Math.round(makespanMs), runs, peakRssMb: peak })}`,
+      `SCALE_RESULT ${JSON.stringify({ ...s, makespanMs: Math.round(makespanMs), runs, peakRssMb: peak, github: comments })}`,
     );
-    if (!within) process.exitCode = 1;
+    if (!within || (comments && !comments.pass)) process.exitCode = 1;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await temporal.stop();
+    await github?.server.close();
     await scratch.cleanup();
   }
 }

@@ -1,5 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
+import { githubOwnerAndName } from '../schemas/github-repo';
 import { githubFailure, isHttpError, isNotFound } from './github-errors';
 
 export interface GithubDeps {
@@ -74,14 +75,14 @@ function sameBody(a: string, b: string): boolean {
 }
 
 function parseTarget(repo: string, issue: number): Target {
-  const match = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(repo);
-  if (!match?.[1] || !match[2] || !Number.isInteger(issue) || issue < 1) {
+  const parts = githubOwnerAndName(repo);
+  if (!parts || !Number.isInteger(issue) || issue < 1) {
     throw ApplicationFailure.nonRetryable(
       `Not a GitHub issue: ${JSON.stringify(repo)}#${issue} (expected owner/name and a positive number)`,
       'GithubRejected',
     );
   }
-  return { owner: match[1], repo: match[2], issue, label: `${repo}#${issue}` };
+  return { owner: parts.owner, repo: parts.name, issue, label: `${repo}#${issue}` };
 }
 
 /** GitHub activities bound to one token and API URL (never passed through workflow history). */
@@ -279,14 +280,14 @@ type GithubCall = <T>(
 ) => Promise<T>;
 
 function parseRepo(repo: string): RepoTarget {
-  const match = /^([A-Za-z0-9-]+)\/([A-Za-z0-9._-]+)$/.exec(repo);
-  if (!match?.[1] || !match[2]) {
+  const parts = githubOwnerAndName(repo);
+  if (!parts) {
     throw ApplicationFailure.nonRetryable(
       `Not a GitHub repository: ${JSON.stringify(repo)} (expected owner/name)`,
       'GithubRejected',
     );
   }
-  return { owner: match[1], repo: match[2], label: repo };
+  return { owner: parts.owner, repo: parts.name, label: repo };
 }
 
 const knownPull = (pull: {

@@ -6,11 +6,8 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { AgentRun } from '../domain/agents';
 import { commandRefusal } from '../domain/allowed-commands';
 import type { EventEnvelope, ResolvedIdentity } from '../domain/events';
-import type { CheckResult, WorkEvidence } from '../domain/progress';
-import { packageUpdateSignal } from '../workflows/messages';
-import type { PackageUpdate } from '../workflows/messages';
+import type { CheckResult, LiveProgress, WorkEvidence } from '../domain/progress';
 import { agentShellCommand, createAgentActivities } from './agent-cli';
-import { coalesce } from './coalesce';
 import { runCommand } from './executor';
 import { runPackageAttempt } from './package-attempt';
 import type { PackageAttemptResult, RetryMode } from './package-attempt';
@@ -20,6 +17,7 @@ import type { RecordEventsResult } from './events';
 import { ensureProjectIdentity } from './identity';
 import { syncAutoStart } from './project-config';
 import { createGithubActivities } from './github';
+import { createLiveTableActivity } from './github-live-table';
 import { pushBranches } from './git-push';
 import type { GithubDeps } from './github';
 import { createSprintStateActivities } from './sprint-state';
@@ -30,8 +28,6 @@ export interface ActivityDeps {
   client: Client;
   /** Every worktree lives below this folder: `<root>/<sprint>/<wp>`. */
   worktreeRoot: string;
-  /** How often executor progress reaches the workflow at most (history stays small). */
-  progressIntervalMs?: number;
   /** GitHub access from the worker's configuration: the token never travels through workflows. */
   github?: GithubDeps;
   /** Where events are queued and sent; the sync token stays here too. */
@@ -73,7 +69,6 @@ export interface RunChecksInput {
 /** Every side effect of a sprint, bound to the worker's configuration (never to workflow input). */
 export function createActivities(deps: ActivityDeps) {
   const worktreeRoot = path.resolve(deps.worktreeRoot);
-  const progressIntervalMs = deps.progressIntervalMs ?? 2_000;
   const workerId = deps.workerId ?? os.hostname();
 
   const refusalOf = (command: string): string | undefined =>
@@ -93,6 +88,7 @@ export function createActivities(deps: ActivityDeps) {
     ): ReturnType<typeof github.upsertIssueComment> {
       return withHeartbeats(() => github.upsertIssueComment(input));
     },
+    ...createLiveTableActivity(deps.client, github.upsertIssueComment),
     ...createSprintStateActivities(deps.client),
     ...createAgentActivities(deps.client),
     ...createWorkerQueueActivities(deps.hostQueue),
@@ -162,35 +158,35 @@ export function createActivities(deps: ActivityDeps) {
           'CommandNotAllowed',
         );
       }
-      const handle = deps.client.workflow.getHandle(input.sprintWorkflowId);
-      const progress = coalesce<PackageUpdate>(
-        (update) => handle.signal(packageUpdateSignal, update),
-        progressIntervalMs,
-        (error) => Context.current().log.warn('Progress not delivered', { error: String(error) }),
-      );
-      const result = await withHeartbeats(() =>
-        runPackageAttempt({
-          sprintId: input.sprintId,
-          wpId: input.wpId,
-          worktree: input.worktree,
-          baseCommit: input.baseCommit,
-          retry: input.retry,
-          worker: workerId,
-          run: {
-            command,
-            timeoutMs: input.timeoutMs,
-            signal: Context.current().cancellationSignal,
-            env: {
-              SPRINTWAVE_SPRINT_ID: input.sprintId,
-              SPRINTWAVE_WP_ID: input.wpId,
-              SPRINTWAVE_WORKTREE: input.worktree,
+      // The latest progress rides on the heartbeats: readers find it on the pending activity
+      // (packageLiveProgress), and no history grows with it.
+      let progress: LiveProgress = { attempt: input.attempt, done: 0, total: 0 };
+      const result = await withHeartbeats(
+        () =>
+          runPackageAttempt({
+            sprintId: input.sprintId,
+            wpId: input.wpId,
+            worktree: input.worktree,
+            baseCommit: input.baseCommit,
+            retry: input.retry,
+            worker: workerId,
+            run: {
+              command,
+              timeoutMs: input.timeoutMs,
+              signal: Context.current().cancellationSignal,
+              env: {
+                SPRINTWAVE_SPRINT_ID: input.sprintId,
+                SPRINTWAVE_WP_ID: input.wpId,
+                SPRINTWAVE_WORKTREE: input.worktree,
+              },
+              onProgress: (p) => {
+                progress = { attempt: input.attempt, ...p };
+                Context.current().heartbeat(progress);
+              },
             },
-            onProgress: (p) =>
-              progress.push({ kind: 'progress', wpId: input.wpId, attempt: input.attempt, ...p }),
-          },
-        }),
+          }),
+        () => progress,
       );
-      await progress.flush();
       if (result.cancelled) throw new CancelledFailure(`${input.wpId} was cancelled`);
       return result;
     },
@@ -228,13 +224,16 @@ export function createActivities(deps: ActivityDeps) {
   };
 }
 
-/** Heartbeats while `work` runs, so a lost worker is noticed and cancellation is delivered. */
-async function withHeartbeats<T>(work: () => Promise<T>): Promise<T> {
+/**
+ * Heartbeats while `work` runs, so a lost worker is noticed and cancellation is delivered; each
+ * heartbeat carries `details()` when given (the server keeps the latest, outside any history).
+ */
+async function withHeartbeats<T>(work: () => Promise<T>, details?: () => unknown): Promise<T> {
   const context = Context.current();
   // Every second at most: the worker passes them on at most a second apart (HEARTBEAT_THROTTLE).
   const every = Math.max(200, Math.min(1_000, (context.info.heartbeatTimeoutMs ?? 15_000) / 5));
-  context.heartbeat();
-  const timer = setInterval(() => context.heartbeat(), every);
+  context.heartbeat(details?.());
+  const timer = setInterval(() => context.heartbeat(details?.()), every);
   try {
     return await work();
   } finally {

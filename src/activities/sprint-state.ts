@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { SprintProgress } from '../domain/progress';
+import { readLiveProgress } from '../runtime/live-progress';
 import { progressQuery } from '../workflows/messages';
 import { settledSprintState } from '../workflows/outcomes';
 
@@ -20,7 +21,8 @@ export function createSprintStateActivities(client: Client) {
         if (error instanceof WorkflowNotFoundError) throw unknownSprint(input.sprintId);
         throw error;
       }
-      return running ? handle.query(progressQuery) : settledSprintState(handle);
+      if (!running) return settledSprintState(handle);
+      return readLiveProgress(client.workflow, await handle.query(progressQuery));
     },
   };
 }

@@ -24,7 +24,7 @@ import { planJson, planSprint } from '../domain/plan';
 import type { SprintProgress } from '../domain/progress';
 import { renderProgressTable, renderSummary } from '../domain/render-progress';
 import { shown } from '../domain/shown';
-import { sprintStatusJson } from '../domain/status-json';
+import { sprintStatusJson } from '../schemas/status-json';
 import { sprintWebUiLinks } from '../domain/web-ui';
 import type { WebUiAddress } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
@@ -229,8 +229,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     async (request, reply) => {
       const state = await sprintState(client, request.params.id);
-      const parts = [renderProgressTable(state)];
-      if (state.status !== 'running') parts.push(renderSummary(state));
+      // Not a GitHub comment: the whole table and summary, at any size.
+      const parts = [renderProgressTable(state, Date.now(), Infinity)];
+      if (state.status !== 'running') parts.push(renderSummary(state, Infinity));
       return reply.type('text/markdown; charset=utf-8').send(`${parts.join('\n\n')}\n`);
     },
   );

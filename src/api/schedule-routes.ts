@@ -13,7 +13,11 @@ import {
 } from '../service/schedules';
 import type { ScheduleView } from '../service/schedules';
 import type { Config } from '../runtime/config';
-import { OVERLAP_POLICIES, checkSchedule } from '../schemas/schedule';
+import {
+  checkSchedule,
+  scheduleBodySchema as scheduleBody,
+  scheduleViewSchema as scheduleView,
+} from '../schemas/schedule';
 import { invalidInput } from './errors';
 import { errorResponses } from './schemas';
 import type { ZodApp } from './schemas';
@@ -24,42 +28,6 @@ export interface ScheduleRouteDeps {
 }
 
 const scheduleParams = z.object({ id: z.string().min(1) });
-
-/** What `POST /schedules` takes; `checkSchedule` checks it (with the sprint file) in full. */
-const scheduleBody = z.looseObject({
-  id: z.string(),
-  cron: z.union([z.string(), z.array(z.string())]).optional(),
-  every: z.string().optional(),
-  timeZone: z.string().optional(),
-  overlap: z.enum(OVERLAP_POLICIES).optional(),
-  paused: z.boolean().optional(),
-  note: z.string().optional(),
-  sprint: z.looseObject({}).optional(),
-  standup: z.object({ sprint: z.string() }).optional(),
-});
-
-const scheduleView = z.object({
-  id: z.string(),
-  kind: z.enum(['sprint', 'standup']),
-  sprint: z.string(),
-  cron: z.array(z.string()),
-  every: z.string().optional(),
-  timeZone: z.string(),
-  overlap: z.enum(OVERLAP_POLICIES),
-  paused: z.boolean(),
-  note: z.string().optional(),
-  nextRuns: z.array(z.string()),
-  recentRuns: z.array(
-    z.object({
-      scheduledAt: z.string(),
-      workflowId: z.string(),
-      /** The sprint the run started (`GET /sprints/:id` takes it); absent for stand-ups. */
-      sprintId: z.string().optional(),
-    }),
-  ),
-  runsTaken: z.number(),
-  running: z.array(z.string()),
-});
 
 const noteBody = z.object({ note: z.string().max(500).optional() }).nullish();
 

@@ -8,9 +8,9 @@ import type {
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { sprintSpecSchema } from '../schemas/sprint-spec';
+import { sprintStatusSchema, statusJsonSchema } from '../schemas/status-json';
 
-export const sprintStatusValues = ['running', 'completed', 'failed', 'cancelled'] as const;
-export const sprintStatus = z.enum(sprintStatusValues);
+export const sprintStatus = sprintStatusSchema;
 
 /** The Fastify app with zod schemas, as every route file registers on it. */
 export type ZodApp = FastifyInstance<
@@ -61,34 +61,7 @@ export const listBody = z.object({
   ),
 });
 
-/** `sprintStatusJson`: the documented fields are checked, the rest passes through. */
-export const statusBody = z.looseObject({
-  id: z.string(),
-  status: sprintStatus,
-  packages: z.array(
-    z.looseObject({
-      id: z.string(),
-      title: z.string(),
-      status: z.string(),
-      wave: z.number(),
-      attempt: z.number(),
-    }),
-  ),
-  overall: z.object({
-    packages: z.number(),
-    completed: z.number(),
-    failed: z.number(),
-    inProgress: z.number(),
-    filesCompleted: z.number(),
-    filesTotal: z.number(),
-    percent: z.number(),
-  }),
-  integration: z.looseObject({ merged: z.array(z.string()) }),
-  links: z.object({
-    self: z.string().optional(),
-    webUi: z.string().optional(),
-    packages: z.record(z.string(), z.string()).optional(),
-  }),
-});
+/** The sprint status JSON (`sprintStatusJson`), field by field. */
+export const statusBody = statusJsonSchema;
 
 export const acceptedBody = z.object({ id: z.string(), status: sprintStatus });

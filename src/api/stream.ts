@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ServiceError } from '../service/errors';
 import { getSprint, readSprint } from '../service/sprints';
 import type { SprintProgress } from '../domain/progress';
-import { errorBody, sprintParams } from './schemas';
+import { errorBody, sprintParams, statusBody } from './schemas';
 import type { ZodApp } from './schemas';
 
 export interface StreamOptions {
@@ -75,7 +75,14 @@ export function registerSprintStream(app: ZodApp, deps: StreamDeps): void {
         params: sprintParams,
         headers: z.looseObject({ 'last-event-id': z.string().optional() }),
         produces: ['text/event-stream'],
-        response: { 200: z.string(), 401: errorBody, 404: errorBody },
+        response: {
+          200: {
+            description: "Each event's `data` is the sprint status JSON, as below.",
+            content: { 'text/event-stream': { schema: statusBody } },
+          },
+          401: errorBody,
+          404: errorBody,
+        },
       },
     },
     async (request, reply) => {

@@ -73,6 +73,15 @@ export class ApiClient {
     return parsed as T;
   }
 
+  /** A text answer (`GET /sprints/:id/report`); a 4xx or 5xx answer throws `ApiRequestError`. */
+  async text(path: string): Promise<string> {
+    const response = await this.fetch(path, { headers: { accept: 'text/markdown, text/plain' } });
+    const text = await response.text();
+    if (!response.ok)
+      throw new ApiRequestError(response.status, asErrorBody(parseJson(text), text));
+    return text;
+  }
+
   /** Opens an event stream; resolves once the server accepted it (a refusal throws). */
   async stream(
     path: string,

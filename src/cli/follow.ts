@@ -2,7 +2,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Client } from '@temporalio/client';
 import type { PullRequestReport, SprintProgress } from '../domain/progress';
 import { formatTime, renderSummary } from '../domain/render-progress';
-import { sprintStatusJson } from '../domain/status-json';
+import { sprintStatusJson } from '../schemas/status-json';
+import { readLiveProgress } from '../runtime/live-progress';
 import { progressQuery } from '../workflows/messages';
 import { outboxWorkflowId, pullRequestOutboxId } from '../domain/ids';
 import { pullRequestHandedOver } from '../workflows/delivery';
@@ -73,7 +74,7 @@ export async function followToEnd(
   const poll = async (): Promise<void> => {
     while (!done) {
       try {
-        view?.update(await handle.query(progressQuery));
+        view?.update(await readLiveProgress(handle.client, await handle.query(progressQuery)));
       } catch {
         // The sprint may be between workflow tasks or just finished; the next poll will tell.
       }
@@ -90,7 +91,7 @@ export async function followToEnd(
     view?.stop();
   }
   if (options.json) io.out(JSON.stringify(sprintStatusJson(state, options.links ?? {}), null, 2));
-  else io.out(`\n${renderSummary(state)}`);
+  else io.out(`\n${renderSummary(state, Infinity)}`);
   return state;
 }
 

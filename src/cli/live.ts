@@ -1,14 +1,20 @@
 import { MultiBar, Presets } from 'cli-progress';
 import type { SingleBar } from 'cli-progress';
-import { agentLabel, failureOutput, overallProgress, packagePercent } from '../domain/progress';
-import type { PackageProgress, SprintProgress } from '../domain/progress';
-import { currentWave } from '../domain/schedule';
-import { statusText } from '../domain/render-progress';
+import { isTerminal } from '../domain/progress';
+import type { SprintProgress } from '../domain/progress';
+import { STATUS_MARK, formatTime } from '../domain/render-progress';
+import { sprintStatusJson } from '../schemas/status-json';
+import type { PackageStatusJson, StatusJson } from '../schemas/status-json';
 import type { CliIO } from './io';
 
+/** Shows the status JSON (from the API) or the sprint's state (from Temporal, as its JSON). */
 export interface LiveView {
-  update(state: SprintProgress): void;
+  update(state: StatusJson | SprintProgress): void;
   stop(): void;
+}
+
+function asStatusJson(state: StatusJson | SprintProgress): StatusJson {
+  return 'overall' in state ? state : sprintStatusJson(state);
 }
 
 /** A bar per package on a terminal; plain lines, one per change, anywhere else. */
@@ -32,14 +38,15 @@ class BarsView implements LiveView {
   private readonly failuresShown = new Set<string>();
   private overall?: SingleBar;
 
-  update(state: SprintProgress): void {
+  update(sprint: StatusJson | SprintProgress): void {
+    const state = asStatusJson(sprint);
     const width = Math.max(7, ...state.packages.map((wp) => wp.id.length));
-    const wave = currentWave(state);
-    const all = overallProgress(state);
+    const { current, waves } = waveOf(state);
+    const all = state.overall;
     this.overall ??= this.multi.create(100, 0);
     this.overall.update(all.percent, {
       name: 'Overall'.padEnd(width),
-      status: wave ? `wave ${wave}/${state.waves.length}` : state.headline,
+      status: current ? `wave ${current}/${waves}` : state.headline,
       files: `${all.filesCompleted}/${all.filesTotal} files`,
     });
     for (const wp of state.packages) {
@@ -48,7 +55,7 @@ class BarsView implements LiveView {
         bar = this.multi.create(100, 0);
         this.bars.set(wp.id, bar);
       }
-      bar.update(packagePercent(wp), {
+      bar.update(wp.percent, {
         name: wp.id.padEnd(width),
         status: statusText(wp, Date.now()),
         files: `${wp.filesCompleted}/${wp.filesTotal} files${wp.note ? ` · ${wp.note.slice(0, 40)}` : ''}`,
@@ -58,7 +65,7 @@ class BarsView implements LiveView {
   }
 
   /** A failed attempt's output once, above the bars: a bar has room for 40 characters of it. */
-  private showFailure(wp: PackageProgress): void {
+  private showFailure(wp: PackageStatusJson): void {
     const key = `${wp.id}#${wp.attempt}`;
     if (wp.status !== 'failed' || this.failuresShown.has(key)) return;
     this.failuresShown.add(key);
@@ -77,7 +84,8 @@ class LinesView implements LiveView {
 
   constructor(private readonly io: CliIO) {}
 
-  update(state: SprintProgress): void {
+  update(sprint: StatusJson | SprintProgress): void {
+    const state = asStatusJson(sprint);
     for (const wp of state.packages) {
       const line = describe(wp);
       if (this.seen.get(wp.id) === line) continue;
@@ -94,17 +102,36 @@ class LinesView implements LiveView {
   stop(): void {}
 }
 
-function describe(wp: PackageProgress): string {
+/** The lowest wave still running or waiting (0 when none), and how many waves there are. */
+function waveOf(state: StatusJson): { current: number; waves: number } {
+  let current = Infinity;
+  let waves = 0;
+  for (const wp of state.packages) {
+    if (!isTerminal(wp.status) && wp.wave < current) current = wp.wave;
+    waves = Math.max(waves, wp.wave);
+  }
+  return { current: current === Infinity ? 0 : current, waves };
+}
+
+/** The package's status; a package of a multi-day sprint whose day has not come says so. */
+function statusText(wp: PackageStatusJson, now: number): string {
+  const dayStartsAt = wp.dayStartsAt === undefined ? undefined : Date.parse(wp.dayStartsAt);
+  if (wp.status !== 'pending' || dayStartsAt === undefined || dayStartsAt <= now) {
+    return STATUS_MARK[wp.status];
+  }
+  return `📅 Waiting for day ${wp.day ?? '?'} (${formatTime(dayStartsAt)})`;
+}
+
+function describe(wp: PackageStatusJson): string {
   const files = wp.filesTotal ? ` ${wp.filesCompleted}/${wp.filesTotal} files` : '';
-  const label = agentLabel(wp);
-  const agent = label === '—' ? '' : ` (${label})`;
+  const agent = wp.agent === undefined ? '' : ` (${wp.agent})`;
   const note = wp.note ? ` — ${wp.note}` : '';
   return `${wp.id} ${statusText(wp, Date.now())}${agent}${files}${note}`;
 }
 
-/** The end of a failed package's output, indented under its line. */
-export function failureLines(wp: PackageProgress): string[] {
-  const output = failureOutput(wp);
+/** The end of a failed package's output (cut and cleaned in its JSON), indented under its line. */
+export function failureLines(wp: PackageStatusJson): string[] {
+  const output = wp.status === 'failed' ? (wp.outputTail ?? []) : [];
   return output.length
     ? [`  ${wp.id} output (last ${output.length} lines):`, ...output.map((line) => `  │ ${line}`)]
     : [];

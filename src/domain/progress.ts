@@ -173,6 +173,7 @@ export type ProgressEvent =
       note?: string;
       keptAttempts?: string[];
       reporter?: string;
+      progress?: LastProgress;
     }
   | {
       type: 'package-failed';
@@ -183,6 +184,7 @@ export type ProgressEvent =
       outputTail?: string[];
       keptAttempts?: string[];
       reporter?: string;
+      progress?: LastProgress;
     }
   | { type: 'package-cancelled'; id: string; at: number }
   | { type: 'package-blocked'; id: string; by: string[] }
@@ -373,7 +375,7 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
       );
     case 'package-completed':
       return updatePackage(
-        state,
+        warnOfUnknownTasks(state, { id: event.id, tasksDone: event.progress?.tasksDone }),
         event.id,
         (wp) => ({
           ...wp,
@@ -386,15 +388,16 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           filesCompleted: event.evidence.filesChanged,
           filesTotal: event.evidence.filesChanged,
           exitCode: 0,
-          note: event.note ?? wp.note,
+          note: event.note ?? event.progress?.note ?? wp.note,
           ...keptAttemptsOf(wp, event),
           ...reporterOf(event),
+          ...tickTasks(wp.tasks, event.progress?.tasksDone),
         }),
         `Package ${event.id} completed`,
       );
     case 'package-failed':
       return updatePackage(
-        state,
+        warnOfUnknownTasks(state, { id: event.id, tasksDone: event.progress?.tasksDone }),
         event.id,
         (wp) => ({
           ...wp,
@@ -404,8 +407,15 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
           exitCode: event.exitCode,
           outputTail: event.outputTail,
           note: event.error,
+          ...(event.progress
+            ? {
+                filesCompleted: Math.min(event.progress.done, event.progress.total),
+                filesTotal: event.progress.total,
+              }
+            : {}),
           ...keptAttemptsOf(wp, event),
           ...reporterOf(event),
+          ...tickTasks(wp.tasks, event.progress?.tasksDone),
         }),
         `Package ${event.id} failed`,
       );
@@ -528,10 +538,11 @@ const UNKNOWN_TASKS_SHOWN = 10;
 /** One warning per package naming the `::done` ids that are not on its checklist. */
 function warnOfUnknownTasks(
   state: SprintProgress,
-  event: Extract<ProgressEvent, { type: 'package-progress' }>,
+  event: { id: string; attempt?: number; tasksDone?: string[] },
 ): SprintProgress {
   const wp = state.packages.find((candidate) => candidate.id === event.id);
-  const applies = wp?.attempt === event.attempt && wp.status === 'in_progress';
+  const applies =
+    (event.attempt === undefined || wp?.attempt === event.attempt) && wp?.status === 'in_progress';
   if (!wp || !applies || !event.tasksDone?.length) return state;
   const known = new Set((wp.tasks ?? []).map((task) => task.id));
   const unknown = event.tasksDone.filter((id) => !known.has(id));
@@ -804,6 +815,8 @@ export type WorkPackageResult =
       keptAttempts?: string[];
       /** The name an external package's reporter gave. */
       reporter?: string;
+      /** Its executor's last progress: it stays with the package while it runs. */
+      progress?: LastProgress;
     }
   | {
       status: 'failed';
@@ -814,4 +827,47 @@ export type WorkPackageResult =
       worktree?: string;
       keptAttempts?: string[];
       reporter?: string;
+      progress?: LastProgress;
     };
+
+/** What a package's executor last said of its progress: counts, a note, the tasks it ticked. */
+export interface LastProgress {
+  done: number;
+  total: number;
+  note?: string;
+  tasksDone?: string[];
+}
+
+/**
+ * A running package's latest progress, read from where it lives — the heartbeats of its
+ * command's activity, or an external package's own workflow — never from the sprint's history.
+ */
+export interface LiveProgress {
+  attempt: number;
+  done: number;
+  total: number;
+  note?: string;
+  tasksDone?: string[];
+  reporter?: string;
+}
+
+/** The sprint's state with its running packages' live progress (by package id) filled in. */
+export function withLiveProgress(
+  state: SprintProgress,
+  live: ReadonlyMap<string, LiveProgress>,
+): SprintProgress {
+  let merged = state;
+  for (const [id, progress] of live) {
+    merged = reduceProgress(merged, {
+      type: 'package-progress',
+      id,
+      attempt: progress.attempt,
+      done: progress.done,
+      total: progress.total,
+      note: progress.note,
+      ...(progress.tasksDone?.length ? { tasksDone: progress.tasksDone } : {}),
+      ...(progress.reporter ? { reporter: progress.reporter } : {}),
+    });
+  }
+  return merged;
+}

@@ -1,120 +1,48 @@
+import { compactProgressTable, packagesNeedingAPerson } from './compact-progress';
 import { formatDuration } from './duration';
+import { COMMENT_BUDGET, fittedText, fullText } from './fitted-text';
+import type { BoundedList, Part } from './fitted-text';
+import { failureOutput, overallProgress, reduceProgress } from './progress';
+import type { PackageProgress, PullRequestReport, SprintProgress } from './progress';
 import {
-  agentLabel,
-  failureOutput,
-  overallProgress,
-  packagePercent,
-  reduceProgress,
-  taskCounts,
-  waitsForDay,
-} from './progress';
-import type {
-  PackageProgress,
-  PackageStatus,
-  PullRequestReport,
-  SprintProgress,
-  SprintStatus,
-} from './progress';
+  STATUS_MARK,
+  TABLE_HEADER,
+  cell,
+  codeBlock,
+  fullStatusLine,
+  noteLines,
+  overallLines,
+  packageRow,
+  plural,
+  tableHeading,
+} from './progress-markdown';
 
-export const STATUS_MARK: Record<PackageStatus, string> = {
-  pending: '⏳ Pending',
-  in_progress: '🔄 In Progress',
-  completed: '✅ Completed',
-  failed: '❌ Failed',
-  blocked: '⛔ Blocked',
-  cancelled: '🚫 Cancelled',
-  deferred: '⏸️ Deferred',
-};
-
-const SPRINT_HEADER: Record<SprintStatus, string> = {
-  running: '🔄 Sprint Progress',
-  completed: '✅ Sprint Completed',
-  failed: '❌ Sprint Failed',
-  cancelled: '⏹ Sprint Cancelled',
-};
-
-/** The package's status as tables and the live view show it, at `now`. */
-export function statusText(wp: PackageProgress, now: number): string {
-  if (!waitsForDay(wp, now)) return STATUS_MARK[wp.status];
-  return `📅 Waiting for day ${wp.day ?? '?'} (${formatTime(wp.dayStartsAt ?? now)})`;
-}
-
-/** `1 file`, `2 files`. */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/**
- * Lines as a Markdown code block, indented under a list item; the fence is longer than any
- * run of backticks in the lines, so the output cannot close it.
- */
-export function codeBlock(lines: readonly string[], indent = ''): string[] {
-  const longest = Math.max(
-    2,
-    ...lines.map((line) => Math.max(0, ...(line.match(/`+/g) ?? []).map((run) => run.length))),
-  );
-  const fence = '`'.repeat(longest + 1);
-  return [fence, ...lines, fence].map((line) => `${indent}${line}`);
-}
-
-/** `2025-10-19 16:30:00` in UTC, as the progress table shows times. */
-export function formatTime(at: number): string {
-  return `${new Date(at).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-function row(wp: PackageProgress, now: number): string {
-  const files = `${wp.filesCompleted}/${wp.filesTotal}`;
-  const tasks = taskCounts(wp);
-  const progress = `${packagePercent(wp)}%${tasks ? ` (${tasks.completed}/${tasks.total} tasks)` : ''}`;
-  return `| ${cell(wp.id)} | ${cell(agentLabel(wp))} | ${statusText(wp, now)} | ${files} | ${progress} |`;
-}
-
-/** A note under the table; a failed package's note carries the end of its output. */
-function noteLines(wp: PackageProgress): string[] {
-  const line = `- ${cell(wp.id)}: ${cell(wp.note ?? '')}`;
-  if (wp.status !== 'failed') return [line];
-  const output = failureOutput(wp);
-  return output.length ? [line, ...codeBlock(output, '  ')] : [line];
-}
-
-/** `, 5/32 tasks` over the in-scope packages that have a checklist; empty when none has. */
-function overallTasks(state: SprintProgress): string {
-  let completed = 0;
-  let total = 0;
-  for (const wp of state.packages) {
-    const tasks = wp.status === 'deferred' ? undefined : taskCounts(wp);
-    completed += tasks?.completed ?? 0;
-    total += tasks?.total ?? 0;
-  }
-  return total ? `, ${completed}/${total} tasks` : '';
-}
+export { STATUS_MARK, codeBlock, formatTime, plural, statusText } from './progress-markdown';
 
 /**
  * The progress table of a sprint: headline, mode, start, one row per package, the Overall line.
- * `now` tells packages waiting for their day from those waiting for their turn.
+ * `now` tells packages waiting for their day from those waiting for their turn. When that is
+ * longer than `budget` (UTF-16 code units; by default what a GitHub comment holds), the compact
+ * form: counts per status, the packages that need a person, and where the full status is.
  */
-export function renderProgressTable(state: SprintProgress, now: number = Date.now()): string {
-  const overall = overallProgress(state);
+export function renderProgressTable(
+  state: SprintProgress,
+  now: number = Date.now(),
+  budget: number = COMMENT_BUDGET,
+): string {
+  const full = fullProgressTable(state, now);
+  return full.length <= budget ? full : compactProgressTable(state, now, budget);
+}
+
+function fullProgressTable(state: SprintProgress, now: number): string {
   const lines = [
-    `## ${SPRINT_HEADER[state.status]}: ${cell(state.title ?? state.id)}`,
+    ...tableHeading(state),
     '',
-    `**${cell(state.headline)}**`,
+    ...TABLE_HEADER,
+    ...state.packages.map((wp) => packageRow(wp, now)),
     '',
-    `**Mode:** ${state.strategy === 'eager' ? 'Eager' : 'Waves'} (${overall.packages} packages, ${state.waves.length} waves, up to ${state.concurrency} at once)`,
-    `**Started:** ${formatTime(state.startedAt)}`,
-    '',
-    '| Package | Agent | Status | Files | Progress |',
-    '|---------|-------|--------|-------|----------|',
-    ...state.packages.map((wp) => row(wp, now)),
-    '',
-    `**Overall:** ${overall.percent}% (${overall.filesCompleted}/${overall.filesTotal} files${overallTasks(state)})`,
+    ...overallLines(state),
   ];
-  const pullRequestUrl = state.delivery?.pullRequest?.url;
-  if (pullRequestUrl) lines.push(`**Pull request:** ${pullRequestUrl}`);
   const notes = state.packages.filter((wp) => wp.note && wp.status !== 'completed');
   if (notes.length) {
     lines.push('', ...notes.flatMap(noteLines));
@@ -122,73 +50,115 @@ export function renderProgressTable(state: SprintProgress, now: number = Date.no
   return lines.join('\n');
 }
 
-/** The final summary: duration, packages, files, merge results, conflicts, integration checks. */
-export function renderSummary(state: SprintProgress): string {
+/**
+ * The final summary: duration, packages, files, merge results, conflicts, integration checks.
+ * Longer than `budget`, it counts the merged packages instead of listing them, and its other
+ * lists show what fits.
+ */
+export function renderSummary(state: SprintProgress, budget: number = COMMENT_BUDGET): string {
+  const full = fullText(summaryParts(state, false));
+  return full.length <= budget ? full : fittedText(summaryParts(state, true), budget);
+}
+
+function summaryParts(state: SprintProgress, compact: boolean): Part[] {
   const overall = overallProgress(state);
   const duration = (state.finishedAt ?? state.startedAt) - state.startedAt;
   const integration = state.integration;
   const icon = state.status === 'completed' ? '🎉' : state.status === 'cancelled' ? '🚫' : '❌';
-  const lines = [
+  const head = [
     `## ${icon} Final Summary: sprint ${state.status}`,
     '',
     `**Total Duration:** ${formatDuration(duration)}`,
     `**Packages:** ${overall.completed}/${overall.packages} completed` +
       (overall.failed ? `, ${overall.failed} failed` : ''),
     `**Total Files:** ${overall.filesCompleted}/${overall.filesTotal}`,
+    ...(compact ? [fullStatusLine(state.id)] : []),
     '',
     '### Merge Results',
     '',
   ];
-  const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
-  if (integration.status === 'skipped') {
-    lines.push(`Nothing merged: ${integration.error ?? 'skipped'}.`);
-  } else if (integration.merged.length) {
-    lines.push(
-      integration.conflicts.length
-        ? `Merged into \`${integration.branch}\` with conflicts.`
-        : `All completed packages merged into \`${integration.branch}\`.`,
-      '',
-      ...integration.merged.map(
-        (id) => `- ${id}: ${plural(byId.get(id)?.filesChanged ?? 0, 'file')} integrated`,
-      ),
-    );
-  } else {
-    lines.push('Nothing merged.');
-  }
-  for (const wp of state.packages.filter((p) => p.status !== 'completed')) {
-    lines.push(`- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${whyNotMerged(wp)})`);
-    const output = wp.status === 'failed' ? failureOutput(wp) : [];
-    if (output.length) lines.push(...codeBlock(output, '  '));
-  }
-  lines.push('', `Conflicts: ${integration.conflicts.length}`);
-  for (const conflict of integration.conflicts) {
-    lines.push(
-      `- ${conflict.wpId} (\`${conflict.branch}\`): ${conflict.files.map((f) => `\`${f}\``).join(', ')}`,
-    );
-  }
-  lines.push('', `Integration checks: ${checksVerdict(state)}`);
-  for (const check of integration.checks) {
-    lines.push(
-      `- ${check.passed ? '✅' : '❌'} \`${cell(check.command)}\` (exit ${check.exitCode}, ${formatDuration(check.durationMs)})`,
-    );
-  }
-  if (integration.error) lines.push('', `Integration error: ${cell(integration.error)}`);
-  lines.push(...deliveryLines(state));
+  const parts: Part[] = [
+    head,
+    mergedLines(state, compact),
+    bounded(notMerged(state, compact).map(notMergedLines), 'not merged'),
+    ['', `Conflicts: ${integration.conflicts.length}`],
+    bounded(
+      integration.conflicts.map((conflict) => [
+        `- ${conflict.wpId} (\`${conflict.branch}\`): ${conflict.files.map((f) => `\`${f}\``).join(', ')}`,
+      ]),
+      'conflicting',
+    ),
+    ['', `Integration checks: ${checksVerdict(state)}`],
+    bounded(
+      integration.checks.map((check) => [
+        `- ${check.passed ? '✅' : '❌'} \`${cell(check.command)}\` (exit ${check.exitCode}, ${formatDuration(check.durationMs)})`,
+      ]),
+      'checks',
+    ),
+  ];
+  if (integration.error) parts.push(['', `Integration error: ${cell(integration.error)}`]);
+  parts.push(...deliveryParts(state));
   if (state.github?.status === 'disabled') {
-    lines.push(
+    parts.push([
       '',
       `GitHub updates were switched off for this sprint: ${cell(state.github.error ?? 'unknown error')}`,
-    );
+    ]);
   }
   if (state.reasons.length && state.status !== 'completed') {
-    lines.push(
-      '',
-      '### Why the sprint did not complete',
-      '',
-      ...state.reasons.map((r) => `- ${cell(r)}`),
+    parts.push(
+      ['', '### Why the sprint did not complete', ''],
+      bounded(
+        state.reasons.map((r) => [`- ${cell(r)}`]),
+        'reasons',
+      ),
     );
   }
-  return lines.join('\n');
+  return parts;
+}
+
+/** A list item per entry; in a compact text, `- …and 12 more <what>` for those that do not fit. */
+function bounded(items: string[][], what: string): BoundedList {
+  return { items, more: (left) => [`- …and ${left} more ${what}`] };
+}
+
+/** What was merged: a line per package, or in a compact text one line for them all. */
+function mergedLines(state: SprintProgress, compact: boolean): string[] {
+  const integration = state.integration;
+  if (integration.status === 'skipped')
+    return [`Nothing merged: ${integration.error ?? 'skipped'}.`];
+  if (!integration.merged.length) return ['Nothing merged.'];
+  const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
+  const files = (id: string): number => byId.get(id)?.filesChanged ?? 0;
+  const merged = compact
+    ? [
+        `- ${plural(integration.merged.length, 'package')}: ${plural(
+          integration.merged.reduce((sum, id) => sum + files(id), 0),
+          'file',
+        )} integrated`,
+      ]
+    : integration.merged.map((id) => `- ${id}: ${plural(files(id), 'file')} integrated`);
+  return [
+    integration.conflicts.length
+      ? `Merged into \`${integration.branch}\` with conflicts.`
+      : `All completed packages merged into \`${integration.branch}\`.`,
+    '',
+    ...merged,
+  ];
+}
+
+/** The packages not merged, in sprint order; in a compact text those that need a person first. */
+function notMerged(state: SprintProgress, compact: boolean): PackageProgress[] {
+  const left = state.packages.filter((wp) => wp.status !== 'completed');
+  if (!compact) return left;
+  const first = packagesNeedingAPerson(state);
+  const shown = new Set(first);
+  return [...first, ...left.filter((wp) => !shown.has(wp))];
+}
+
+function notMergedLines(wp: PackageProgress): string[] {
+  const line = `- ${wp.id}: not merged (${STATUS_MARK[wp.status]}${whyNotMerged(wp)})`;
+  const output = wp.status === 'failed' ? failureOutput(wp) : [];
+  return output.length ? [line, ...codeBlock(output, '  ')] : [line];
 }
 
 function whyNotMerged(wp: PackageProgress): string {
@@ -205,24 +175,24 @@ function checksVerdict(state: SprintProgress): string {
 }
 
 /** Where the work went: the branches pushed (or why none were), and the pull request. */
-function deliveryLines(state: SprintProgress): string[] {
+function deliveryParts(state: SprintProgress): Part[] {
   const delivery = state.delivery;
   if (!delivery) return [];
-  const lines = ['', '### Delivery', ''];
+  const head = ['', '### Delivery', ''];
   const remote = `\`${cell(delivery.remote ?? 'the remote')}\``;
-  if (delivery.error) lines.push(`Push to ${remote} failed: ${cell(delivery.error)}`);
+  if (delivery.error) head.push(`Push to ${remote} failed: ${cell(delivery.error)}`);
   else if (delivery.notPushed)
-    lines.push(`Nothing pushed to ${remote}: ${cell(delivery.notPushed)}.`);
-  for (const { branch, commit, unchanged } of delivery.pushed) {
-    const verb = unchanged ? 'already on' : 'pushed to';
-    lines.push(`- \`${branch}\` ${verb} ${remote} at \`${commit.slice(0, 7)}\``);
-  }
+    head.push(`Nothing pushed to ${remote}: ${cell(delivery.notPushed)}.`);
+  const pushed = delivery.pushed.map(({ branch, commit, unchanged }) => [
+    `- \`${branch}\` ${unchanged ? 'already on' : 'pushed to'} ${remote} at \`${commit.slice(0, 7)}\``,
+  ]);
+  const parts: Part[] = [head, bounded(pushed, 'branches')];
   const pull = delivery.pullRequest;
   if (pull) {
-    if (lines.length > 3) lines.push('');
-    lines.push(`**Pull request:** ${pullRequestText(pull)}`);
+    const above = head.length > 3 || pushed.length > 0;
+    parts.push([...(above ? [''] : []), `**Pull request:** ${pullRequestText(pull)}`]);
   }
-  return lines;
+  return parts;
 }
 
 function pullRequestText(pull: PullRequestReport): string {

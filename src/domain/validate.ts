@@ -1,24 +1,15 @@
 import { LAST_WRITABLE_DAY, workingDayAt } from './day-plan';
-import {
-  NODE_TIMER_BOUND,
-  NOT_A_DURATION,
-  PROJECTION_BOUND,
-  TEMPORAL_TIMER_BOUND,
-  durationProblem,
-  parseDuration,
-} from './duration';
-import type { DurationBound } from './duration';
-import { defaultIntegrationBranch, packageBranch, unsafeIdReason } from './ids';
-import { baseRefProblem, branchNameProblem } from './ref-format';
+import { PROJECTION_BOUND, TEMPORAL_TIMER_BOUND, parseDuration } from './duration';
+import { defaultIntegrationBranch, packageBranch } from './ids';
 import { shown } from './shown';
 import type { SpecProblem, SprintSpec, WorkPackageSpec } from './spec';
 
-const GITHUB_REPO = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
-
 /**
- * Every problem of a sprint at once, each with its path (`packages[3].dependsOn[0]`) and a
- * sentence. An empty list means the sprint can be planned and run.
+ * What the sprint file's schema cannot say, for a sprint it accepted: how fields and packages
+ * fit together (ids unique, dependencies known and without loops, one executor per package,
+ * branches that do not clash, days and estimates that stay within bounds together). Every
+ * problem at once, each with its path (`packages[3].dependsOn[0]`) and a sentence; an empty
+ * list means the sprint can be planned and run.
  */
 export function validateSpec(spec: SprintSpec): SpecProblem[] {
   const firstIndex = firstIndexById(spec.packages);
@@ -26,9 +17,60 @@ export function validateSpec(spec: SprintSpec): SpecProblem[] {
   return [
     ...sprintProblems(spec),
     ...timeProblems(spec),
-    ...spec.packages.flatMap((wp, i) => packageProblems(spec, wp, i, firstIndex, firstFolded)),
+    ...spec.packages.flatMap((wp, i) =>
+      packageProblems(spec, spec.packages, wp, i, firstIndex, firstFolded),
+    ),
     ...cycleProblems(spec.packages, firstIndex),
   ];
+}
+
+/**
+ * For a sprint file its schema refused: the problems between its packages (ids alike,
+ * dependencies unknown or in a loop, executors and leases at odds) that can still be told, so
+ * that one pass names every problem. Each package is read as far as it can be; a field of the
+ * wrong type counts as absent.
+ */
+export function packageGraphProblems(raw: unknown): SpecProblem[] {
+  const listed = (raw as { packages?: unknown } | null)?.packages;
+  if (!Array.isArray(listed)) return [];
+  const packages = listed.map(lenientPackage);
+  const firstIndex = firstIndexById(packages);
+  const firstFolded = firstIndexById(packages, (id) => id.toLowerCase());
+  const problems = [
+    ...packages.flatMap((wp, i) =>
+      unreadable(wp) ? [] : packageProblems(undefined, packages, wp, i, firstIndex, firstFolded),
+    ),
+    ...cycleProblems(packages, firstIndex),
+  ];
+  return problems.filter((problem) => !problem.message.includes(UNREADABLE));
+}
+
+/** Stands for the id of a package whose id is not text; never shown (its problems are dropped). */
+const UNREADABLE = '\u0000';
+
+function unreadable(wp: WorkPackageSpec): boolean {
+  return wp.id.startsWith(UNREADABLE);
+}
+
+function lenientPackage(raw: unknown, index: number): WorkPackageSpec {
+  const value = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const text = (field: string): string | undefined =>
+    typeof value[field] === 'string' ? (value[field] as string) : undefined;
+  const dependsOn = Array.isArray(value.dependsOn)
+    ? value.dependsOn.filter((id): id is string => typeof id === 'string')
+    : [];
+  return {
+    id: text('id') ?? `${UNREADABLE}${index}`,
+    title: text('title') ?? '',
+    dependsOn,
+    priority: 'P1',
+    external: value.external === true,
+    run: text('run'),
+    agent: text('agent'),
+    prompt: text('prompt'),
+    lease: text('lease'),
+    retry: text('retry'),
+  } as WorkPackageSpec;
 }
 
 function firstIndexById(
@@ -45,22 +87,8 @@ function firstIndexById(
 function sprintProblems(spec: SprintSpec): SpecProblem[] {
   const problems: SpecProblem[] = [];
   const add = (path: string, message: string) => problems.push({ path, message });
-  if (spec.packages.length === 0)
-    add('packages', 'has no work packages: a sprint needs at least one');
-  const idReason = unsafeIdReason(spec.id);
-  if (idReason) add('id', unusableId(spec.id, idReason));
-  if (!Number.isInteger(spec.concurrency) || spec.concurrency < 1) {
-    add('concurrency', `must be a whole number of at least 1, not ${spec.concurrency}`);
-  }
-  const deadline = spec.deadline === undefined ? undefined : deadlineProblem(spec.deadline);
-  if (deadline) add('deadline', deadline);
-  const baseReason = baseRefProblem(spec.base);
-  if (baseReason) add('base', `${shown(spec.base)} is not usable as a git ref: ${baseReason}`);
   const branch = integrationBranchProblem(spec);
   if (branch) add('integration.branch', branch);
-  if (spec.github && !GITHUB_REPO.test(spec.github.repo)) {
-    add('github.repo', `${shown(spec.github.repo)} is not of the form owner/name`);
-  }
   if (spec.capacity !== undefined && !spec.days) {
     add('capacity', 'is points per day, but the sprint has no days: add `days` (e.g. days: 10)');
   }
@@ -68,7 +96,8 @@ function sprintProblems(spec: SprintSpec): SpecProblem[] {
 }
 
 function packageProblems(
-  spec: SprintSpec,
+  spec: SprintSpec | undefined,
+  packages: readonly WorkPackageSpec[],
   wp: WorkPackageSpec,
   index: number,
   firstIndex: ReadonlyMap<string, number>,
@@ -82,23 +111,22 @@ function packageProblems(
   if (first !== undefined && first !== index) {
     add(`${at}.id`, `${shown(wp.id)} is already the id of packages[${first}]`);
   } else if (firstInCase !== undefined && firstInCase !== index) {
-    const other = spec.packages[firstInCase]?.id ?? '';
+    const other = packages[firstInCase]?.id ?? '';
     add(
       `${at}.id`,
       `${shown(wp.id)} differs from ${shown(other)} (packages[${firstInCase}]) only in case: their branches and folders would be one on a case-insensitive file system (macOS, Windows)`,
     );
   }
-  const idReason = unsafeIdReason(wp.id);
-  if (idReason) add(`${at}.id`, unusableId(wp.id, idReason));
-  const clash = branchClash(spec, wp.id);
+  const clash = spec && branchClash(spec, wp.id);
   if (clash) add(`${at}.id`, clash);
   const executor = executorProblem(wp);
   if (executor) add(at, executor);
-  const timeout =
-    wp.timeout === undefined ? undefined : durationFieldProblem(wp.timeout, NODE_TIMER_BOUND);
-  if (timeout) add(`${at}.timeout`, timeout);
-  const lease = leaseProblem(wp);
-  if (lease) add(`${at}.lease`, lease);
+  if (wp.lease !== undefined && !wp.external) {
+    add(
+      `${at}.lease`,
+      `${shown(wp.id)} has a lease but is not external: only an external package reports, so only it can stall`,
+    );
+  }
   if (wp.retry !== undefined && wp.external) {
     add(
       `${at}.retry`,
@@ -106,11 +134,6 @@ function packageProblems(
     );
   }
   return [...problems, ...dependencyProblems(wp, at, firstIndex)];
-}
-
-function unusableId(id: string, reason: string): string {
-  const quoted = id === '' ? "''" : JSON.stringify(shown(id)).slice(1, -1);
-  return `${quoted} is not usable as a branch or folder name: ${reason}`;
 }
 
 /**
@@ -137,8 +160,6 @@ function branchClash(spec: SprintSpec, wpId: string): string | undefined {
 function integrationBranchProblem(spec: SprintSpec): string | undefined {
   const branch = spec.integration.branch;
   if (branch === undefined) return undefined;
-  const reason = branchNameProblem(branch);
-  if (reason) return `${shown(branch)} is not a valid git branch name: ${reason}`;
   const packagesFolder = `sprintwave/${spec.id}/`.toLowerCase();
   if (packagesFolder.startsWith(`${branch.toLowerCase()}/`)) {
     const packages = shown(packageBranch(spec.id, '<package>'));
@@ -165,21 +186,6 @@ function executorProblem(wp: WorkPackageSpec): string | undefined {
     return `${id} has neither run nor external: true; give it a command to run or mark it external`;
   }
   return undefined;
-}
-
-function leaseProblem(wp: WorkPackageSpec): string | undefined {
-  if (wp.lease === undefined) return undefined;
-  if (!wp.external) {
-    return `${shown(wp.id)} has a lease but is not external: only an external package reports, so only it can stall`;
-  }
-  return durationFieldProblem(wp.lease, TEMPORAL_TIMER_BOUND);
-}
-
-function durationFieldProblem(text: string, bound: DurationBound): string | undefined {
-  const problem = durationProblem(text, bound);
-  return problem === NOT_A_DURATION
-    ? `${shown(text)} is not a duration: use a number and a unit, like 90s, 30m or 1h30m`
-    : problem;
 }
 
 // ---- times: each one a sprint computes stays a date, and each wait a Temporal duration ----
@@ -255,15 +261,6 @@ function dependencyProblems(
     }
   });
   return problems;
-}
-
-/** A duration from the start (a Temporal timer, so bounded like one) or an ISO time. */
-function deadlineProblem(deadline: string): string | undefined {
-  if (ISO_TIME.test(deadline) && !Number.isNaN(Date.parse(deadline))) return undefined;
-  const problem = durationProblem(deadline, TEMPORAL_TIMER_BOUND);
-  return problem === NOT_A_DURATION
-    ? `${shown(deadline)} is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)`
-    : problem;
 }
 
 // ---- dependency loops ----

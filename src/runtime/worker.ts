@@ -15,7 +15,6 @@ export interface SprintWorkerOptions {
   /** A prebuilt workflow bundle; otherwise the workflows are bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   taskQueue?: string;
-  progressIntervalMs?: number;
   shutdownForceTime?: WorkerOptions['shutdownForceTime'];
 }
 
@@ -43,7 +42,6 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
       client: options.client,
       worktreeRoot: config.worktreeRoot,
       allowedCommands: config.allowedCommands,
-      progressIntervalMs: options.progressIntervalMs,
       hostQueue,
       workerId: config.worker.id,
       github: { token: config.github.token, apiUrl: config.github.apiUrl },

@@ -44,15 +44,63 @@ export interface ScheduleRequest {
 }
 
 const scheduleSchema = z.strictObject({
-  id: z.string(),
-  cron: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
-  every: z.string().optional(),
-  timeZone: z.string().default('UTC'),
-  overlap: z.enum(OVERLAP_POLICIES).default('skip'),
+  id: z
+    .string()
+    .describe("The schedule's id; each run's sprint id is it, a dash and the run's time."),
+  cron: z
+    .union([z.string(), z.array(z.string()).min(1)])
+    .optional()
+    .describe('Cron expressions (5 fields, or `@daily`-style names); or `every`.'),
+  every: z.string().optional().describe('A fixed interval, like `1h`; or `cron`.'),
+  timeZone: z.string().default('UTC').describe('The IANA time zone of the cron expressions.'),
+  overlap: z
+    .enum(OVERLAP_POLICIES)
+    .default('skip')
+    .describe('What happens when a run is due while the last one still runs.'),
   paused: z.boolean().default(false),
   note: z.string().max(500).optional(),
-  sprint: z.unknown().optional(),
-  standup: z.strictObject({ sprint: z.string() }).optional(),
+  sprint: z
+    .unknown()
+    .optional()
+    .describe('A sprint file, as `POST /sprints` takes it (its id may be left out); or `standup`.'),
+  standup: z
+    .strictObject({ sprint: z.string() })
+    .optional()
+    .describe('A stand-up of this sprint instead: posted to its GitHub issue.'),
+});
+
+/**
+ * `POST /schedules` as the route takes it: the schedule's fields, checked in full (with the
+ * sprint file) by `checkSchedule`, so each problem gets its path.
+ */
+export const scheduleBodySchema = z.looseObject(scheduleSchema.shape);
+
+/** A schedule as the API and the CLI show it. */
+export const scheduleViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['sprint', 'standup']),
+  sprint: z.string().describe("The sprint file's id, or the sprint a stand-up reports on."),
+  cron: z.array(z.string()),
+  every: z.string().optional(),
+  timeZone: z.string(),
+  overlap: z.enum(OVERLAP_POLICIES),
+  paused: z.boolean(),
+  note: z.string().optional(),
+  nextRuns: z.array(z.string()).describe('The next run times, ISO 8601.'),
+  recentRuns: z.array(
+    z.object({
+      scheduledAt: z.string(),
+      workflowId: z.string(),
+      sprintId: z
+        .string()
+        .optional()
+        .describe(
+          'The sprint the run started (`GET /sprints/:id` takes it); absent for stand-ups.',
+        ),
+    }),
+  ),
+  runsTaken: z.number().int().min(0),
+  running: z.array(z.string()).describe('The workflow ids of the runs still running.'),
 });
 
 export type ScheduleCheck =

@@ -16,6 +16,7 @@ import type { PackageProgress, SprintProgress, SprintStatus } from '../domain/pr
 import type { SprintSpec } from '../domain/spec';
 import { sprintDetails, sprintSummary } from '../domain/web-ui';
 import type { Config } from '../runtime/config';
+import { readLiveProgress } from '../runtime/live-progress';
 import { searchAttributesReady } from '../runtime/temporal';
 import { sprintWorkflow } from '../workflows';
 import {
@@ -132,18 +133,23 @@ export async function getSprint(
   return found;
 }
 
-/** The live state of a running sprint, or the final state of one that ended. */
+/**
+ * The live state of a running sprint (its running packages' progress read from them), or the
+ * final state of one that ended.
+ */
 export async function readSprint(client: Client, id: string): Promise<SprintProgress> {
   const { handle, running } = await getSprint(client, id);
   if (!running) return finalState(handle);
+  let state: SprintProgress;
   try {
-    return await client.withDeadline(Date.now() + 10_000, () => handle.query(progressQuery));
+    state = await client.withDeadline(Date.now() + 10_000, () => handle.query(progressQuery));
   } catch (error) {
     throw unavailable(
       `Sprint ${id} is running, but no worker answered (${(error as Error).message}). ` +
         'Start one with `sprintwave dev` or `sprintwave worker`, or follow it with `sprintwave run`.',
     );
   }
+  return readLiveProgress(client.workflow, state);
 }
 
 /** The final state of a sprint that ended: its result, or what its failure or query says. */

@@ -16,9 +16,12 @@ const { readDependencySummaries } = proxyActivities<Activities>({
 export async function agentRunFor(
   wp: WorkPackageSpec,
   sprintWorkflowId: string,
+  given?: DependencySummary[],
 ): Promise<AgentRun | undefined> {
   if (!wp.agent) return undefined;
-  const dependencies = wp.dependsOn.length ? await dependencySummaries(sprintWorkflowId, wp) : [];
+  // Runs started before the sprint passed them in ask it with an activity.
+  const dependencies =
+    given ?? (wp.dependsOn.length ? await dependencySummaries(sprintWorkflowId, wp) : []);
   return { agent: wp.agent, prompt: agentPrompt(wp, dependencies) };
 }
 

@@ -3,6 +3,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -19,15 +20,23 @@ import {
   unknownTaskRefusal,
 } from '../domain/external-package';
 import type { ExternalReport } from '../domain/external-package';
+import type { LastProgress } from '../domain/progress';
 import type { WorkPackageSpec } from '../domain/spec';
 import { now } from './clock';
 import { failureMessage } from './failures';
 import {
   completePackageUpdate,
   failPackageUpdate,
+  packageProgressQuery,
   packageUpdateSignal,
   reportProgressUpdate,
 } from './messages';
+
+/**
+ * Patch id: from it on, an external package's progress stays in its own workflow (asked with
+ * packageProgressQuery), and the sprint hears only of its status changes.
+ */
+export const PROGRESS_STAYS_WITH_PACKAGE = 'progress-stays-with-package';
 
 /**
  * Accepted progress reaches the sprint at most this often, always the latest: the sprint's
@@ -36,8 +45,8 @@ import {
  */
 export const FORWARD_INTERVAL_MS = 500;
 
-/** `reporter`: the name the agent or person reporting gave, when one did. */
-export type ExternalOutcome = { reporter?: string } & (
+/** `reporter`: the name the agent or person reporting gave; `progress`: its last report. */
+export type ExternalOutcome = { reporter?: string; progress?: LastProgress } & (
   { status: 'done'; note?: string } | { status: 'failed'; error: string }
 );
 
@@ -77,6 +86,18 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
       unknownTask ? UNKNOWN_TASK_FAILURE : REPORT_REFUSED_FAILURE,
     );
   };
+  setHandler(packageProgressQuery, () =>
+    pkg.phase === 'in_progress'
+      ? {
+          attempt,
+          done: pkg.filesCompleted,
+          total: pkg.filesTotal,
+          ...(pkg.note !== undefined ? { note: pkg.note } : {}),
+          ...(pkg.tasksDone.length ? { tasksDone: pkg.tasksDone } : {}),
+          ...(pkg.reporter ? { reporter: pkg.reporter } : {}),
+        }
+      : undefined,
+  );
   setHandler(reportProgressUpdate, (report) => accept({ ...report, kind: 'progress' }), {
     validator: (report) => validate({ ...report, kind: 'progress' }),
   });
@@ -106,7 +127,7 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
 
   const forwardProgress = async (): Promise<void> => {
     const sprint = workflowInfo().parent;
-    if (!sprint) return condition(ended);
+    if (!sprint || patched(PROGRESS_STAYS_WITH_PACKAGE)) return condition(ended);
     const handle = getExternalWorkflowHandle(sprint.workflowId);
     let forwarded = progressReports;
     let forwardedAt = -Infinity;
@@ -143,7 +164,19 @@ export function acceptExternalReports(wp: WorkPackageSpec, attempt: number): Ext
     async outcome() {
       pkg = startExternal(pkg);
       await Promise.all([watchLease(), forwardProgress()]);
-      const reporter = pkg.reporter ? { reporter: pkg.reporter } : {};
+      const reporter = {
+        ...(pkg.reporter ? { reporter: pkg.reporter } : {}),
+        ...(progressReports > 0
+          ? {
+              progress: {
+                done: pkg.filesCompleted,
+                total: pkg.filesTotal,
+                ...(pkg.note !== undefined ? { note: pkg.note } : {}),
+                ...(pkg.tasksDone.length ? { tasksDone: pkg.tasksDone } : {}),
+              },
+            }
+          : {}),
+      };
       return pkg.phase === 'completed'
         ? { status: 'done', note: pkg.summary, ...reporter }
         : { status: 'failed', error: pkg.error ?? `${wp.id} failed`, ...reporter };

@@ -1,13 +1,17 @@
 import {
+  ActivityCancellationType,
   CancellationScope,
   ParentClosePolicy,
   condition,
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  setHandler,
   sleep,
   startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createActivities } from '../activities';
@@ -24,6 +28,7 @@ import {
   rateLimitWait,
 } from './github-outbox';
 import { outboxWorkflowId } from '../domain/ids';
+import { githubPausedSignal } from './messages';
 import type { OutboxInput } from './github-outbox';
 import { now } from './clock';
 
@@ -37,6 +42,21 @@ const { upsertIssueComment } = proxyActivities<Activities>({
   // A write held by a lost worker is taken over in seconds, not after the whole minute.
   heartbeatTimeout: '10 seconds',
   retry: GITHUB_RETRY_UNTIL_RATE_LIMITED,
+});
+
+/**
+ * Patch id: from it on, one long activity keeps the table (keepProgressTable), reading the
+ * sprint's state and its packages' live progress itself: no history event per refresh.
+ */
+export const LIVE_TABLE_PATCH = 'live-table-activity';
+
+const { keepProgressTable } = proxyActivities<Activities>({
+  // As long as the sprint runs; a lost worker's table moves on within the heartbeat timeout.
+  startToCloseTimeout: '3650 days',
+  heartbeatTimeout: '15 seconds',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  // A write in flight lands before the sprint ends or hands over.
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 export interface GithubReporter {
@@ -67,56 +87,73 @@ export function startGithubReporter(
   const target = { sprintId, repo: github.repo, issue: github.issue };
   let disabled = false;
   let stopping = false;
+  /** The table is kept by keepProgressTable (LIVE_TABLE_PATCH); ending: the sprint asked it to end. */
+  let liveTable = false;
+  let ending = false;
   let writing = false;
   /** GitHub asked for no request before this time; the outbox keeps to it too. */
   let notBefore: number | undefined;
+  setHandler(githubPausedSignal, (until) => {
+    notBefore = Math.max(notBefore ?? 0, until);
+  });
   const scope = new CancellationScope();
-  const loop = scope
-    .run(async () => {
-      let posted = -1;
-      // The first table waits one interval too: a write budget of 2 + duration / minInterval holds.
-      let lastWrite = now();
-      for (;;) {
-        await condition(() => source.version() !== posted);
-        const wait = Math.max(lastWrite + minIntervalMs, notBefore ?? 0) - now();
-        if (wait > 0) await sleep(wait);
-        const version = source.version();
-        if (stopping) return;
-        writing = true;
-        try {
-          await upsertIssueComment({
-            ...target,
-            kind: 'progress',
-            body: renderProgressTable(source.state()),
-          });
-        } catch (error) {
-          const retryAfter = rateLimitWait(error);
-          if (retryAfter === undefined) throw error;
-          notBefore = now() + retryAfter;
-          continue;
-        } finally {
-          writing = false;
-        }
-        posted = version;
-        lastWrite = now();
+  const keepTable = async (): Promise<void> => {
+    if (patched(LIVE_TABLE_PATCH)) {
+      liveTable = true;
+      const sprintWorkflowId = workflowInfo().workflowId;
+      return keepProgressTable({ ...target, sprintWorkflowId, minIntervalMs });
+    }
+    return refreshOnChanges();
+  };
+  /** Runs recorded before LIVE_TABLE_PATCH: a write per change of the state, at most one per interval. */
+  const refreshOnChanges = async (): Promise<void> => {
+    let posted = -1;
+    // The first table waits one interval too: a write budget of 2 + duration / minInterval holds.
+    let lastWrite = now();
+    for (;;) {
+      await condition(() => source.version() !== posted);
+      const wait = Math.max(lastWrite + minIntervalMs, notBefore ?? 0) - now();
+      if (wait > 0) await sleep(wait);
+      const version = source.version();
+      if (stopping) return;
+      writing = true;
+      try {
+        await upsertIssueComment({
+          ...target,
+          kind: 'progress',
+          body: renderProgressTable(source.state()),
+        });
+      } catch (error) {
+        const retryAfter = rateLimitWait(error);
+        if (retryAfter === undefined) throw error;
+        notBefore = now() + retryAfter;
+        continue;
+      } finally {
+        writing = false;
       }
-    })
-    .catch((error: unknown) => {
-      if (isCancellation(error)) return;
-      disabled = true;
-      const message = failureMessage(error);
-      log.warn('GitHub updates switched off', { sprint: sprintId, error: message });
-      source.disable(message);
-    });
+      posted = version;
+      lastWrite = now();
+    }
+  };
+  const loop = scope.run(keepTable).catch((error: unknown) => {
+    // Asked to end, the table may also end by its lost worker's timeout: that is no refusal.
+    if (isCancellation(error) || (liveTable && ending)) return;
+    disabled = true;
+    const message = failureMessage(error);
+    log.warn('GitHub updates switched off', { sprint: sprintId, error: message });
+    source.disable(message);
+  });
 
   return {
     async stop() {
       stopping = true;
       if (writing) await condition(() => !writing, STOP_WAIT);
+      ending = true;
       scope.cancel();
       await loop;
     },
     async finish(final) {
+      ending = true;
       scope.cancel();
       await loop;
       if (disabled) return;

@@ -5,7 +5,7 @@ import type {
   FailureReport,
   ProgressReport,
 } from '../domain/external-package';
-import type { SprintProgress } from '../domain/progress';
+import type { LiveProgress, SprintProgress } from '../domain/progress';
 
 /** What a package's child workflow and its executor tell the sprint while the package runs. */
 export type PackageUpdate =
@@ -24,8 +24,15 @@ export type PackageUpdate =
     };
 
 export const progressQuery = defineQuery<SprintProgress>('progress');
+/**
+ * An external package's latest progress, asked of its own workflow (`<sprintId>/<wpId>`): it
+ * stays there, out of the sprint's history. A command's rides on its activity's heartbeats.
+ */
+export const packageProgressQuery = defineQuery<LiveProgress | undefined>('packageProgress');
 export const packageUpdateSignal = defineSignal<[PackageUpdate]>('packageUpdate');
 export const cancelSprintSignal = defineSignal<[reason?: string]>('cancelSprint');
+/** GitHub asked the sprint's table for no request before this time (epoch ms): the outbox keeps to it. */
+export const githubPausedSignal = defineSignal<[notBefore: number]>('githubPaused');
 /** Retry a failed, cancelled or blocked package of a running sprint; answers with the new state. */
 export const retryPackageUpdate = defineUpdate<SprintProgress, [wpId: string]>('retryPackage');
 /** The refusal of a retry that came while the sprint was wrapping up: wait for it to end, then resume it. */

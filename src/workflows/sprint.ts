@@ -36,6 +36,7 @@ import { eventsForChange } from '../domain/event-log';
 import { allSettled, nextStep } from '../domain/schedule';
 import { dayHasBegun, deferralsAt, nextWakeAt, sprintTimeline } from '../domain/timeline';
 import type { SprintSpec } from '../domain/spec';
+import type { DependencySummary } from '../domain/agents';
 import {
   cancelSprintSignal,
   packageUpdateSignal,
@@ -181,6 +182,7 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
             attempt,
             heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
             ...(input.options?.routeToHost ? { routeToHost: true } : {}),
+            ...(wp.agent ? { dependencySummaries: dependencySummaries(state, wp.dependsOn) } : {}),
           },
         ],
       }),
@@ -301,6 +303,14 @@ function besideCancellation(): <T>(start: () => T) => T {
   };
 }
 
+/** What an agent's prompt says of the packages it depends on: titles and their last notes. */
+function dependencySummaries(state: SprintProgress, ids: readonly string[]): DependencySummary[] {
+  return ids.flatMap((id) => {
+    const wp = state.packages.find((candidate) => candidate.id === id);
+    return wp ? [{ id, title: wp.title, ...(wp.note ? { note: wp.note } : {}) }] : [];
+  });
+}
+
 function toEvent(update: PackageUpdate): ProgressEvent {
   if (update.kind === 'worktree') {
     return {
@@ -327,6 +337,7 @@ function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
   const kept = {
     ...(result.keptAttempts ? { keptAttempts: result.keptAttempts } : {}),
     ...(result.reporter ? { reporter: result.reporter } : {}),
+    ...(result.progress ? { progress: result.progress } : {}),
   };
   if (result.status === 'completed') {
     return {

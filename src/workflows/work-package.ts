@@ -10,8 +10,9 @@ import {
 import type { createActivities } from '../activities';
 import { failureMessage } from './failures';
 import { parseDuration } from '../domain/duration';
-import type { WorkPackageResult } from '../domain/progress';
+import type { LastProgress, WorkPackageResult } from '../domain/progress';
 import type { WorkPackageSpec } from '../domain/spec';
+import type { DependencySummary } from '../domain/agents';
 import { agentRunFor } from './agent-package';
 import { acceptExternalReports } from './external-package';
 import { packageUpdateSignal } from './messages';
@@ -36,6 +37,8 @@ export interface WorkPackageInput {
   heartbeatTimeoutMs: number;
   /** Send every step on the worktree to the task queue of the one worker that holds it. */
   routeToHost?: boolean;
+  /** An agent package's dependencies as its prompt names them; read from the sprint when absent. */
+  dependencySummaries?: DependencySummary[];
 }
 
 export type { WorkPackageResult };
@@ -84,7 +87,10 @@ export async function workPackageWorkflow(input: WorkPackageInput): Promise<Work
     files: evidence.filesChanged,
     commit: evidence.commit,
   });
-  const kept = outcome.keptAttempts ? { keptAttempts: outcome.keptAttempts } : {};
+  const kept = {
+    ...(outcome.keptAttempts ? { keptAttempts: outcome.keptAttempts } : {}),
+    ...(outcome.progress ? { progress: outcome.progress } : {}),
+  };
   const reporter = outcome.reporter ? { reporter: outcome.reporter } : {};
   return {
     status: 'completed',
@@ -103,7 +109,7 @@ function failed(result: Extract<WorkPackageResult, { status: 'failed' }>): WorkP
   return result;
 }
 
-type Outcome = { keptAttempts?: string[]; reporter?: string } & (
+type Outcome = { keptAttempts?: string[]; reporter?: string; progress?: LastProgress } & (
   | { status: 'done'; note?: string }
   | { status: 'failed'; error: string; exitCode?: number | null; outputTail?: string[] }
 );
@@ -128,14 +134,18 @@ async function runExecutor(
     wpId: wp.id,
     attempt: input.attempt,
     command: wp.run ?? 'true',
-    agent: await agentRunFor(wp, sprintWorkflowId),
+    agent: await agentRunFor(wp, sprintWorkflowId, input.dependencySummaries),
     worktree: prepared.worktree,
     baseCommit: prepared.baseCommit,
     ...(wp.retry ? { retry: wp.retry } : {}),
     timeoutMs,
   });
-  // Older workers answer without the refs.
-  const kept = result.keptAttempts?.length ? { keptAttempts: result.keptAttempts } : {};
+  // Older workers answer without the refs. The ticks and the last note: the sprint heard of
+  // neither while the command ran.
+  const kept = {
+    ...(result.keptAttempts?.length ? { keptAttempts: result.keptAttempts } : {}),
+    ...(result.lastProgress ? { progress: result.lastProgress } : {}),
+  };
   if (result.timedOut) {
     return {
       ...kept,

@@ -150,7 +150,6 @@ describe('runCommand', () => {
       cancelled: false,
     });
     expect(result.tail).toEqual(['started']);
-    expect(result.durationMs).toBeLessThan(3_000);
     expect(isRunning(await readPid(pidFile))).toBe(false);
   });
 
@@ -204,8 +203,9 @@ describe('runCommand', () => {
       cancelled: false,
       tail: ['done'],
     });
-    expect(result.durationMs).toBeLessThan(3_000);
-    expect(await waitUntilGone(await readPid(pidFile), 1_000)).toBe(true);
+    // Generous for a loaded machine; waiting for the leftover's output to close would take 30 s.
+    expect(result.durationMs).toBeLessThan(20_000);
+    expect(await waitUntilGone(await readPid(pidFile), 10_000)).toBe(true);
   });
 
   it('rejects with the cwd named when the command cannot be spawned', async () => {

@@ -10,6 +10,8 @@ import { groupAlive } from '../../src/runtime/process-group';
 
 jest.setTimeout(60_000);
 
+const GONE_WITHIN = 20_000;
+
 const STAND_IN = join(__dirname, '..', 'support', 'run-one-command.ts');
 
 /** A long command that appends a line to `file` every 50 ms and writes its group to `pidFile`. */
@@ -27,10 +29,14 @@ async function waitFor<T>(read: () => T | undefined, ms: number): Promise<T> {
   }
 }
 
-async function msUntilGone(pgid: number, ms: number): Promise<number> {
-  const since = Date.now();
-  while (groupAlive(pgid) && Date.now() - since < ms) await sleep(10);
-  return groupAlive(pgid) ? Infinity : Date.now() - since;
+/**
+ * Whether the group went away before `GONE_WITHIN` ms: far longer than a loaded machine needs,
+ * far shorter than the 50 s the appending command runs for when nothing stops it.
+ */
+async function gone(pgid: number): Promise<boolean> {
+  const deadline = Date.now() + GONE_WITHIN;
+  while (groupAlive(pgid) && Date.now() < deadline) await sleep(10);
+  return !groupAlive(pgid);
 }
 
 function lines(file: string): number {
@@ -69,11 +75,11 @@ describe('a command dies with whatever supervises it', () => {
     return { worker, helper, pgid, file, exited };
   }
 
-  it('kill -9 of the worker: the command is gone within a second and writes no more', async () => {
+  it('kill -9 of the worker: the command is gone and writes no more', async () => {
     const { worker, pgid, file, exited } = await startWorker('worker-killed');
     worker.kill('SIGKILL');
     await exited;
-    expect(await msUntilGone(pgid, 5_000)).toBeLessThan(1_000);
+    expect(await gone(pgid)).toBe(true);
     const written = lines(file);
     await sleep(300);
     expect(lines(file)).toBe(written);
@@ -84,7 +90,7 @@ describe('a command dies with whatever supervises it', () => {
     process.kill(helper, 'SIGKILL');
     worker.kill('SIGKILL');
     await exited;
-    expect(await msUntilGone(pgid, 5_000)).toBeLessThan(1_000);
+    expect(await gone(pgid)).toBe(true);
   });
 
   it("Ctrl-C of the worker's process group: the command is stopped with the worker", async () => {
@@ -92,7 +98,7 @@ describe('a command dies with whatever supervises it', () => {
     if (!worker.pid) throw new Error('no worker process');
     process.kill(-worker.pid, 'SIGINT'); // what a terminal sends to the foreground group
     await exited;
-    expect(await msUntilGone(pgid, 5_000)).toBeLessThan(1_000);
+    expect(await gone(pgid)).toBe(true);
   });
 
   it('a helper that dies while starting a command: the start is reported lost and nothing runs on', async () => {

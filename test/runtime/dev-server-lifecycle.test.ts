@@ -21,10 +21,11 @@ function running(pid: number): boolean {
   return stat !== undefined && stat.state !== 'Z';
 }
 
-async function msUntilGone(pid: number, ms: number): Promise<number> {
-  const since = Date.now();
-  while (running(pid) && Date.now() - since < ms) await sleep(20);
-  return running(pid) ? Infinity : Date.now() - since;
+/** Whether `pid` exits within `ms`: bounds for a loaded machine, not for how fast it goes. */
+async function goneWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (running(pid) && Date.now() < deadline) await sleep(20);
+  return !running(pid);
 }
 
 function readJson(file: string): unknown {
@@ -77,7 +78,7 @@ describe('the embedded dev server lives and dies with the process that started i
     return { opener, serverPid: Number(match[1]), exited };
   }
 
-  it('kill -9 of its starter: the server is gone within 15 s and its output is in its log', async () => {
+  it('kill -9 of its starter: the server goes and its output is in its log', async () => {
     const { opener, serverPid, exited } = await startOpener();
     expect(running(serverPid)).toBe(true);
     expect(readJson(join(home, 'dev-server.json'))).toMatchObject({
@@ -88,7 +89,7 @@ describe('the embedded dev server lives and dies with the process that started i
 
     opener.kill('SIGKILL');
     await exited;
-    expect(await msUntilGone(serverPid, 15_000)).toBeLessThan(15_000);
+    expect(await goneWithin(serverPid, 30_000)).toBe(true);
     const log = readFileSync(join(home, 'logs', 'temporal.log'), 'utf8');
     expect(log).toContain(`Temporal Server:      localhost:${port}`);
   });

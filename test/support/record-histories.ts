@@ -480,7 +480,6 @@ async function main(): Promise<void> {
       client,
       config,
       workflowBundle: { code },
-      progressIntervalMs: 200,
     });
     const recorder: Recorder = { client, config, sandbox, dir, github, receiver, remote };
     const fixtures = await worker.runUntil(async () => {

@@ -45,7 +45,6 @@ export async function startHarness(env: NodeJS.ProcessEnv = {}): Promise<Harness
         client: temporal.client,
         config,
         workflowBundle: { codePath },
-        progressIntervalMs: 200,
       }),
     async close() {
       await temporal.close();

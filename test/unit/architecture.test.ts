@@ -13,7 +13,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   schemas: ['domain'],
   import: ['domain', 'schemas'],
   workflows: ['domain', 'activities'],
-  activities: ['domain', 'runtime', 'workflows'],
+  activities: ['domain', 'schemas', 'runtime', 'workflows'],
   runtime: ['domain', 'activities', 'workflows'],
   service: ['domain', 'schemas', 'runtime', 'activities', 'workflows'],
   api: ['domain', 'schemas', 'runtime', 'workflows', 'service'],

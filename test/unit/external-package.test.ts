@@ -122,24 +122,28 @@ describe('the lease of a package', () => {
   });
 
   it('is refused on a package with a run command, and when it is not a duration', () => {
+    // Both in one pass: the schema's problem and the one between fields.
     expect(
-      validateSpec(
+      checkSprintSpec(
         sprint([
           wp('WP01', [], { lease: '30m' }),
           wp('WP02', [], { run: undefined, external: true, lease: 'soon' }),
         ]),
       ),
-    ).toEqual([
-      {
-        path: 'packages[0].lease',
-        message:
-          'WP01 has a lease but is not external: only an external package reports, so only it can stall',
-      },
-      {
-        path: 'packages[1].lease',
-        message: 'soon is not a duration: use a number and a unit, like 90s, 30m or 1h30m',
-      },
-    ]);
+    ).toEqual({
+      ok: false,
+      problems: expect.arrayContaining([
+        {
+          path: 'packages[0].lease',
+          message:
+            'WP01 has a lease but is not external: only an external package reports, so only it can stall',
+        },
+        {
+          path: 'packages[1].lease',
+          message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
+        },
+      ]),
+    });
     const checked = checkSprintSpec({
       id: 'leases',
       repo: '/tmp/repo',

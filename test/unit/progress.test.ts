@@ -2,7 +2,7 @@ import { agentId, overallProgress, resumeProgress } from '../../src/domain/progr
 import type { SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable, renderSummary } from '../../src/domain/render-progress';
 import { allSettled, currentWave, nextStep } from '../../src/domain/schedule';
-import { sprintStatusJson } from '../../src/domain/status-json';
+import { sprintStatusJson } from '../../src/schemas/status-json';
 import { applyEvents, startedProgress } from '../support/specs';
 
 const T0 = Date.UTC(2025, 9, 19, 16, 30, 0);

@@ -1,12 +1,12 @@
 import { createLiveView } from '../../src/cli/live';
-import { progressFromStatusJson } from '../../src/cli/status-progress';
+import { parseStatusJson } from '../../src/cli/status-reply';
 import { renderStatus } from '../../src/cli/commands/status';
 import { planSprint } from '../../src/domain/plan';
 import { agentLabel, failureOutput, redactSecrets } from '../../src/domain/progress';
 import type { SprintProgress } from '../../src/domain/progress';
 import { renderPlan } from '../../src/domain/render-plan';
 import { renderProgressTable, renderSummary } from '../../src/domain/render-progress';
-import { sprintStatusJson } from '../../src/domain/status-json';
+import { sprintStatusJson } from '../../src/schemas/status-json';
 import { packageDetails, sprintDetails } from '../../src/domain/web-ui';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 import { applyEvents, startedProgress, wp } from '../support/specs';
@@ -116,12 +116,15 @@ describe('the output of a failed command is shown', () => {
     expect(summary).not.toContain(TOKEN);
   });
 
-  it('in the status JSON as outputTail, which survives the way back to the CLI', () => {
+  it('in the status JSON as outputTail, which the live view over the API shows', () => {
     const json = sprintStatusJson(failedSprint());
     expect(json.packages[1]?.outputTail).toEqual(SHOWN);
     expect(json.packages[0]?.outputTail).toBeUndefined();
-    const back = progressFromStatusJson(JSON.parse(JSON.stringify(json)));
-    expect(renderProgressTable(back)).toContain('  line 6\n');
+    const out: string[] = [];
+    const view = createLiveView({ out: (text) => out.push(text), err: () => {}, isTTY: false });
+    view.update(parseStatusJson(JSON.parse(JSON.stringify(json))));
+    expect(out).toContain('  │ line 6');
+    expect(out.join('\n')).not.toContain(TOKEN);
   });
 
   it('in the live view, once, under the package that failed', () => {
@@ -226,9 +229,11 @@ describe('labels that mean something', () => {
     ]);
   });
 
-  it('keeps the label over the status JSON', () => {
-    const back = progressFromStatusJson(JSON.parse(JSON.stringify(sprintStatusJson(state))));
-    expect(back.packages.map(agentLabel)).toEqual([
+  it('keeps the label over the status JSON, in the live view', () => {
+    const out: string[] = [];
+    const view = createLiveView({ out: (text) => out.push(text), err: () => {}, isTTY: false });
+    view.update(parseStatusJson(JSON.parse(JSON.stringify(sprintStatusJson(state)))));
+    expect(out.map((line) => /\((.+?)\)/.exec(line)?.[1])).toEqual([
       'impl-claude-163007',
       'sh',
       'external',
@@ -381,7 +386,16 @@ describe('a package waiting for its day', () => {
   it('carries the day over the status JSON', () => {
     const json = sprintStatusJson(state);
     expect(json.packages[1]).toMatchObject({ day: 2, dayStartsAt: '2025-10-21T00:00:00.000Z' });
-    const back = progressFromStatusJson(JSON.parse(JSON.stringify(json)));
-    expect(renderProgressTable(back, T0)).toContain('📅 Waiting for day 2');
+    const out: string[] = [];
+    const view = createLiveView({ out: (text) => out.push(text), err: () => {}, isTTY: false });
+    jest.useFakeTimers({ now: T0 });
+    try {
+      view.update(parseStatusJson(JSON.parse(JSON.stringify(json))));
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(out.find((line) => line.includes(' WP02 '))).toContain(
+      'WP02 📅 Waiting for day 2 (2025-10-21 00:00:00 UTC) (sh)',
+    );
   });
 });

@@ -2,7 +2,7 @@ import { parseDoneLine } from '../../src/domain/progress-line';
 import { packagePercent, taskCounts } from '../../src/domain/progress';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable } from '../../src/domain/render-progress';
-import { sprintStatusJson } from '../../src/domain/status-json';
+import { sprintStatusJson } from '../../src/schemas/status-json';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 import { applyEvents, startedProgress } from '../support/specs';
 

@@ -11,12 +11,6 @@ describe('validateSpec', () => {
     expect(validateSpec(spec)).toEqual([]);
   });
 
-  it('rejects a sprint without packages', () => {
-    expect(validateSpec(sprint([]))).toEqual([
-      { path: 'packages', message: 'has no work packages: a sprint needs at least one' },
-    ]);
-  });
-
   it('names the duplicate id and where it was first used', () => {
     const spec = sprint([wp('WP01'), wp('WP02'), wp('WP03'), wp('WP04'), wp('WP02')]);
     expect(validateSpec(spec)).toEqual([
@@ -92,24 +86,6 @@ describe('validateSpec', () => {
     );
   });
 
-  it('rejects ids that cannot be a branch or folder name', () => {
-    const spec = sprint([wp('WP 1'), wp('../etc')], { id: 'my/sprint' });
-    expect(validateSpec(spec)).toEqual([
-      {
-        path: 'id',
-        message: 'my/sprint is not usable as a branch or folder name: contains a slash',
-      },
-      {
-        path: 'packages[0].id',
-        message: 'WP 1 is not usable as a branch or folder name: contains white space',
-      },
-      {
-        path: 'packages[1].id',
-        message: '../etc is not usable as a branch or folder name: contains a slash',
-      },
-    ]);
-  });
-
   it('rejects a package called integration unless the integration branch is set', () => {
     const clash = sprint([wp('integration')]);
     expect(validateSpec(clash)).toEqual([
@@ -142,36 +118,22 @@ describe('validateSpec', () => {
     ]);
   });
 
-  it('checks concurrency, durations and the GitHub repository', () => {
-    const spec = sprint([wp('WP01', [], { timeout: '5 minutes' })], {
-      concurrency: 0,
-      deadline: 'tomorrow',
-      github: { repo: 'nope', sync: true, minInterval: '10s' },
-    });
-    expect(validateSpec(spec)).toEqual([
-      { path: 'concurrency', message: 'must be a whole number of at least 1, not 0' },
-      {
-        path: 'deadline',
-        message: 'tomorrow is neither a duration (8h, 2d) nor an ISO time (2026-12-01T17:00:00Z)',
-      },
-      { path: 'github.repo', message: 'nope is not of the form owner/name' },
-      {
-        path: 'packages[0].timeout',
-        message: '5 minutes is not a duration: use a number and a unit, like 90s, 30m or 1h30m',
-      },
-    ]);
-  });
-
   it('returns every problem at once', () => {
     const spec = sprint(
-      [wp('WP01', ['WP01']), wp('WP01'), wp('WP 3', ['nope']), wp('A', ['B']), wp('B', ['A'])],
-      { concurrency: 0 },
+      [
+        wp('WP01', ['WP01']),
+        wp('WP01'),
+        wp('WP03', ['nope'], { lease: '1h' }),
+        wp('A', ['B']),
+        wp('B', ['A']),
+      ],
+      { capacity: 5 },
     );
     expect(validateSpec(spec).map((problem) => problem.path)).toEqual([
-      'concurrency',
+      'capacity',
       'packages[0].dependsOn[0]',
       'packages[1].id',
-      'packages[2].id',
+      'packages[2].lease',
       'packages[2].dependsOn[0]',
       'packages[3].dependsOn',
     ]);
@@ -206,6 +168,77 @@ describe('checkSprintSpec', () => {
     });
   });
 
+  it('rejects a sprint without packages', () => {
+    expect(checkSprintSpec({ ...minimal, packages: [] })).toEqual({
+      ok: false,
+      problems: [
+        { path: 'packages', message: 'has no work packages: a sprint needs at least one' },
+      ],
+    });
+  });
+
+  it('rejects ids that cannot be a branch or folder name', () => {
+    const raw = {
+      ...minimal,
+      id: 'my/sprint',
+      packages: [
+        { id: 'WP 1', title: 'First', run: 'true' },
+        { id: '../etc', title: 'Second', run: 'true' },
+      ],
+    };
+    expect(checkSprintSpec(raw)).toEqual({
+      ok: false,
+      problems: [
+        {
+          path: 'id',
+          message: 'my/sprint is not usable as a branch or folder name: contains a slash',
+        },
+        {
+          path: 'packages[0].id',
+          message: 'WP 1 is not usable as a branch or folder name: contains white space',
+        },
+        {
+          path: 'packages[1].id',
+          message: '../etc is not usable as a branch or folder name: contains a slash',
+        },
+      ],
+    });
+  });
+
+  it("takes GitHub repositories by GitHub's rules", () => {
+    const github = (repo: string) => checkSprintSpec({ ...minimal, github: { repo } });
+    for (const repo of [
+      'acme/widgets',
+      'acme-corp/my.repo_2',
+      'a1/.github',
+      `${'o'.repeat(39)}/x`,
+    ]) {
+      expect(github(repo).ok).toBe(true);
+    }
+    for (const repo of [
+      'nope',
+      'a_b/c',
+      'a.b/c',
+      '-acme/c',
+      'acme-/c',
+      'ac--me/c',
+      'acme/..',
+      'a/b/c',
+      `${'o'.repeat(40)}/x`,
+    ]) {
+      expect(github(repo)).toEqual({
+        ok: false,
+        problems: [
+          {
+            path: 'github.repo',
+            message:
+              'must be of the form owner/name: the owner letters, digits and single hyphens (not first or last), the name letters, digits, ., _ and -',
+          },
+        ],
+      });
+    }
+  });
+
   it('reports schema problems all at once', () => {
     const raw = {
       repo: '.',
@@ -220,7 +253,10 @@ describe('checkSprintSpec', () => {
       expect.arrayContaining([
         { path: 'id', message: 'is required' },
         { path: 'concurrency', message: 'must be at least 1' },
-        { path: 'github.repo', message: 'must be of the form owner/name' },
+        {
+          path: 'github.repo',
+          message: expect.stringMatching(/^must be of the form owner\/name: /),
+        },
         {
           path: 'packages[0].timeout',
           message: 'is not a duration: use a number and a unit, like 90s, 30m, 2h or 1h30m',
@@ -400,7 +436,9 @@ describe('values that validate but would break the run', () => {
     );
     const repo = `${'x'.repeat(5_000_000)}`;
     const github = problemsOf({ ...base, github: { repo } });
-    expect(github).toEqual([{ path: 'github.repo', message: 'must be of the form owner/name' }]);
+    expect(github).toEqual([
+      { path: 'github.repo', message: expect.stringMatching(/^must be of the form owner\/name: /) },
+    ]);
     const unknownKey = problemsOf({ ...base, ['k'.repeat(100_000)]: 1 });
     expect(unknownKey[0]?.path).toBe(`["${'k'.repeat(80)}… (100000 characters)"]`);
     const unknownDependency = validateSpec(sprint([wp('A', ['d'.repeat(10_000)])]));

@@ -5,7 +5,7 @@ import type { SprintProgress } from '../../src/domain/progress';
 import { renderSummary } from '../../src/domain/render-progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub, PullRequest } from '../../src/runtime/github-local/server';
-import { sprintStatusJson } from '../../src/domain/status-json';
+import { sprintStatusJson } from '../../src/schemas/status-json';
 import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import type { SprintWorkflowInput } from '../../src/workflows';
 import { addBareRemote, pushFromElsewhere, remoteTip } from '../support/git-remote';
@@ -196,11 +196,10 @@ describe('delivering a sprint: push and pull request', () => {
     github.down();
     const spec = deliveringSprint();
     const branch = `sprintwave/${spec.id}/integration`;
-    const started = Date.now();
+    // Ends while GitHub is still down: were it waiting for GitHub, it would never end here.
     const { state } = await runToEnd(harness, { spec });
 
     expect(state.status).toBe('completed');
-    expect(Date.now() - started).toBeLessThan(40_000);
     expect(await remoteTip(bare, branch)).toBe(state.integration.commit);
     expect(state.delivery?.pullRequest?.note).toContain(pullRequestOutboxId(spec.id));
     expect(pullsFrom(branch)).toHaveLength(0);

@@ -111,10 +111,9 @@ describe('live progress on a GitHub issue', () => {
       packages: packages(2),
       github: { repo: 'acme/widgets', issue, minInterval: '200ms' },
     });
-    const started = Date.now();
+    // Ends while GitHub is still down: were it waiting for GitHub, it would never end here.
     const { state } = await runToEnd(harness, { spec });
     expect(state.status).toBe('completed');
-    expect(Date.now() - started).toBeLessThan(20_000);
     expect(github.comments('acme', 'widgets', issue)).toHaveLength(0);
     const outbox = await harness.temporal.client.workflow
       .getHandle(outboxWorkflowId(spec.id))

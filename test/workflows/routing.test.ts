@@ -71,7 +71,6 @@ describe('worktree work routed to the worker that holds the worktree', () => {
       client: harness.temporal.client,
       config,
       workflowBundle: { codePath: process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE as string },
-      progressIntervalMs: 200,
     });
   }
 

@@ -131,7 +131,6 @@ describe('no secret in histories, logs, events, commits or comments', () => {
       client,
       config,
       workflowBundle: { codePath: process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE as string },
-      progressIntervalMs: 200,
     });
     running = worker.run();
     app = await buildApp({ client, config, logger: { level: 'trace', stream: lineSink(apiLog) } });

@@ -1,10 +1,9 @@
-import { renderProgressTable } from '../../domain/render-progress';
 import { ApiRequestError, apiClientFromEnv } from '../api-client';
 import type { ApiClient } from '../api-client';
 import { EXIT } from '../errors';
 import type { CliIO } from '../io';
 import { loadSprintFile } from '../sprint-file';
-import { progressFromStatusJson } from '../status-progress';
+import { parseStatusJson } from '../status-reply';
 import { watchOverApi } from './watch';
 
 /** Runs `overApi` when SPRINTWAVE_URL is set, else `direct` (Temporal itself). */
@@ -47,8 +46,8 @@ export async function apiStatusCommand(
     io.out(JSON.stringify(json, null, 2));
     return EXIT.ok;
   }
-  const state = progressFromStatusJson(json);
-  io.out(`${renderProgressTable(state)}\n\nStatus: ${state.status}`);
+  const { status } = parseStatusJson(json);
+  io.out(`${(await api.text(`${sprintPath(id)}/report`)).trimEnd()}\n\nStatus: ${status}`);
   return EXIT.ok;
 }
 

@@ -1,6 +1,6 @@
 import type { SprintProgress } from '../../domain/progress';
 import { renderProgressTable } from '../../domain/render-progress';
-import { sprintStatusJson } from '../../domain/status-json';
+import { sprintStatusJson } from '../../schemas/status-json';
 import { sprintWebUiLinks } from '../../domain/web-ui';
 import type { WebUiAddress } from '../../domain/web-ui';
 import { EXIT } from '../errors';
@@ -31,7 +31,7 @@ export async function statusCommand(
 }
 
 export function renderStatus(state: SprintProgress, webUi?: WebUiAddress): string {
-  const parts = [renderProgressTable(state), `Status: ${state.status}`];
+  const parts = [renderProgressTable(state, Date.now(), Infinity), `Status: ${state.status}`];
   const kept = state.packages.filter((wp) => wp.keptAttempts?.length);
   if (kept.length) {
     const lines = kept.map((wp) => `  ${wp.id}: ${(wp.keptAttempts ?? []).join(', ')}`);

@@ -1,5 +1,4 @@
-import type { SprintProgress } from '../../domain/progress';
-import { renderSummary } from '../../domain/render-progress';
+import type { StatusJson } from '../../schemas/status-json';
 import { workflowUrl } from '../../runtime/temporal';
 import { ApiRequestError, ApiUnreachable, apiClientFromEnv } from '../api-client';
 import type { ApiClient } from '../api-client';
@@ -9,7 +8,7 @@ import type { CliIO } from '../io';
 import { createLiveView } from '../live';
 import { withSession } from '../session';
 import { getSprint } from '../../service/sprints';
-import { progressFromStatusJson } from '../status-progress';
+import { parseStatusJson } from '../status-reply';
 
 export interface WatchOptions {
   json?: boolean;
@@ -49,7 +48,7 @@ export async function watchOverApi(
   io: CliIO,
 ): Promise<number> {
   const view = options.json ? undefined : createLiveView(io);
-  let final: { json: unknown; state: SprintProgress };
+  let final: { json: unknown; state: StatusJson };
   try {
     final = await followStream(api, id, options, io, (state) => view?.update(state));
     view?.update(final.state);
@@ -57,7 +56,7 @@ export async function watchOverApi(
     view?.stop();
   }
   if (options.json) io.out(JSON.stringify(final.json, null, 2));
-  else io.out(`\n${renderSummary(final.state)}`);
+  else io.out(`\n${(await api.text(`/sprints/${encodeURIComponent(id)}/report`)).trimEnd()}`);
   return exitCodeFor(final.state);
 }
 
@@ -66,8 +65,8 @@ async function followStream(
   id: string,
   options: WatchOptions,
   io: CliIO,
-  onState: (state: SprintProgress) => void,
-): Promise<{ json: unknown; state: SprintProgress }> {
+  onState: (state: StatusJson) => void,
+): Promise<{ json: unknown; state: StatusJson }> {
   const path = `/sprints/${encodeURIComponent(id)}/stream`;
   const retries = options.retries ?? 5;
   let lastEventId: string | undefined;
@@ -79,7 +78,7 @@ async function followStream(
         failures = 0;
         if (event.id) lastEventId = event.id;
         const json = parseEventData(event.data);
-        const state = progressFromStatusJson(json);
+        const state = parseStatusJson(json);
         if (event.event === 'end') return { json, state };
         onState(state);
       }

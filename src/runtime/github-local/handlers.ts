@@ -55,6 +55,23 @@ function missingFields(body: Record<string, unknown>, resource: string, fields: 
   return errors.length ? validationFailed(errors) : undefined;
 }
 
+/** GitHub's limit on an issue, comment or pull request body, in characters. */
+export const MAX_BODY_CHARACTERS = 65_536;
+
+/** Characters as GitHub counts them: code points, so an emoji of two UTF-16 units is one. */
+function characters(text: string): number {
+  return text.length - (text.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0);
+}
+
+/** GitHub refuses a body over its limit, and says so in the same words. */
+function bodyTooLong(body: Record<string, unknown>, resource: string): ApiResponse | undefined {
+  if (typeof body.body !== 'string' || characters(body.body) <= MAX_BODY_CHARACTERS) {
+    return undefined;
+  }
+  const message = `Body is too long (maximum is ${MAX_BODY_CHARACTERS} characters)`;
+  return validationFailed([{ resource, code: 'unprocessable', field: 'data', message }]);
+}
+
 function issueNumber(raw: string | undefined): number {
   return /^\d+$/.test(raw ?? '') ? Number(raw) : NaN;
 }
@@ -87,7 +104,7 @@ const getIssue: Handler = ({ params }, { store }) => {
 
 const createIssue: Handler = ({ params, body }, { store }) => {
   const { owner = '', repo = '' } = params;
-  const invalid = missingFields(body, 'Issue', ['title']);
+  const invalid = missingFields(body, 'Issue', ['title']) ?? bodyTooLong(body, 'Issue');
   if (invalid) return invalid;
   const text = typeof body.body === 'string' ? body.body : null;
   return ok(store.createIssue(owner, repo, String(body.title), text), 201);
@@ -108,7 +125,8 @@ const createComment: Handler = ({ params, body }, { store }) => {
   const { owner = '', repo = '' } = params;
   const number = issueNumber(params.issue_number);
   if (!store.issue(owner, repo, number)) return notFound();
-  const invalid = missingFields(body, 'IssueComment', ['body']);
+  const invalid =
+    missingFields(body, 'IssueComment', ['body']) ?? bodyTooLong(body, 'IssueComment');
   if (invalid) return invalid;
   return ok(store.addComment(owner, repo, number, String(body.body)), 201);
 };
@@ -120,7 +138,8 @@ const getComment: Handler = ({ params }, { store }) => {
 
 const updateComment: Handler = ({ params, body }, { store }) => {
   const { owner = '', repo = '' } = params;
-  const invalid = missingFields(body, 'IssueComment', ['body']);
+  const invalid =
+    missingFields(body, 'IssueComment', ['body']) ?? bodyTooLong(body, 'IssueComment');
   if (invalid) return invalid;
   const comment = store.updateComment(owner, repo, Number(params.comment_id), String(body.body));
   return comment ? ok(comment) : notFound();
@@ -171,7 +190,9 @@ async function unknownBranches(
 const createPull: Handler = async ({ params, body }, ctx) => {
   const { store } = ctx;
   const { owner = '', repo = '' } = params;
-  const invalid = missingFields(body, 'PullRequest', ['title', 'head', 'base']);
+  const invalid =
+    missingFields(body, 'PullRequest', ['title', 'head', 'base']) ??
+    bodyTooLong(body, 'PullRequest');
   if (invalid) return invalid;
   const head = branchRef(owner, String(body.head));
   const base = String(body.base);
@@ -202,6 +223,8 @@ const updatePull: Handler = ({ params, body }, { store }) => {
   if (state !== undefined && state !== 'open' && state !== 'closed') {
     return validationFailed([{ resource: 'PullRequest', code: 'invalid', field: 'state' }]);
   }
+  const tooLong = bodyTooLong(body, 'PullRequest');
+  if (tooLong) return tooLong;
   const changes = {
     title: typeof title === 'string' ? title : undefined,
     body: typeof text === 'string' ? text : undefined,
