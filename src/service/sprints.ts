@@ -21,6 +21,7 @@ import { searchAttributesReady } from '../runtime/temporal';
 import { sprintWorkflow } from '../workflows';
 import {
   SPRINT_FINISHING,
+  SPRINT_FINISHING_FAILURE,
   cancelSprintSignal,
   progressQuery,
   retryPackageUpdate,
@@ -179,7 +180,16 @@ export async function sprintInput(handle: SprintHandle): Promise<SprintWorkflowI
  */
 export async function cancelSprint(client: Client, id: string, why: string): Promise<void> {
   const { handle, running } = await getSprint(client, id);
-  if (!running) throw conflict(`Sprint ${id} is not running.`);
+  // A cancelled sprint still winding down (its events, its comment) runs, but is not running.
+  const status = running
+    ? await client
+        .withDeadline(Date.now() + 10_000, () => handle.query(progressQuery))
+        .then(
+          (state) => state.status,
+          () => 'running',
+        )
+    : undefined;
+  if (status !== 'running') throw conflict(`Sprint ${id} is not running.`);
   await handle.signal(cancelSprintSignal, why);
   await handle.cancel().catch((error: unknown) => {
     if (!(error instanceof WorkflowNotFoundError)) throw error;
@@ -215,8 +225,12 @@ export async function retryPackage(
       // The sprint ended (or is wrapping up) between the two calls: resume it below, like an ended one.
       if (!(error instanceof WorkflowNotFoundError)) {
         if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-        const why = error.cause instanceof Error ? error.cause.message : error.message;
-        if (why !== SPRINT_FINISHING) throw conflict(`Cannot retry ${wpId}: ${why}`);
+        const { cause } = error;
+        const why = cause instanceof Error ? cause.message : error.message;
+        const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+        // Runs from before typed refusals say why in the message only.
+        const finishing = type === SPRINT_FINISHING_FAILURE || why === SPRINT_FINISHING;
+        if (!finishing) throw conflict(`Cannot retry ${wpId}: ${why}`);
       }
     }
   }

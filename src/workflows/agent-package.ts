@@ -1,16 +1,12 @@
 import { isCancellation, log, proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { agentPrompt } from '../domain/agents';
 import type { AgentRun, DependencySummary } from '../domain/agents';
 import type { WorkPackageSpec } from '../domain/spec';
 import { failureMessage } from './failures';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { readDependencySummaries } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumAttempts: 3 },
-});
+const { readDependencySummaries } = proxyActivities<Activities>(OPTIONS.readDependencySummaries);
 
 /** For an agent package: its agent and the prompt built from the package and its dependencies. */
 export async function agentRunFor(

@@ -9,7 +9,6 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createActivities } from '../activities';
 import type { UpsertPullRequestInput } from '../activities/github';
 import { deliveryRemote, planPullRequest, planPush } from '../domain/delivery';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
@@ -17,22 +16,15 @@ import { renderSummary } from '../domain/render-progress';
 import type { SprintSpec } from '../domain/spec';
 import { now } from './clock';
 import { failureMessage } from './failures';
-import { GITHUB_RETRY_UNTIL_RATE_LIMITED, rateLimitWait } from './github-outbox';
+import { rateLimitWait } from './github-outbox';
 import { pullRequestContentSignal, pullRequestOutboxWorkflow } from './pull-request-outbox';
 import { pullRequestOutboxId } from '../domain/ids';
 import type { PullRequestOutboxInput } from './pull-request-outbox';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { pushBranches } = proxyActivities<Activities>({
-  startToCloseTimeout: '15 minutes',
-  retry: { initialInterval: '2s', maximumInterval: '30s', maximumAttempts: 5 },
-});
-
-const { upsertPullRequest } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: GITHUB_RETRY_UNTIL_RATE_LIMITED,
-});
+const { pushBranches } = proxyActivities<Activities>(OPTIONS.pushBranches);
+const { upsertPullRequest } = proxyActivities<Activities>(OPTIONS.githubPullRequestInSprint);
 
 /** How long the sprint's end waits for GitHub before the outbox takes the pull request over. */
 const PULL_REQUEST_WAIT_MS = 10_000;

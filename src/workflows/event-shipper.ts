@@ -7,26 +7,14 @@ import {
   proxyActivities,
   startChild,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import type { EventEnvelope } from '../domain/events';
 import { eventsOutboxWorkflowId } from '../domain/ids';
 import { failureMessage } from './failures';
-
-type Activities = ReturnType<typeof createActivities>;
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
 /** Retries forever with capped backoff: a sync backend may be down for a long time. */
-const EVENTS_RETRY = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-} as const;
-
-const { recordEvents } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // A worker lost mid-send is noticed in seconds: shipping would otherwise stall for the minute.
-  heartbeatTimeout: '10 seconds',
-  retry: EVENTS_RETRY,
-});
+const { recordEvents } = proxyActivities<Activities>(OPTIONS.recordEvents);
 
 const BATCH = 100;
 /** How long the end of a sprint waits for its last events before handing them to the outbox. */

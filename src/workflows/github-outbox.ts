@@ -9,38 +9,16 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import type { RateLimitDetails } from '../activities/github-errors';
 import type { PullRequestReport, SprintProgress } from '../domain/progress';
 import { renderFinalTexts } from '../domain/render-progress';
 import type { FinalTexts } from '../domain/render-progress';
 import { failureMessage } from './failures';
 import { now } from './clock';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-/** Retries forever with capped backoff: GitHub may be down for hours; rate limits set their own delay. */
-export const GITHUB_RETRY = {
-  initialInterval: '2s',
-  backoffCoefficient: 2,
-  maximumInterval: '2 minutes',
-} as const;
-
-/**
- * As GITHUB_RETRY, but a rate limit comes back to the workflow, which waits it out itself and
- * can hand a wait still pending to an outbox (the server's retry timer would die with the sprint).
- */
-export const GITHUB_RETRY_UNTIL_RATE_LIMITED = {
-  ...GITHUB_RETRY,
-  nonRetryableErrorTypes: ['GithubRateLimited'],
-};
-
-const { upsertIssueComment } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // A write held by a lost worker is taken over in seconds, not after the whole minute.
-  heartbeatTimeout: '10 seconds',
-  retry: GITHUB_RETRY,
-});
+const { upsertIssueComment } = proxyActivities<Activities>(OPTIONS.githubOutbox);
 
 /** How long the texts wait for news of a pull request still being opened; it reports in any case. */
 const PULL_REQUEST_REPORT_WAIT = '24 hours';

@@ -14,35 +14,24 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createActivities } from '../activities';
 import { parseDuration } from '../domain/duration';
 import type { SprintProgress } from '../domain/progress';
 import { renderProgressTable } from '../domain/render-progress';
 import type { GithubSpec } from '../domain/spec';
 import { pullRequestHandedOver } from './delivery';
 import { failureMessage } from './failures';
-import {
-  GITHUB_RETRY_UNTIL_RATE_LIMITED,
-  githubOutboxWorkflow,
-  outboxContentSignal,
-  rateLimitWait,
-} from './github-outbox';
+import { githubOutboxWorkflow, outboxContentSignal, rateLimitWait } from './github-outbox';
 import { outboxWorkflowId } from '../domain/ids';
 import { githubPausedSignal } from './messages';
 import type { OutboxInput } from './github-outbox';
 import { now } from './clock';
-
-type Activities = ReturnType<typeof createActivities>;
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
 /** A hand-over waits this long for a comment write in flight; GitHub may be down for hours. */
 const STOP_WAIT = '1 minute';
 
-const { upsertIssueComment } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  // A write held by a lost worker is taken over in seconds, not after the whole minute.
-  heartbeatTimeout: '10 seconds',
-  retry: GITHUB_RETRY_UNTIL_RATE_LIMITED,
-});
+const { upsertIssueComment } = proxyActivities<Activities>(OPTIONS.githubInSprint);
 
 /**
  * Patch id: from it on, one long activity keeps the table (keepProgressTable), reading the
@@ -51,10 +40,7 @@ const { upsertIssueComment } = proxyActivities<Activities>({
 export const LIVE_TABLE_PATCH = 'live-table-activity';
 
 const { keepProgressTable } = proxyActivities<Activities>({
-  // As long as the sprint runs; a lost worker's table moves on within the heartbeat timeout.
-  startToCloseTimeout: '3650 days',
-  heartbeatTimeout: '15 seconds',
-  retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  ...OPTIONS.keepProgressTable,
   // A write in flight lands before the sprint ends or hands over.
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });

@@ -1,17 +1,11 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { packageBranch } from '../domain/ids';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import type { SprintSpec } from '../domain/spec';
 import { failureMessage } from './failures';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS, pickHost } from './routing';
-
-type Activities = ReturnType<typeof createActivities>;
-
-const MERGE_OPTIONS = {
-  startToCloseTimeout: '30 minutes',
-  retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
-} as const;
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
 export interface IntegrationInput {
   spec: SprintSpec;
@@ -51,7 +45,7 @@ export async function integrate({
     const host = await pickHost(options?.routeToHost);
     // Heartbeats: a worker lost mid-merge is noticed in seconds, not after the 30 minutes.
     const { mergeIntoIntegration } = proxyActivities<Activities>({
-      ...MERGE_OPTIONS,
+      ...OPTIONS.merge,
       heartbeatTimeout: options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
       ...host,
     });
@@ -69,9 +63,8 @@ export async function integrate({
       return;
     }
     const { runChecks } = proxyActivities<Activities>({
-      startToCloseTimeout: '2 hours',
+      ...OPTIONS.checks,
       heartbeatTimeout: options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-      retry: { maximumAttempts: 3 },
       ...host,
     });
     const checks = await runChecks({

@@ -37,6 +37,10 @@ export const githubPausedSignal = defineSignal<[notBefore: number]>('githubPause
 export const retryPackageUpdate = defineUpdate<SprintProgress, [wpId: string]>('retryPackage');
 /** The refusal of a retry that came while the sprint was wrapping up: wait for it to end, then resume it. */
 export const SPRINT_FINISHING = 'the sprint is finishing';
+/** The failure types a refused retry comes back with: callers tell them apart by type, not text. */
+export const RETRY_REFUSED = 'RetryRefused';
+export const SPRINT_FINISHING_FAILURE = 'SprintFinishing';
+export const UNKNOWN_PACKAGE_FAILURE = 'UnknownPackage';
 
 /**
  * An external package's reports, as updates on its child workflow (`<sprintId>/<wpId>`). A

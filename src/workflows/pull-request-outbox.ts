@@ -7,25 +7,16 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import type { UpsertPullRequestInput } from '../activities/github';
 import type { PullRequestReport } from '../domain/progress';
 import { now } from './clock';
 import { failureMessage } from './failures';
-import {
-  GITHUB_RETRY,
-  outboxBacklogQuery,
-  pullRequestReportSignal,
-  waitUntil,
-} from './github-outbox';
+import { outboxBacklogQuery, pullRequestReportSignal, waitUntil } from './github-outbox';
 import { outboxWorkflowId } from '../domain/ids';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { upsertPullRequest } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: GITHUB_RETRY,
-});
+const { upsertPullRequest } = proxyActivities<Activities>(OPTIONS.githubPullRequestOutbox);
 
 /**
  * How long the outcome waits for the comment outbox to take it: the sprint starts that one

@@ -1,16 +1,8 @@
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { ActivityOptions } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-export const GIT_RETRY = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '30s',
-  maximumAttempts: 10,
-} as const;
-const GIT_TIMEOUT = '10 minutes';
 /**
  * How long a silent activity may go before its worker counts as lost: a killed worker's package
  * is retried within seconds. Activities heartbeat every second (`withHeartbeats`, and workers
@@ -21,15 +13,9 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 5_000;
 const HOST_WAIT = '10 minutes';
 
 // Unrouted, local git work runs beside the child workflow and saves a task-queue round trip per step.
-const local = proxyLocalActivities<Activities>({
-  startToCloseTimeout: GIT_TIMEOUT,
-  retry: GIT_RETRY,
-});
+const local = proxyLocalActivities<Activities>(OPTIONS.localGit);
 
-const { claimWorkerQueue } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumAttempts: 5 },
-});
+const { claimWorkerQueue } = proxyActivities<Activities>(OPTIONS.claimWorkerQueue);
 
 /** Where work on one worktree runs: its worker's own task queue, or anywhere when not routing. */
 export type HostOptions = Pick<ActivityOptions, 'taskQueue' | 'scheduleToStartTimeout'>;
@@ -51,8 +37,7 @@ export async function pickPackageHost(route: boolean | undefined): Promise<Packa
   }
   const options = await pickHost(true);
   const { prepareWorktree, commitWork } = proxyActivities<Activities>({
-    startToCloseTimeout: GIT_TIMEOUT,
-    retry: GIT_RETRY,
+    ...OPTIONS.routedGit,
     ...options,
   });
   return { options, prepareWorktree, commitWork };

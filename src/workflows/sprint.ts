@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import {
   CancellationScope,
   condition,
@@ -11,7 +12,6 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { eventStream } from './event-stream';
 import { comeToRest, continuation, shouldDrain } from './continue-as-new';
 import type { SprintContinuation } from './continue-as-new';
@@ -42,20 +42,20 @@ import {
   packageUpdateSignal,
   progressQuery,
   retryPackageUpdate,
+  RETRY_REFUSED,
   SPRINT_FINISHING,
+  SPRINT_FINISHING_FAILURE,
+  UNKNOWN_PACKAGE_FAILURE,
 } from './messages';
 import type { PackageUpdate } from './messages';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from './routing';
 import { workPackageWorkflow } from './work-package';
 import type { WorkPackageResult } from './work-package';
 import { now } from './clock';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { resolveEventIdentity } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumAttempts: 5 },
-});
+const { resolveEventIdentity } = proxyActivities<Activities>(OPTIONS.resolveEventIdentity);
 
 export interface SprintWorkflowOptions {
   /** How long a silent executor may go before its worker counts as lost (default 5 s). */
@@ -124,11 +124,15 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
     {
       validator: (wpId) => {
         const wp = state.packages.find((candidate) => candidate.id === wpId);
-        if (!wp) throw new Error(`${wpId} is not a package of sprint ${spec.id}`);
-        if (cancelled) throw new Error(`sprint ${spec.id} is cancelled`);
-        if (finishing) throw new Error(SPRINT_FINISHING);
+        const refuse = (message: string, type = RETRY_REFUSED) => {
+          throw ApplicationFailure.nonRetryable(message, type);
+        };
+        if (!wp)
+          return refuse(`${wpId} is not a package of sprint ${spec.id}`, UNKNOWN_PACKAGE_FAILURE);
+        if (cancelled) refuse(`sprint ${spec.id} is cancelled`);
+        if (finishing) refuse(SPRINT_FINISHING, SPRINT_FINISHING_FAILURE);
         const refusal = retryRefusal(wp);
-        if (refusal) throw new Error(refusal);
+        if (refusal) refuse(refusal);
       },
     },
   );

@@ -1,25 +1,12 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { buildStandup, renderStandup } from '../domain/standup';
 import type { Standup } from '../domain/standup';
 import { now } from './clock';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const { readSprintState } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumAttempts: 5 },
-});
-
-const { upsertIssueComment } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '2s',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 10,
-  },
-});
+const { readSprintState } = proxyActivities<Activities>(OPTIONS.readSprintState);
+const { upsertIssueComment } = proxyActivities<Activities>(OPTIONS.githubStandup);
 
 export interface StandupInput {
   sprintId: string;

@@ -7,7 +7,6 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
 import { failureMessage } from './failures';
 import { parseDuration } from '../domain/duration';
 import type { LastProgress, WorkPackageResult } from '../domain/progress';
@@ -19,10 +18,9 @@ import { packageUpdateSignal } from './messages';
 import { PACKAGE_FAILS_PATCH, packageFailure } from './outcomes';
 import { pickPackageHost } from './routing';
 import type { HostOptions } from './routing';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
 
-type Activities = ReturnType<typeof createActivities>;
-
-const EXECUTOR_RETRY = { initialInterval: '1s', maximumAttempts: 5 } as const;
 const DEFAULT_TIMEOUT_MS = 2 * 3_600_000;
 
 export interface WorkPackageInput {
@@ -124,7 +122,7 @@ async function runExecutor(
   const { runPackage } = proxyActivities<Activities>({
     startToCloseTimeout: timeoutMs + 60_000,
     heartbeatTimeout: input.heartbeatTimeoutMs,
-    retry: EXECUTOR_RETRY,
+    ...OPTIONS.runPackage,
     ...host,
   });
   const sprintWorkflowId = workflowInfo().parent?.workflowId ?? input.sprintId;

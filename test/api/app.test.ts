@@ -168,8 +168,24 @@ describe('HTTP API on a real dev server and real git', () => {
       }),
     });
     expect(cycle.statusCode).toBe(400);
+    // Every problem at once: the schema's, and those between the packages.
     expect(cycle.json().issues).toEqual([
       { path: 'packages[1].colour', message: 'is not a known field' },
+      {
+        path: 'packages[0]',
+        message:
+          'WP01 has neither run nor external: true; give it a command to run or mark it external',
+      },
+      {
+        path: 'packages[1]',
+        message:
+          'WP02 has neither run nor external: true; give it a command to run or mark it external',
+      },
+      {
+        path: 'packages[0].dependsOn',
+        message:
+          'WP01 → WP02 → WP01 is a dependency loop (each package depends on the next), so none of them can start',
+      },
     ]);
     const onlyCycle = await call({
       method: 'POST',
