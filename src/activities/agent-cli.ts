@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
+import which from 'which';
 import { agentCommandLine, agentExecutableVariable } from '../domain/agents';
 import type { AgentName, AgentRun, DependencySummary } from '../domain/agents';
 import type { SpecProblem, SprintSpec } from '../domain/spec';
@@ -37,13 +38,11 @@ export async function findAgentExecutable(
   };
 }
 
+/** An empty PATH entry would mean the current folder to `which`: it is skipped instead. */
 async function onPath(name: string, searchPath: string): Promise<string | undefined> {
-  for (const dir of searchPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const found = await executableFile(path.join(dir, name));
-    if (found) return found;
-  }
-  return undefined;
+  const dirs = searchPath.split(path.delimiter).filter(Boolean);
+  if (dirs.length === 0) return undefined;
+  return (await which(name, { path: dirs.join(path.delimiter), nothrow: true })) ?? undefined;
 }
 
 async function executableFile(file: string): Promise<string | undefined> {

@@ -1,5 +1,6 @@
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { Mutex } from 'async-mutex';
 
 /**
  * An append-only JSON-lines file in which each id is written at most once.
@@ -8,13 +9,13 @@ import path from 'node:path';
  * behind our back (another process, a restore), detected by its size, mtime and inode.
  * A last line without its '\n' is what a crash mid-append leaves: it is cut off before the
  * next append, and the retried append writes it again in full.
- * Exclusion is per process (a promise-chain mutex per file); across processes, appends of
+ * Exclusion is per process (a mutex per file); across processes, appends of
  * whole lines with O_APPEND do not interleave, and a duplicate line is skipped on reading.
  */
 export class JsonlLog {
   private ids = new Set<string>();
   private stamp: string | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly mutex = new Mutex();
 
   constructor(
     readonly file: string,
@@ -23,9 +24,7 @@ export class JsonlLog {
 
   /** Runs `work` with this file to itself (within this process); `knownIds`/`append` need it. */
   locked<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.catch(() => undefined);
-    return run;
+    return this.mutex.runExclusive(work);
   }
 
   /** The ids in the file. Call inside `locked`. */

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { Mutex } from 'async-mutex';
 import { GitError, simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
 import { spawnGit } from './spawner';
@@ -228,17 +229,19 @@ export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 8): Prom
   }
 }
 
-const queues = new Map<string, Promise<unknown>>();
+const mutexes = new Map<string, Mutex>();
 
 /** Runs `work` once every earlier `work` with the same key has settled: an in-process mutex. */
 export async function serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const result = (queues.get(key) ?? Promise.resolve()).then(work);
-  const settled = result.catch(() => undefined);
-  queues.set(key, settled);
+  let mutex = mutexes.get(key);
+  if (!mutex) {
+    mutex = new Mutex();
+    mutexes.set(key, mutex);
+  }
   try {
-    return await result;
+    return await mutex.runExclusive(work);
   } finally {
-    if (queues.get(key) === settled) queues.delete(key);
+    if (!mutex.isLocked()) mutexes.delete(key);
   }
 }
 

@@ -1,3 +1,4 @@
+import { createParser } from 'eventsource-parser';
 import { loadConfig } from '../runtime/config';
 import { CliError, EXIT } from './errors';
 
@@ -146,38 +147,17 @@ export function apiClientFromEnv(env: NodeJS.ProcessEnv = process.env): ApiClien
   return api.remoteUrl ? new ApiClient(api.remoteUrl, api.token) : undefined;
 }
 
-/**
- * Parses a `text/event-stream` body (the WHATWG rules that matter here: `event`, `id`, `data`
- * lines, comments, CRLF or LF, events ended by a blank line).
- */
+/** The events of a `text/event-stream` body, as the WHATWG rules read them. */
 export async function* readEvents(
   body: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<ServerSentEvent> {
   const decoder = new TextDecoder();
-  let buffer = '';
-  let event: { event?: string; id?: string; data: string[] } = { data: [] };
+  const parsed: ServerSentEvent[] = [];
+  const parser = createParser({
+    onEvent: ({ event, id, data }) => parsed.push({ event: event ?? 'message', id, data }),
+  });
   for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffer.search(/\r\n|\r|\n/)) >= 0) {
-      // A lone CR at the end may be the first half of a CRLF still on its way.
-      if (newline === buffer.length - 1 && buffer.endsWith('\r')) break;
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + (buffer.startsWith('\r\n', newline) ? 2 : 1));
-      if (line === '') {
-        if (event.data.length) {
-          yield { event: event.event ?? 'message', id: event.id, data: event.data.join('\n') };
-        }
-        event = { data: [] };
-        continue;
-      }
-      if (line.startsWith(':')) continue;
-      const colon = line.indexOf(':');
-      const field = colon < 0 ? line : line.slice(0, colon);
-      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
-      if (field === 'data') event.data.push(value);
-      else if (field === 'event') event.event = value;
-      else if (field === 'id' && !value.includes('\0')) event.id = value;
-    }
+    parser.feed(decoder.decode(chunk, { stream: true }));
+    yield* parsed.splice(0);
   }
 }

@@ -1,5 +1,6 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
+import which from 'which';
 
 /** The folder holding package.json: the same from src/ (tests) and from dist/ (the built CLI). */
 export const PROJECT_ROOT = findProjectRoot(__dirname);
@@ -20,13 +21,11 @@ function executable(file: string): boolean {
   }
 }
 
+/** An empty PATH entry would mean the current folder to `which`: it is skipped instead. */
 function onPath(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (executable(candidate)) return candidate;
-  }
-  return undefined;
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
+  if (dirs.length === 0) return undefined;
+  return which.sync(name, { path: dirs.join(path.delimiter), nothrow: true }) ?? undefined;
 }
 
 export class TemporalCliNotFound extends Error {
