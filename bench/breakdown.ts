@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { createActivities } from '../src/activities';
-import { runCommand } from '../src/activities/executor';
+import { runShellCommand } from '../src/activities/executor';
 import * as git from '../src/activities/git';
 import { packageBranch } from '../src/domain/ids';
 import { CONCURRENCY, PACKAGES, engineSpec } from './engine';
@@ -52,7 +52,7 @@ async function gitOnly(scratch: Scratch, waves: Pkg[][]): Promise<{ ms: number; 
         }),
       () => retries++,
     );
-    const result = await runCommand({ command: wp.run, cwd: prepared.worktree });
+    const result = await runShellCommand({ command: wp.run, cwd: prepared.worktree });
     if (result.exitCode !== 0)
       throw new Error(`${wp.id}: ${wp.run} exited with ${result.exitCode}`);
     await git.commitWork({

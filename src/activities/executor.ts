@@ -13,7 +13,7 @@ export interface CommandProgress {
   tasksDone?: string[];
 }
 
-export interface RunCommandInput {
+export interface RunShellCommandInput {
   command: string;
   cwd: string;
   /** Merged over `process.env`. */
@@ -58,7 +58,7 @@ const DRAIN_EXTRA_MS = 1_000;
  * Runs `sh -c <command>` as the leader of its own process group. A non-zero exit is a result,
  * not an error; the promise rejects only when the command cannot be started at all.
  */
-export async function runCommand(input: RunCommandInput): Promise<CommandResult> {
+export async function runShellCommand(input: RunShellCommandInput): Promise<CommandResult> {
   await assertDirectory(input.cwd);
   const startedAt = performance.now();
   if (input.signal?.aborted) {
@@ -132,7 +132,7 @@ class CommandRun {
 
   constructor(
     private readonly child: StartedProcess,
-    private readonly input: RunCommandInput,
+    private readonly input: RunShellCommandInput,
     private readonly startedAt: number,
   ) {
     this.killGraceMs = input.killGraceMs ?? DEFAULT_KILL_GRACE_MS;

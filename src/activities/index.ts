@@ -8,7 +8,7 @@ import { commandRefusal } from '../domain/allowed-commands';
 import type { EventEnvelope, ResolvedIdentity } from '../domain/events';
 import type { CheckResult, LiveProgress, WorkEvidence } from '../domain/progress';
 import { agentShellCommand, createAgentActivities } from './agent-cli';
-import { runCommand } from './executor';
+import { runShellCommand } from './executor';
 import { runPackageAttempt } from './package-attempt';
 import type { PackageAttemptResult, RetryMode } from './package-attempt';
 import * as git from './git';
@@ -202,7 +202,7 @@ export function createActivities(deps: ActivityDeps) {
           continue;
         }
         const result = await withHeartbeats(() =>
-          runCommand({
+          runShellCommand({
             command,
             cwd: input.worktree,
             timeoutMs: input.timeoutMs,

@@ -5,8 +5,8 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { packageBranch } from '../domain/ids';
-import { runCommand } from './executor';
-import type { CommandResult, RunCommandInput } from './executor';
+import { runShellCommand } from './executor';
+import type { CommandResult, RunShellCommandInput } from './executor';
 import { attemptRef, keptAttempts, removeStaleLocks, resetToBase } from './git-attempts';
 import { openRepository } from './git-exec';
 import { readBranchRecord } from './git-records';
@@ -26,7 +26,7 @@ export interface PackageAttemptInput {
   /** Names the worker in the lease. */
   worker: string;
   /** The command and how to run it; its cwd is the worktree. */
-  run: Omit<RunCommandInput, 'cwd' | 'onStart'>;
+  run: Omit<RunShellCommandInput, 'cwd' | 'onStart'>;
 }
 
 export interface PackageAttemptResult extends CommandResult {
@@ -58,7 +58,7 @@ export async function runPackageAttempt(input: PackageAttemptInput): Promise<Pac
   let result: CommandResult;
   try {
     const signals = [superseding.signal, ...(input.run.signal ? [input.run.signal] : [])];
-    result = await runCommand({
+    result = await runShellCommand({
       ...input.run,
       cwd: worktree,
       env: { ...input.run.env, [ATTEMPT_ENV]: lease.token },

@@ -2,10 +2,10 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { coalesce } from '../../src/activities/coalesce';
-import { runCommand } from '../../src/activities/executor';
+import { runShellCommand } from '../../src/activities/executor';
 import type { CommandProgress } from '../../src/activities/executor';
 
-describe('runCommand and `::done <task>` lines', () => {
+describe('runShellCommand and `::done <task>` lines', () => {
   let dir: string;
 
   beforeAll(async () => {
@@ -18,7 +18,7 @@ describe('runCommand and `::done <task>` lines', () => {
 
   it('reports every task done so far with the latest counts, each task once', async () => {
     const seen: CommandProgress[] = [];
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: [
         "echo '::done T001'",
         "echo '::progress 1/4 first file'",
@@ -46,7 +46,7 @@ describe('runCommand and `::done <task>` lines', () => {
     const progress = coalesce<CommandProgress>(async (value) => {
       sent.push(value);
     }, 60_000);
-    await runCommand({
+    await runShellCommand({
       command: 'for t in T1 T2 T3 T4 T5; do echo "::done $t"; done',
       cwd: dir,
       onProgress: (value) => progress.push(value),

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coalesce } from '../../src/activities/coalesce';
-import { SECRET_ENV, runCommand } from '../../src/activities/executor';
+import { SECRET_ENV, runShellCommand } from '../../src/activities/executor';
 import type { CommandProgress } from '../../src/activities/executor';
 import { helperPid } from '../../src/activities/spawner';
 
@@ -34,7 +34,7 @@ async function readPid(file: string): Promise<number> {
   return pid;
 }
 
-describe('runCommand', () => {
+describe('runShellCommand', () => {
   let dir: string;
 
   beforeAll(async () => {
@@ -46,9 +46,9 @@ describe('runCommand', () => {
   });
 
   it('reports exit codes as results, never as errors', async () => {
-    const ok = await runCommand({ command: 'true', cwd: dir });
+    const ok = await runShellCommand({ command: 'true', cwd: dir });
     expect(ok).toMatchObject({ exitCode: 0, signal: null, timedOut: false, cancelled: false });
-    const failed = await runCommand({ command: 'echo broken; exit 3', cwd: dir });
+    const failed = await runShellCommand({ command: 'echo broken; exit 3', cwd: dir });
     expect(failed).toMatchObject({ exitCode: 3, signal: null, timedOut: false, cancelled: false });
     expect(failed.tail).toEqual(['broken']);
     expect(failed.durationMs).toBeGreaterThanOrEqual(0);
@@ -60,7 +60,7 @@ describe('runCommand', () => {
     for (const name of SECRET_ENV) process.env[name] = `secret-${name}`;
     process.env.SPRINTWAVE_OTHER = 'visible';
     try {
-      const result = await runCommand({ command: 'env', cwd: dir });
+      const result = await runShellCommand({ command: 'env', cwd: dir });
       const output = result.tail.join('\n');
       expect(output).toContain('SPRINTWAVE_OTHER=visible');
       for (const name of SECRET_ENV) expect(output).not.toContain(`secret-${name}`);
@@ -74,7 +74,7 @@ describe('runCommand', () => {
   });
 
   it('passes env vars merged over process.env and runs in cwd', async () => {
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: 'echo "$SPRINTWAVE_WP_ID"; pwd; command -v sh >/dev/null && echo has-path',
       cwd: dir,
       env: { SPRINTWAVE_WP_ID: 'WP01' },
@@ -83,7 +83,7 @@ describe('runCommand', () => {
   });
 
   it('keeps the last 200 lines of a long output in order', async () => {
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: 'i=1; while [ $i -le 1000 ]; do echo "line $i"; i=$((i+1)); done',
       cwd: dir,
     });
@@ -93,7 +93,7 @@ describe('runCommand', () => {
   });
 
   it('interleaves stderr with stdout and keeps a last line without newline', async () => {
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: 'echo out1; sleep 0.05; echo err1 >&2; sleep 0.05; printf out2',
       cwd: dir,
     });
@@ -103,7 +103,7 @@ describe('runCommand', () => {
   it('parses progress lines on stdout and reports every output', async () => {
     const seen: CommandProgress[] = [];
     let outputs = 0;
-    const result = await runCommand({
+    const result = await runShellCommand({
       command:
         "echo '::progress 1/3 parsing'; echo working; echo '::progress 3/3'; echo '::progress 9/3'",
       cwd: dir,
@@ -122,7 +122,7 @@ describe('runCommand', () => {
   });
 
   it('survives hooks that throw', async () => {
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: "echo '::progress 1/1'",
       cwd: dir,
       onProgress: () => {
@@ -137,7 +137,7 @@ describe('runCommand', () => {
 
   it('on timeout kills the whole process group, grandchildren included', async () => {
     const pidFile = join(dir, 'timeout.pid');
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: `sleep 30 & echo $! > ${pidFile}; echo started; sleep 30`,
       cwd: dir,
       timeoutMs: 300,
@@ -155,7 +155,7 @@ describe('runCommand', () => {
 
   it('escalates to SIGKILL when the group ignores SIGTERM', async () => {
     const pidFile = join(dir, 'stubborn.pid');
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: `trap '' TERM; sleep 30 & echo $! > ${pidFile}; sleep 30`,
       cwd: dir,
       timeoutMs: 200,
@@ -168,7 +168,7 @@ describe('runCommand', () => {
   it('cancels through an AbortSignal, grandchildren included', async () => {
     const pidFile = join(dir, 'cancel.pid');
     const controller = new AbortController();
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: `sleep 30 & echo $! > ${pidFile}; echo ready; sleep 30`,
       cwd: dir,
       signal: controller.signal,
@@ -181,7 +181,7 @@ describe('runCommand', () => {
 
   it('does not start a command whose signal is already aborted', async () => {
     const marker = join(dir, 'never');
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: `touch ${marker}`,
       cwd: dir,
       signal: AbortSignal.abort(),
@@ -192,7 +192,7 @@ describe('runCommand', () => {
 
   it('cleans up background processes left behind by a finished command', async () => {
     const pidFile = join(dir, 'leftover.pid');
-    const result = await runCommand({
+    const result = await runShellCommand({
       command: `sleep 30 & echo $! > ${pidFile}; echo done`,
       cwd: dir,
       killGraceMs: 300,
@@ -210,11 +210,11 @@ describe('runCommand', () => {
 
   it('rejects with the cwd named when the command cannot be spawned', async () => {
     const missing = join(dir, 'no-such-dir');
-    await expect(runCommand({ command: 'true', cwd: missing })).rejects.toThrow(missing);
+    await expect(runShellCommand({ command: 'true', cwd: missing })).rejects.toThrow(missing);
   });
 
   it('starts commands from the small helper, not from the worker process', async () => {
-    const result = await runCommand({ command: 'echo "parent $PPID"', cwd: dir });
+    const result = await runShellCommand({ command: 'echo "parent $PPID"', cwd: dir });
     const helper = helperPid();
     expect(helper).toEqual(expect.any(Number));
     expect(helper).not.toBe(process.pid);
@@ -222,7 +222,7 @@ describe('runCommand', () => {
   });
 
   it('delivers all output of a command that ends at once', async () => {
-    const result = await runCommand({ command: 'seq 1 500; echo last >&2', cwd: dir });
+    const result = await runShellCommand({ command: 'seq 1 500; echo last >&2', cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(result.tail).toHaveLength(200);
     expect(result.tail.slice(-2)).toEqual(['500', 'last']);
@@ -230,7 +230,7 @@ describe('runCommand', () => {
 
   it('stops a command whose helper died, reports it lost, and starts the next one', async () => {
     const pidFile = join(dir, 'orphan.pid');
-    const running = runCommand({ command: `echo $$ > ${pidFile}; exec sleep 30`, cwd: dir });
+    const running = runShellCommand({ command: `echo $$ > ${pidFile}; exec sleep 30`, cwd: dir });
     const outcome = expect(running).rejects.toThrow(/Lost the command.*helper process exited/);
     let pid = 0;
     for (let i = 0; i < 200 && !pid; i++) {
@@ -242,7 +242,7 @@ describe('runCommand', () => {
     await outcome;
     expect(await waitUntilGone(pid, 2_000)).toBe(true);
 
-    const next = await runCommand({ command: 'echo again', cwd: dir });
+    const next = await runShellCommand({ command: 'echo again', cwd: dir });
     expect(next).toMatchObject({ exitCode: 0, tail: ['again'] });
     expect(helperPid()).not.toBe(helper);
   });

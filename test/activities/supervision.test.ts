@@ -4,7 +4,7 @@ import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCommand } from '../../src/activities/executor';
+import { runShellCommand } from '../../src/activities/executor';
 import { helperPid } from '../../src/activities/spawner';
 import { groupAlive } from '../../src/runtime/process-group';
 
@@ -105,10 +105,10 @@ describe('a command dies with whatever supervises it', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 20; i++) {
       const marker = join(dir, `race-${i}`);
-      await runCommand({ command: 'true', cwd: dir }); // a helper is up
+      await runShellCommand({ command: 'true', cwd: dir }); // a helper is up
       const helper = helperPid();
       if (!helper) throw new Error('no helper process');
-      const running = runCommand({ command: `sleep 0.4; echo ran >> ${marker}`, cwd: dir });
+      const running = runShellCommand({ command: `sleep 0.4; echo ran >> ${marker}`, cwd: dir });
       // Kill the helper somewhere between the request and its answer.
       for (let spin = 0; spin < i % 5; spin++) await new Promise((r) => setImmediate(r));
       process.kill(helper, 'SIGKILL');

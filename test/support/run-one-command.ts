@@ -1,12 +1,12 @@
 /**
- * A stand-in worker: runs one command through `runCommand` (so through the helper process) and
+ * A stand-in worker: runs one command through `runShellCommand` (so through the helper process) and
  * prints `running <helper pid>` once it has started. Killed by the tests that supervise it.
  */
-import { runCommand } from '../../src/activities/executor';
+import { runShellCommand } from '../../src/activities/executor';
 import { helperPid } from '../../src/activities/spawner';
 
 const [command = 'sleep 30', cwd = process.cwd()] = process.argv.slice(2);
-const running = runCommand({ command, cwd });
+const running = runShellCommand({ command, cwd });
 const announce = setInterval(() => {
   const helper = helperPid();
   if (helper === undefined) return;
