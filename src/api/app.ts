@@ -51,6 +51,7 @@ import {
   startedBody,
   statusBody,
 } from './schemas';
+import { isPublicBoardPath, registerBoardRoutes } from './board/routes';
 import { registerPackageRoutes } from './package-routes';
 import { registerScheduleRoutes } from './schedule-routes';
 import { sprintState } from './sprints';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const expected = digest(token);
     app.addHook('onRequest', async (request) => {
       if (request.url === '/healthz' || request.url.startsWith('/healthz?')) return;
+      if (isPublicBoardPath(request.url)) return;
       const header = request.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
       if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
@@ -272,6 +274,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerSprintStream(api, { ...deps.stream, client, statusJson });
   registerPackageRoutes(api, { client });
   registerScheduleRoutes(api, { client, config });
+  registerBoardRoutes(api);
   return app;
 }
 

@@ -50,6 +50,7 @@ export async function serveCommand(mode: ServeMode, io: CliIO): Promise<number> 
       const api = await startApiServer({ client: temporal.client, config, logger });
       opened.push(['the HTTP API', () => api.close()]);
       io.out(`HTTP API: ${api.url} (OpenAPI and Swagger UI at ${api.url}/docs)`);
+      io.out(boardLine(api.url, Boolean(config.api.token)));
     }
     if (stop.signal.aborted) return EXIT.ok;
     io.out('Ready. Press Ctrl-C to stop.');
@@ -63,6 +64,12 @@ export async function serveCommand(mode: ServeMode, io: CliIO): Promise<number> 
     );
     unsubscribe();
   }
+}
+
+/** The board's link; the token itself is not printed: the page takes it as `#token=…`. */
+function boardLine(apiUrl: string, hasToken: boolean): string {
+  const how = hasToken ? ' (add #token=<SPRINTWAVE_API_TOKEN> to the link)' : '';
+  return `Sprint board: ${apiUrl}/${how}`;
 }
 
 function aborted(signal: AbortSignal): Promise<void> {
