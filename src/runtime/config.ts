@@ -2,6 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseAllowedCommands } from '../domain/allowed-commands';
+import { loadTemporalProfile } from './connection-options';
+import type { TemporalConnectionSettings, TemporalProfile } from './connection-options';
 import { CredentialError, readStoredCredentials } from './credentials';
 import { hostQueueName } from './host-queue';
 
@@ -15,7 +17,7 @@ const allowedCommands = z.string().transform((text, ctx) => {
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_NAMESPACE: z.string().min(1).optional(),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('sprintwave'),
   GITHUB_TOKEN: z.string().min(1).optional(),
   GITHUB_API_URL: z.url().default('https://api.github.com'),
@@ -40,8 +42,11 @@ const envSchema = z.object({
 
 export interface Config {
   temporal: {
+    /** From TEMPORAL_ADDRESS or the Temporal profile; unset: the embedded dev server. */
     address?: string;
     namespace: string;
+    /** TLS, API key and gRPC headers for `address`, from the same Temporal configuration. */
+    connection: TemporalConnectionSettings;
     taskQueue: string;
     devPort: number;
     uiPort: number;
@@ -84,12 +89,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new ConfigError(`Invalid environment:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const profile = temporalProfile(env);
   const home = path.resolve(e.SPRINTWAVE_HOME ?? path.join(os.homedir(), '.sprintwave'));
   const devPort = e.SPRINTWAVE_TEMPORAL_PORT ?? 7233;
   const config: Config = {
     temporal: {
-      address: e.TEMPORAL_ADDRESS,
-      namespace: e.TEMPORAL_NAMESPACE,
+      address: profile.address,
+      namespace: profile.namespace ?? 'default',
+      connection: { tls: profile.tls, apiKey: profile.apiKey, metadata: profile.metadata },
       taskQueue: e.TEMPORAL_TASK_QUEUE,
       devPort,
       uiPort: e.SPRINTWAVE_UI_PORT ?? devPort + 1000,
@@ -140,6 +147,25 @@ export async function loadConfigWithCredentials(
   });
 }
 
+function temporalProfile(env: NodeJS.ProcessEnv): TemporalProfile {
+  try {
+    return loadTemporalProfile(env);
+  } catch (error) {
+    throw new ConfigError(`Invalid Temporal connection settings: ${oneLine(error as TomlError)}`);
+  }
+}
+
+/** A TOML error quotes the file around the mistake over several lines; its place is enough. */
+interface TomlError extends Error {
+  line?: number;
+  column?: number;
+}
+
+function oneLine(error: TomlError): string {
+  const first = error.message.split('\n')[0] ?? '';
+  return error.line ? `${first} (line ${error.line}, column ${error.column})` : first;
+}
+
 function workerConfig(taskQueue: string, id = os.hostname(), route?: string): Config['worker'] {
   return {
     id,
@@ -150,7 +176,10 @@ function workerConfig(taskQueue: string, id = os.hostname(), route?: string): Co
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {
   for (const inner of Object.values(value)) {
-    if (inner && typeof inner === 'object') deepFreeze(inner as object);
+    // Certificates are Buffers, which cannot be frozen.
+    if (inner && typeof inner === 'object' && !ArrayBuffer.isView(inner)) {
+      deepFreeze(inner as object);
+    }
   }
   return Object.freeze(value);
 }

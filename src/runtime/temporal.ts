@@ -6,6 +6,9 @@ import { NativeConnection } from '@temporalio/worker';
 import type { WebUiAddress } from '../domain/web-ui';
 import { SPRINT_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { Config } from './config';
+import { clientConnectionOptions, nativeConnectionOptions } from './connection-options';
+import type { TemporalConnectionSettings } from './connection-options';
+import { explainConnectFailure } from './connect-failure';
 import { startDevServer } from './dev-server';
 import type { DevServer } from './dev-server';
 import {
@@ -33,8 +36,9 @@ export interface TemporalSession {
 }
 
 /**
- * Connects to TEMPORAL_ADDRESS or, without it, to the embedded dev server of `<home>`: one
- * already serving on the dev port (another `sprintwave dev`) or a new one keeping its state in
+ * Connects to the address of Temporal's environment configuration (TEMPORAL_ADDRESS or the
+ * profile's, with its TLS and API key) or, without one, to the embedded dev server of `<home>`:
+ * one already serving on the dev port (another `sprintwave dev`) or a new one keeping its state in
  * `<home>/temporal.db`, so sprints survive a restart. Which of the two is decided under a lock
  * on the home, so parallel commands never start two servers on one database. A server whose
  * starter was killed is stopping: it is waited for and replaced, never attached to.
@@ -45,7 +49,13 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
   const embedded = config.temporal.address ? undefined : await openEmbedded(config);
   const address = config.temporal.address ?? (embedded?.address as string);
   const server = embedded?.server;
-  const connection = await Connection.connect({ address });
+  // The embedded server is plain gRPC on the loopback: the profile's TLS is for its own address.
+  const settings: TemporalConnectionSettings = embedded ? {} : config.temporal.connection;
+  const connection = await Connection.connect(clientConnectionOptions(address, settings)).catch(
+    async (error: unknown) => {
+      throw await explainConnectFailure(error, address, settings);
+    },
+  );
   const client = new Client({ connection, namespace });
   let native: NativeConnection | undefined;
   return {
@@ -56,7 +66,11 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
     uiUrl,
     server,
     async nativeConnection() {
-      native ??= await NativeConnection.connect({ address });
+      native ??= await NativeConnection.connect(nativeConnectionOptions(address, settings)).catch(
+        async (error: unknown) => {
+          throw await explainConnectFailure(error, address, settings);
+        },
+      );
       return native;
     },
     async close() {
