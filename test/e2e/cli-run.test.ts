@@ -44,6 +44,9 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     const env = await embeddedEnv(home);
     const result = await runCli(['demo', '--json', '--dir', path.join(home, 'demo-repo')], env);
     expect(result.stderr).toContain('Temporal dev server started; Web UI: http://127.0.0.1:');
+    expect(result.stderr).toMatch(
+      /Sprint board: http:\/\/127\.0\.0\.1:\d+\/sprints\/identity-sync-[\w-]+\/board/,
+    );
     expect(result.code).toBe(0);
     // Not a terminal: the Web UI goes with the demo, so it says how to bring it back.
     expect(result.stderr).toContain(`git -C ${path.join(home, 'demo-repo')} log --graph --all`);
@@ -115,13 +118,24 @@ describe('sprintwave run and demo on the embedded dev server', () => {
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const ui = `http://127.0.0.1:${env.SPRINTWAVE_UI_PORT}`;
     await until(
-      () => output.includes(`Web UI stays up at ${ui} until Ctrl-C.`),
+      () => output.includes(`Web UI stays up at ${ui} until Ctrl-C, and the sprint board with it.`),
       'the wait',
       150_000,
     );
     expect(output).toContain(`git -C ${dir} log --graph --all`);
     const page = await fetch(ui);
     expect(page.status).toBe(200);
+    // The board of the demo's sprint, served beside it.
+    const board = /Sprint board: (http:\/\/127\.0\.0\.1:\d+\/sprints\/[^/\s]+\/board)/.exec(
+      output,
+    )?.[1];
+    expect(board).toBeDefined();
+    const boardPage = await fetch(board as string);
+    expect(boardPage.status).toBe(200);
+    expect(await boardPage.text()).toContain('<script');
+    const sprintId = /\/sprints\/([^/]+)\/board/.exec(board as string)?.[1] as string;
+    const status = await fetch(new URL(`/sprints/${sprintId}`, board));
+    expect(((await status.json()) as { status: string }).status).toBe('completed');
     child.stdin?.write('\x03');
     const result = await done;
     expect({ code: result.code, output: output.slice(-2_000) }).toMatchObject({ code: 0 });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { openCommitter } from '../../activities/git-exec';
 import { loadConfig } from '../../runtime/config';
+import { startApiServer } from '../../api/server';
+import type { ApiServer } from '../../api/server';
 import { startLocalGithub } from '../../runtime/github-local/server';
 import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { checkSprintSpec } from '../../schemas/sprint-spec';
@@ -36,11 +38,13 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
   if (!checked.ok) throw new BadInput(DEMO_SPRINT, checked.problems);
   const spec = { ...checked.spec, id: `${checked.spec.id}-${stamp}`, repo };
   if (!options.githubLocal) {
-    return withSession(io, { worker: 'embedded' }, async (session) => {
-      const code = await runSprint(spec, options, io, session);
-      await showWhereToLook(repo, io, session);
-      return code;
-    });
+    return withSession(io, { worker: 'embedded' }, (session) =>
+      withBoard(spec.id, io, session, async () => {
+        const code = await runSprint(spec, options, io, session);
+        await showWhereToLook(repo, io, session);
+        return code;
+      }),
+    );
   }
   const github = await startLocalGithub({ token: LOCAL_TOKEN });
   try {
@@ -50,20 +54,51 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
       github: { repo: 'sprintwave/demo', issue, sync: true, minInterval: '2s' },
     };
     const env = { GITHUB_API_URL: github.url, GITHUB_TOKEN: LOCAL_TOKEN };
-    return await withSession(io, { worker: 'embedded', env }, async (session) => {
-      // Returns once the table and the summary are on the issue, or says what is still queued.
-      const code = await runSprint(withGithub, options, io, session);
-      const file = path.join(repo, '..', `${path.basename(repo)}-github-issue.md`);
-      const comments = github.comments('sprintwave', 'demo', issue);
-      await writeFile(file, comments.map((comment) => comment.body).join('\n\n---\n\n'));
-      io.err(
-        `The ${comments.length} comments on the local GitHub issue sprintwave/demo#${issue}: ${file}`,
-      );
-      await showWhereToLook(repo, io, session);
-      return code;
-    });
+    return await withSession(io, { worker: 'embedded', env }, (session) =>
+      withBoard(spec.id, io, session, async () => {
+        // Returns once the table and the summary are on the issue, or says what is still queued.
+        const code = await runSprint(withGithub, options, io, session);
+        const file = path.join(repo, '..', `${path.basename(repo)}-github-issue.md`);
+        const comments = github.comments('sprintwave', 'demo', issue);
+        await writeFile(file, comments.map((comment) => comment.body).join('\n\n---\n\n'));
+        io.err(
+          `The ${comments.length} comments on the local GitHub issue sprintwave/demo#${issue}: ${file}`,
+        );
+        await showWhereToLook(repo, io, session);
+        return code;
+      }),
+    );
   } finally {
     await github.close();
+  }
+}
+
+/**
+ * The sprint board for the demo's sprint, served by an HTTP API in this process on a free port
+ * of this machine, for as long as the demo runs. A demo without it still runs: it says so.
+ */
+async function withBoard<T>(
+  sprintId: string,
+  io: CliIO,
+  session: Session,
+  work: () => Promise<T>,
+): Promise<T> {
+  const { config, temporal } = session;
+  let api: ApiServer | undefined;
+  try {
+    api = await startApiServer({
+      client: temporal.client,
+      config: { ...config, api: { ...config.api, host: '127.0.0.1', port: 0 } },
+    });
+    const token = config.api.token ? ' (add #token=<SPRINTWAVE_API_TOKEN> to the link)' : '';
+    io.err(`Sprint board: ${api.url}/sprints/${encodeURIComponent(sprintId)}/board${token}`);
+  } catch (error) {
+    io.err(`No sprint board: the HTTP API did not start (${(error as Error).message}).`);
+  }
+  try {
+    return await work();
+  } finally {
+    await api?.close();
   }
 }
 
@@ -84,7 +119,7 @@ async function showWhereToLook(repo: string, io: CliIO, session: Session): Promi
   }
   if (io.isTTY) {
     session.settle();
-    io.err(`Web UI stays up at ${temporal.uiUrl} until Ctrl-C.`);
+    io.err(`Web UI stays up at ${temporal.uiUrl} until Ctrl-C, and the sprint board with it.`);
     await new Promise<void>((resolve) => {
       if (session.interrupted.aborted) resolve();
       session.interrupted.addEventListener('abort', () => resolve(), { once: true });
