@@ -1,6 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../src/runtime/config';
+import {
+  clientConnectionOptions,
+  nativeConnectionOptions,
+} from '../src/runtime/connection-options';
 import { createSprintWorker } from '../src/runtime/worker';
 
 /** The workflow bundle the chaos worker loads, so that a restart does not bundle again. */
@@ -19,9 +23,10 @@ async function main(): Promise<void> {
   const codePath = process.env[CHAOS_BUNDLE_ENV];
   if (!address) throw new Error('chaos worker: TEMPORAL_ADDRESS is not set');
   if (!codePath) throw new Error(`chaos worker: ${CHAOS_BUNDLE_ENV} is not set`);
-  const connection = await NativeConnection.connect({ address });
+  const settings = config.temporal.connection;
+  const connection = await NativeConnection.connect(nativeConnectionOptions(address, settings));
   const client = new Client({
-    connection: await Connection.connect({ address }),
+    connection: await Connection.connect(clientConnectionOptions(address, settings)),
     namespace: config.temporal.namespace,
   });
   const worker = await createSprintWorker({
