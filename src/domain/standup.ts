@@ -1,4 +1,4 @@
-import { nextStep } from './schedule';
+import { nextStep } from './dispatch';
 import type { PackageProgress, SprintProgress } from './progress';
 
 const DAY_MS = 86_400_000;

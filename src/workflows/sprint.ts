@@ -33,7 +33,7 @@ import { planSprint } from '../domain/plan';
 import { initialProgress, reduceProgress, resumeProgress, retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { eventsForChange } from '../domain/event-log';
-import { allSettled, nextStep } from '../domain/schedule';
+import { allSettled, nextStep } from '../domain/dispatch';
 import { dayHasBegun, deferralsAt, nextWakeAt, sprintTimeline } from '../domain/timeline';
 import type { SprintSpec } from '../domain/spec';
 import type { DependencySummary } from '../domain/agents';

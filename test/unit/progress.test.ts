@@ -1,7 +1,7 @@
 import { agentId, overallProgress, resumeProgress } from '../../src/domain/progress';
 import type { SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable, renderSummary } from '../../src/domain/render-progress';
-import { allSettled, currentWave, nextStep } from '../../src/domain/schedule';
+import { allSettled, currentWave, nextStep } from '../../src/domain/dispatch';
 import { sprintStatusJson } from '../../src/schemas/status-json';
 import { applyEvents, startedProgress } from '../support/specs';
 

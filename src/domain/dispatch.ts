@@ -1,7 +1,7 @@
 import { isTerminal } from './progress';
 import type { PackageProgress, SprintProgress } from './progress';
 
-export interface ScheduleStep {
+export interface DispatchStep {
   /** Packages to start now, in a stable order (wave, then plan order). */
   start: string[];
   /** Packages that can never start because a dependency failed, was blocked or cancelled. */
@@ -19,9 +19,9 @@ const DEAD_ENDS = new Set(['failed', 'blocked', 'cancelled', 'deferred']);
 export function nextStep(
   state: SprintProgress,
   canStart: (id: string) => boolean = () => true,
-): ScheduleStep {
+): DispatchStep {
   const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
-  const block: ScheduleStep['block'] = [];
+  const block: DispatchStep['block'] = [];
   const ready: PackageProgress[] = [];
   for (const wp of state.packages) {
     if (wp.status !== 'pending') continue;
