@@ -74,7 +74,11 @@ export async function followToEnd(
   const poll = async (): Promise<void> => {
     while (!done) {
       try {
-        view?.update(await readLiveProgress(handle.client, await handle.query(progressQuery)));
+        // Abortable: a call still out when the connection closes would be retried onto it.
+        const read = async () => readLiveProgress(handle.client, await handle.query(progressQuery));
+        view?.update(
+          await (options.signal ? handle.client.withAbortSignal(options.signal, read) : read()),
+        );
       } catch {
         // The sprint may be between workflow tasks or just finished; the next poll will tell.
       }

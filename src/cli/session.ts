@@ -22,6 +22,23 @@ export interface Session {
 
 export const INTERRUPTED_EXIT = 130;
 
+/** How long an interrupted or orphaned command's waits get to end once aborted. */
+const WORK_SETTLE_MS = 5_000;
+
+async function settledWithin(work: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    timeout,
+  ]);
+  clearTimeout(timer);
+}
+
 export interface SessionOptions {
   /**
    * Run a worker in this process: 'embedded' when there is no TEMPORAL_ADDRESS (commands that
@@ -87,12 +104,16 @@ export async function withSession<T>(
     const failed = worker.done.then(() => {
       throw new CliError('The worker stopped before the command ended.');
     });
+    let running: Promise<T> | undefined;
     try {
       if (interrupted) throw new CliError('Interrupted.', INTERRUPTED_EXIT);
-      return await Promise.race([work(session), failed]);
+      running = work(session);
+      return await Promise.race([running, failed]);
     } catch (error) {
-      // Ends the waits of `work` when the worker failed under it.
+      // Ends the waits of `work` when the worker failed under it, and lets them end before the
+      // connection closes: a call still out then would be retried onto a closed channel.
       interruption.abort();
+      await settledWithin(running, WORK_SETTLE_MS);
       throw error;
     } finally {
       await worker.stop();
