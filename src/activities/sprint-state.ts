@@ -2,8 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { SprintProgress } from '../domain/progress';
-import { readLiveProgress } from '../runtime/live-progress';
-import { progressQuery } from '../workflows/messages';
+import { queryLiveState } from '../runtime/live-progress';
 import { settledSprintState } from '../workflows/outcomes';
 
 /** Reading another sprint's state, for workflows that report on it (the stand-up). */
@@ -22,7 +21,7 @@ export function createSprintStateActivities(client: Client) {
         throw error;
       }
       if (!running) return settledSprintState(handle);
-      return readLiveProgress(client.workflow, await handle.query(progressQuery));
+      return queryLiveState(handle);
     },
   };
 }

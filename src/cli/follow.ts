@@ -3,8 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { PullRequestReport, SprintProgress } from '../domain/progress';
 import { formatTime, renderSummary } from '../domain/render-progress';
 import { sprintStatusJson } from '../schemas/status-json';
-import { readLiveProgress } from '../runtime/live-progress';
-import { progressQuery } from '../workflows/messages';
+import { queryLiveState } from '../runtime/live-progress';
 import { outboxWorkflowId, pullRequestOutboxId } from '../domain/ids';
 import { pullRequestHandedOver } from '../workflows/delivery';
 import { outboxBacklogQuery } from '../workflows/github-outbox';
@@ -75,7 +74,7 @@ export async function followToEnd(
     while (!done) {
       try {
         // Abortable: a call still out when the connection closes would be retried onto it.
-        const read = async () => readLiveProgress(handle.client, await handle.query(progressQuery));
+        const read = () => queryLiveState(handle);
         view?.update(
           await (options.signal ? handle.client.withAbortSignal(options.signal, read) : read()),
         );

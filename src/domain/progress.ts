@@ -842,12 +842,8 @@ export interface LastProgress {
  * A running package's latest progress, read from where it lives — the heartbeats of its
  * command's activity, or an external package's own workflow — never from the sprint's history.
  */
-export interface LiveProgress {
+export interface LiveProgress extends LastProgress {
   attempt: number;
-  done: number;
-  total: number;
-  note?: string;
-  tasksDone?: string[];
   reporter?: string;
 }
 

@@ -1,9 +1,16 @@
-import type { WorkflowClient } from '@temporalio/client';
+import type { WorkflowClient, WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { packageWorkflowId } from '../domain/ids';
 import { withLiveProgress } from '../domain/progress';
 import type { LiveProgress, SprintProgress } from '../domain/progress';
-import { packageProgressQuery } from '../workflows/messages';
+import { packageProgressQuery, progressQuery } from '../workflows/messages';
+
+/** A running sprint's state as it answers its query, with its packages' live progress. */
+export async function queryLiveState(
+  handle: Pick<WorkflowHandle, 'client' | 'query'>,
+): Promise<SprintProgress> {
+  return readLiveProgress(handle.client, await handle.query(progressQuery));
+}
 
 /** Packages read at once: a wide sprint must not open hundreds of calls for one read. */
 const READS_AT_ONCE = 16;

@@ -15,7 +15,7 @@ import {
   reportProgressUpdate,
   retryPackageUpdate,
 } from '../../src/workflows/messages';
-import { readLiveProgress } from '../../src/runtime/live-progress';
+import { queryLiveState } from '../../src/runtime/live-progress';
 import { fixtureGit } from '../support/git-fixtures';
 import { pkg, sprint, startHarness, startSprint, waitFor } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
@@ -23,7 +23,7 @@ import { createTestWorker, uniqueId } from '../support/temporal';
 
 /** The sprint's state as the CLI and the API read it: with its running packages' live progress. */
 async function live_(handle: WorkflowHandle) {
-  return readLiveProgress(handle.client, await handle.query(progressQuery));
+  return queryLiveState(handle);
 }
 
 jest.setTimeout(90_000);

@@ -1,7 +1,7 @@
-import { readLiveProgress } from '../../src/runtime/live-progress';
+import { queryLiveState } from '../../src/runtime/live-progress';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { cancelSprintSignal, progressQuery } from '../../src/workflows/messages';
+import { cancelSprintSignal } from '../../src/workflows/messages';
 import { outboxWorkflowId } from '../../src/domain/ids';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';
@@ -58,10 +58,7 @@ async function waitForState(
   const deadline = Date.now() + 60_000;
   for (;;) {
     // As the CLI reads it: running packages' progress comes from the packages themselves.
-    const state = await handle
-      .query(progressQuery)
-      .then((sprint) => readLiveProgress(handle.client, sprint))
-      .catch(() => undefined);
+    const state = await queryLiveState(handle).catch(() => undefined);
     if (state && test(state)) return state;
     if (Date.now() > deadline)
       throw new Error(
