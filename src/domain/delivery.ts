@@ -1,5 +1,5 @@
 /** What a finished sprint hands to reviewers: which branches it pushes, and its pull request. */
-import { sprintReasons } from './progress';
+import { sprintReasons } from './outcome';
 import type { SprintProgress } from './progress';
 import type { SprintSpec } from './spec';
 

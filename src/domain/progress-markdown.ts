@@ -1,11 +1,5 @@
-import {
-  agentLabel,
-  failureOutput,
-  overallProgress,
-  packagePercent,
-  taskCounts,
-  waitsForDay,
-} from './progress';
+import { agentLabel, overallProgress, packagePercent, taskCounts, waitsForDay } from './progress';
+import { failureOutput } from './failure-output';
 import type { PackageProgress, PackageStatus, SprintProgress, SprintStatus } from './progress';
 
 /** The pieces the progress table and its compact form are made of. */

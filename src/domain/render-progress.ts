@@ -2,7 +2,9 @@ import { compactProgressTable, packagesNeedingAPerson } from './compact-progress
 import { formatDuration } from './duration';
 import { COMMENT_BUDGET, fittedText, fullText } from './fitted-text';
 import type { BoundedList, Part } from './fitted-text';
-import { failureOutput, overallProgress, reduceProgress } from './progress';
+import { overallProgress } from './progress';
+import { failureOutput } from './failure-output';
+import { reduceProgress } from './progress-reducer';
 import type { PackageProgress, PullRequestReport, SprintProgress } from './progress';
 import {
   STATUS_MARK,

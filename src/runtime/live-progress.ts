@@ -1,7 +1,7 @@
 import type { WorkflowClient, WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { packageWorkflowId } from '../domain/ids';
-import { withLiveProgress } from '../domain/progress';
+import { withLiveProgress } from '../domain/progress-reducer';
 import type { LiveProgress, SprintProgress } from '../domain/progress';
 import { packageProgressQuery, progressQuery } from '../workflows/messages';
 

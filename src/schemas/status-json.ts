@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { agentLabel, failureOutput, overallProgress, packagePercent } from '../domain/progress';
+import { agentLabel, overallProgress, packagePercent } from '../domain/progress';
+import { failureOutput } from '../domain/failure-output';
 import type { SprintProgress } from '../domain/progress';
 import { sprintWebUiLinks } from '../domain/web-ui';
 import type { WebUiAddress } from '../domain/web-ui';

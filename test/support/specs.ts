@@ -1,5 +1,5 @@
 import { planSprint } from '../../src/domain/plan';
-import { initialProgress, reduceProgress } from '../../src/domain/progress';
+import { initialProgress, reduceProgress } from '../../src/domain/progress-reducer';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import type { SprintSpec, WorkPackageSpec } from '../../src/domain/spec';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';

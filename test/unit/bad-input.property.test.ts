@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { planJson, planSprint } from '../../src/domain/plan';
 import type { SprintPlan } from '../../src/domain/plan';
-import { initialProgress } from '../../src/domain/progress';
+import { initialProgress } from '../../src/domain/progress-reducer';
 import { formatTime } from '../../src/domain/render-progress';
 import { renderPlan } from '../../src/domain/render-plan';
 import type { SpecProblem, SprintSpec } from '../../src/domain/spec';

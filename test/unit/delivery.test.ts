@@ -1,6 +1,6 @@
 import { planPullRequest, planPush } from '../../src/domain/delivery';
 import { planSprint } from '../../src/domain/plan';
-import { initialProgress, reduceProgress } from '../../src/domain/progress';
+import { initialProgress, reduceProgress } from '../../src/domain/progress-reducer';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import type { SprintSpec } from '../../src/domain/spec';
 import { sprint, wp } from '../support/specs';

@@ -1,7 +1,7 @@
 import { envelopes, eventsForChange } from '../../src/domain/event-log';
 import type { EventDraft } from '../../src/domain/event-log';
 import { planSprint } from '../../src/domain/plan';
-import { initialProgress, reduceProgress, resumeProgress } from '../../src/domain/progress';
+import { initialProgress, reduceProgress, resumeProgress } from '../../src/domain/progress-reducer';
 import type { ProgressEvent, SprintProgress } from '../../src/domain/progress';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
 

@@ -1,4 +1,5 @@
-import { agentId, overallProgress, resumeProgress } from '../../src/domain/progress';
+import { overallProgress } from '../../src/domain/progress';
+import { agentId, resumeProgress } from '../../src/domain/progress-reducer';
 import type { SprintProgress } from '../../src/domain/progress';
 import { renderProgressTable, renderSummary } from '../../src/domain/render-progress';
 import { allSettled, currentWave, nextStep } from '../../src/domain/dispatch';

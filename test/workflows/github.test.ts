@@ -1,5 +1,5 @@
 import { planSprint } from '../../src/domain/plan';
-import { initialProgress } from '../../src/domain/progress';
+import { initialProgress } from '../../src/domain/progress-reducer';
 import { renderSummary } from '../../src/domain/render-progress';
 import { startLocalGithub } from '../../src/runtime/github-local/server';
 import type { LocalGithub } from '../../src/runtime/github-local/server';

@@ -1,0 +1,422 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  CancellationScope,
+  condition,
+  executeChild,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { DependencySummary } from '../domain/agents';
+import { allSettled, nextStep } from '../domain/dispatch';
+import { eventsForChange } from '../domain/event-log';
+import type { ResolvedIdentity } from '../domain/events';
+import { packageBranch, packageWorkflowId } from '../domain/ids';
+import { planSprint } from '../domain/plan';
+import type { SprintPlan } from '../domain/plan';
+import { retryRefusal } from '../domain/progress';
+import type { ProgressEvent, SprintProgress } from '../domain/progress';
+import { initialProgress, reduceProgress, resumeProgress } from '../domain/progress-reducer';
+import type { SprintSpec } from '../domain/spec';
+import { dayHasBegun, deferralsAt, nextWakeAt, sprintTimeline } from '../domain/timeline';
+import type { Timeline } from '../domain/timeline';
+import { packageDetails, packageSummary } from '../domain/web-ui';
+import { OPTIONS } from './activity-options';
+import type { Activities } from './activity-options';
+import { now } from './clock';
+import { comeToRest, continuation, shouldDrain } from './continue-as-new';
+import type { SprintContinuation } from './continue-as-new';
+import { pullRequestDelivery, pushDelivery } from './delivery';
+import { eventStream } from './event-stream';
+import { failureMessage } from './failures';
+import { startGithubReporter } from './github-reporter';
+import type { GithubReporter } from './github-reporter';
+import { integrate } from './integration';
+import {
+  cancelSprintSignal,
+  packageUpdateSignal,
+  progressQuery,
+  retryPackageUpdate,
+  RETRY_REFUSED,
+  SPRINT_FINISHING,
+  SPRINT_FINISHING_FAILURE,
+  UNKNOWN_PACKAGE_FAILURE,
+} from './messages';
+import type { PackageUpdate } from './messages';
+import { failedPackageOf, SPRINT_FAILS_PATCH } from './outcomes';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from './routing';
+import { packageSearchAttributes, recordSprintStatus } from './search-attributes';
+import { workPackageWorkflow } from './work-package';
+import type { WorkPackageResult } from './work-package';
+
+const { resolveEventIdentity } = proxyActivities<Activities>(OPTIONS.resolveEventIdentity);
+
+export interface SprintWorkflowOptions {
+  /** How long a silent executor may go before its worker counts as lost (default 5 s). */
+  heartbeatTimeoutMs?: number;
+  /** Per-check timeout for the integration checks (default 30 min). */
+  checkTimeoutMs?: number;
+  /** Continue as new past this many history events (default 5,000), or when the server suggests it. */
+  continueAsNewAtEvents?: number;
+  /** Each package's worktree work goes to one worker's own task queue (many workers). */
+  routeToHost?: boolean;
+}
+
+export interface SprintWorkflowInput {
+  spec: SprintSpec;
+  /** The final state of an earlier run of this sprint, to go on from (retry after it ended). */
+  resume?: SprintProgress;
+  /** Packages to retry when resuming; every failed or cancelled one when empty. */
+  retry?: string[];
+  options?: SprintWorkflowOptions;
+  /** Set by the sprint itself when it continues as new: where the run before left off. */
+  continued?: SprintContinuation;
+}
+
+/**
+ * How the dispatch loop ended: every package settled, cancelled, or drained (starting nothing
+ * more, its running packages done) so the sprint can continue as new.
+ */
+export type DispatchEnd = 'settled' | 'cancelled' | 'drained';
+
+/**
+ * One run of a sprint's workflow: its state, the packages running, and the steps from the
+ * first event to the final state. The state changes only through `apply`, and every change
+ * counts up `version`, which is what the dispatch loop waits on.
+ */
+export class SprintRun {
+  private readonly spec: SprintSpec;
+  private readonly plan: SprintPlan;
+  private readonly continued?: SprintContinuation;
+  private readonly timeline: Timeline;
+  private state: SprintProgress;
+  private version = 0;
+  private cancelled = false;
+  /** Past the dispatch loop: a retry now could no longer start anything. */
+  private finishing = false;
+  /** Starting nothing more: once the running packages are done, the sprint continues as new. */
+  private draining = false;
+  private readonly events: ReturnType<typeof eventStream>;
+  private readonly children = new CancellationScope();
+  private readonly running = new Map<string, Promise<void>>();
+  private identity?: ResolvedIdentity;
+  private reporter?: GithubReporter;
+
+  constructor(private readonly input: SprintWorkflowInput) {
+    this.spec = input.spec;
+    this.plan = planSprint(this.spec);
+    this.continued = input.resume ? undefined : input.continued;
+    this.state = input.resume
+      ? resumeProgress(input.resume, input.retry ?? [])
+      : (this.continued?.state ??
+        initialProgress(this.spec, this.plan, now(), workflowInfo().firstExecutionRunId));
+    this.events = eventStream(
+      () => this.state,
+      (next) => (this.state = next),
+    );
+    this.timeline = sprintTimeline(this.spec, this.plan, this.state.startedAt);
+  }
+
+  /** The one way the state changes: reduced, counted, and turned into events. */
+  private readonly apply = (event: ProgressEvent): void => {
+    const before = this.state;
+    this.state = reduceProgress(this.state, event);
+    this.version++;
+    this.events.emit(eventsForChange(before, this.state, event));
+  };
+
+  private cancel(reason?: string): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    log.info('Sprint cancelled', { sprint: this.spec.id, reason });
+    this.children.cancel();
+    this.version++;
+  }
+
+  /** The sprint's messages: its state read, package updates, cancel and retry. */
+  listen(): void {
+    setHandler(progressQuery, () => this.state);
+    setHandler(packageUpdateSignal, (update) => this.apply(toEvent(update)));
+    setHandler(cancelSprintSignal, (reason) => this.cancel(reason));
+    setHandler(
+      retryPackageUpdate,
+      (wpId) => {
+        this.apply({ type: 'package-retried', id: wpId });
+        return this.state;
+      },
+      { validator: (wpId) => this.refuseRetry(wpId) },
+    );
+  }
+
+  /** Throws the typed failure a caller of `retry` sees when the package cannot be retried now. */
+  private refuseRetry(wpId: string): void {
+    const wp = this.state.packages.find((candidate) => candidate.id === wpId);
+    const refuse = (message: string, type = RETRY_REFUSED) => {
+      throw ApplicationFailure.nonRetryable(message, type);
+    };
+    if (!wp)
+      return refuse(`${wpId} is not a package of sprint ${this.spec.id}`, UNKNOWN_PACKAGE_FAILURE);
+    if (this.cancelled) refuse(`sprint ${this.spec.id} is cancelled`);
+    if (this.finishing) refuse(SPRINT_FINISHING, SPRINT_FINISHING_FAILURE);
+    const refusal = retryRefusal(wp);
+    if (refusal) refuse(refusal);
+  }
+
+  /** Resolves who the events come from, then starts the events and the GitHub comment. */
+  async begin(): Promise<void> {
+    const { spec, continued } = this;
+    const identity = continued?.identity ?? (await resolveEventIdentity({ repo: spec.repo }));
+    this.identity = identity;
+    if (identity.warning) this.apply({ type: 'warning', message: identity.warning });
+    // From here a cancel request winds down like the cancel signal: events and comment go on.
+    const beside = besideCancellation();
+    beside(() => this.events.start(identity, continued?.events));
+    // A resumed sprint's reopened packages changed status before this run: those are transitions too.
+    if (this.input.resume)
+      this.events.emit(
+        eventsForChange(this.input.resume, this.state, { type: 'package-retried', id: '' }),
+      );
+
+    const github = spec.github;
+    const issue =
+      github?.sync && continued?.state.github?.status !== 'disabled' ? github.issue : undefined;
+    if (github && issue !== undefined) {
+      this.reporter = beside(() =>
+        startGithubReporter(
+          spec.id,
+          { ...github, issue },
+          {
+            state: () => this.state,
+            version: () => this.version,
+            disable: (error) => this.apply({ type: 'github-disabled', error }),
+          },
+        ),
+      );
+    }
+  }
+
+  /**
+   * Starts packages as their dependencies complete and their days begin, blocks those whose
+   * dependencies failed and defers what the deadline leaves out, until every package settled,
+   * the sprint is cancelled, or it drained for continue-as-new.
+   */
+  async dispatch(): Promise<DispatchEnd> {
+    const dayBegun = (wpId: string): boolean => dayHasBegun(this.timeline, wpId, now());
+    try {
+      let seen = -1;
+      while (!this.cancelled) {
+        for (const deferral of deferralsAt(this.timeline, this.state, now())) {
+          this.apply({ type: 'package-deferred', ...deferral });
+        }
+        for (let step = nextStep(this.state); step.block.length; step = nextStep(this.state)) {
+          for (const blocked of step.block) this.apply({ type: 'package-blocked', ...blocked });
+        }
+        if (!this.draining) {
+          for (const wpId of nextStep(this.state, dayBegun).start) this.startPackage(wpId);
+        }
+        if (allSettled(this.state) && this.running.size === 0) break;
+        if (this.draining && this.running.size === 0) break;
+        this.draining ||= shouldDrain(this.running.size, this.input.options?.continueAsNewAtEvents);
+        seen = this.version;
+        const wake = nextWakeAt(this.timeline, this.state, now());
+        if (wake === undefined) await condition(() => this.version !== seen);
+        else await condition(() => this.version !== seen, Math.max(1, wake - now()));
+      }
+    } catch (error) {
+      if (!isCancellation(error)) throw error;
+      this.cancel('the workflow was cancelled');
+    }
+    if (this.cancelled) return 'cancelled';
+    return this.draining && !allSettled(this.state) ? 'drained' : 'settled';
+  }
+
+  private startPackage(wpId: string): void {
+    const { spec, input } = this;
+    const wp = spec.packages.find((candidate) => candidate.id === wpId);
+    if (!wp) return;
+    const attempt = this.state.packages.find((candidate) => candidate.id === wpId)?.attempt ?? 1;
+    this.apply({ type: 'package-started', id: wpId, at: now(), attempt });
+    const child = this.children.run(() =>
+      executeChild(workPackageWorkflow, {
+        workflowId: packageWorkflowId(spec.id, wpId),
+        staticSummary: packageSummary(wp),
+        staticDetails: packageDetails(spec.id, wp),
+        typedSearchAttributes: packageSearchAttributes(spec.id, wpId),
+        args: [
+          {
+            sprintId: spec.id,
+            wp,
+            repo: spec.repo,
+            base: spec.base,
+            dependencyBranches: wp.dependsOn.map((dep) => packageBranch(spec.id, dep)),
+            owner: this.state.owner,
+            attempt,
+            heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+            ...(input.options?.routeToHost ? { routeToHost: true } : {}),
+            ...(wp.agent
+              ? { dependencySummaries: dependencySummaries(this.state, wp.dependsOn) }
+              : {}),
+          },
+        ],
+      }),
+    );
+    this.running.set(
+      wpId,
+      child
+        .then(
+          (result) => this.apply(resultEvent(wpId, result)),
+          (error) => this.apply(failureEvent(wpId, error)),
+        )
+        .finally(() => {
+          this.running.delete(wpId);
+          this.version++;
+        }),
+    );
+  }
+
+  /**
+   * Brings the drained run to rest and says what the next run starts from; undefined when a
+   * cancel came in meanwhile, and the sprint finishes here instead.
+   */
+  async handOver(): Promise<SprintWorkflowInput | undefined> {
+    await comeToRest({ reporter: this.reporter, events: this.events }).catch((error: unknown) => {
+      if (!isCancellation(error)) throw error;
+      this.cancel('the workflow was cancelled');
+    });
+    if (this.cancelled) return undefined;
+    const carry = {
+      state: this.state,
+      identity: this.identity as ResolvedIdentity,
+      events: this.events.unsent(),
+    };
+    return {
+      spec: this.spec,
+      options: this.input.options,
+      continued: continuation(this.continued, carry),
+    };
+  }
+
+  /**
+   * Waits for the running packages, then integrates (or marks what never ran cancelled),
+   * delivers, and hands the final state to the outboxes. Nothing here can be cancelled.
+   */
+  async finish(): Promise<SprintProgress> {
+    this.finishing = true;
+    const { spec, apply } = this;
+    return CancellationScope.nonCancellable(async () => {
+      await Promise.all(this.running.values());
+      if (this.cancelled) {
+        for (const wp of this.state.packages) {
+          if (wp.status === 'pending' || wp.status === 'in_progress') {
+            apply({ type: 'package-cancelled', id: wp.id, at: now() });
+          }
+        }
+      } else {
+        await integrate({
+          spec,
+          order: this.plan.order,
+          state: () => this.state,
+          apply,
+          options: this.input.options,
+        });
+      }
+      const delivery = { spec, state: () => this.state, apply };
+      await pushDelivery({ ...delivery, cancelled: this.cancelled });
+      apply({ type: 'sprint-finished', at: now(), cancelled: this.cancelled });
+      await pullRequestDelivery(delivery);
+      recordSprintStatus(this.state.status);
+      log.info('Sprint finished', { sprint: spec.id, status: this.state.status });
+      await Promise.all([this.reporter?.finish(this.state), this.events.finish()]);
+      return this.state;
+    });
+  }
+}
+
+/**
+ * Starts what works beside the sprint (events, the GitHub comment) out of reach of a cancel
+ * request, which only the packages and the scheduling loop should feel.
+ */
+function besideCancellation(): <T>(start: () => T) => T {
+  if (!patched(SPRINT_FAILS_PATCH)) return (start) => start();
+  const detached = new CancellationScope({ cancellable: false });
+  return <T>(start: () => T): T => {
+    const started: { value?: T; error?: unknown } = {};
+    // run() calls start at once, inside the scope: what it starts takes the scope as parent.
+    void detached.run(async () => {
+      try {
+        started.value = start();
+      } catch (error) {
+        started.error = error;
+      }
+    });
+    if ('error' in started) throw started.error;
+    return started.value as T;
+  };
+}
+
+/** What an agent's prompt says of the packages it depends on: titles and their last notes. */
+function dependencySummaries(state: SprintProgress, ids: readonly string[]): DependencySummary[] {
+  return ids.flatMap((id) => {
+    const wp = state.packages.find((candidate) => candidate.id === id);
+    return wp ? [{ id, title: wp.title, ...(wp.note ? { note: wp.note } : {}) }] : [];
+  });
+}
+
+function toEvent(update: PackageUpdate): ProgressEvent {
+  if (update.kind === 'worktree') {
+    return {
+      type: 'package-worktree',
+      id: update.wpId,
+      attempt: update.attempt,
+      worktree: update.worktree,
+      branch: update.branch,
+    };
+  }
+  return {
+    type: 'package-progress',
+    id: update.wpId,
+    attempt: update.attempt,
+    done: update.done,
+    total: update.total,
+    note: update.note,
+    ...(update.tasksDone ? { tasksDone: update.tasksDone } : {}),
+    ...(update.reporter ? { reporter: update.reporter } : {}),
+  };
+}
+
+function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
+  const kept = {
+    ...(result.keptAttempts ? { keptAttempts: result.keptAttempts } : {}),
+    ...(result.reporter ? { reporter: result.reporter } : {}),
+    ...(result.progress ? { progress: result.progress } : {}),
+  };
+  if (result.status === 'completed') {
+    return {
+      type: 'package-completed',
+      id: wpId,
+      at: now(),
+      evidence: result.evidence,
+      note: result.note,
+      ...kept,
+    };
+  }
+  return {
+    ...kept,
+    type: 'package-failed',
+    id: wpId,
+    at: now(),
+    error: result.error,
+    exitCode: result.exitCode,
+    outputTail: result.outputTail,
+  };
+}
+
+function failureEvent(wpId: string, error: unknown): ProgressEvent {
+  const failed = failedPackageOf(error);
+  if (failed) return resultEvent(wpId, failed);
+  if (isCancellation(error)) return { type: 'package-cancelled', id: wpId, at: now() };
+  return { type: 'package-failed', id: wpId, at: now(), error: failureMessage(error) };
+}
