@@ -34,6 +34,7 @@ export default tseslint.config(
           })),
           patterns: [
             { group: ['**/activities/*', '**/schemas/*', '**/runtime/*', '**/api/*', '**/cli/*'], message: 'Workflow code imports only domain code and activity types.', allowTypeImports: true },
+            { group: ['**/devtools/*', '**/devtools/**'], message: 'Only the CLI uses src/devtools: it never runs in a production sprint.' },
           ],
         },
       ],
@@ -51,7 +52,7 @@ export default tseslint.config(
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Domain code is pure: no Node built-ins.' })),
-          patterns: [{ group: ['@temporalio/*', '**/activities/*', '**/runtime/*', '**/api/*', '**/cli/*', '**/workflows/*'], message: 'Domain code depends on nothing else in the project.' }],
+          patterns: [{ group: ['@temporalio/*', '**/activities/*', '**/runtime/*', '**/api/*', '**/cli/*', '**/workflows/*', '**/devtools/*', '**/devtools/**'], message: 'Domain code depends on nothing else in the project.' }],
         },
       ],
     },
@@ -61,7 +62,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/api/*', '**/cli/*'], message: 'The service layer serves the API and the CLI; it imports neither.' }] },
+        {
+          patterns: [
+            { group: ['**/api/*', '**/cli/*'], message: 'The service layer serves the API and the CLI; it imports neither.' },
+            { group: ['**/devtools/*', '**/devtools/**'], message: 'Only the CLI uses src/devtools: it never runs in a production sprint.' },
+          ],
+        },
       ],
     },
   },
@@ -70,7 +76,12 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/cli/*'], message: 'The API uses src/service, never the CLI.' }] },
+        {
+          patterns: [
+            { group: ['**/cli/*'], message: 'The API uses src/service, never the CLI.' },
+            { group: ['**/devtools/*', '**/devtools/**'], message: 'Only the CLI uses src/devtools: it never runs in a production sprint.' },
+          ],
+        },
       ],
     },
   },
@@ -79,7 +90,22 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/api/*', '**/cli/*', '**/service/*'], message: 'Only the edges (api, cli) and the service layer use the service layer.' }] },
+        {
+          patterns: [
+            { group: ['**/api/*', '**/cli/*', '**/service/*'], message: 'Only the edges (api, cli) and the service layer use the service layer.' },
+            { group: ['**/devtools/*', '**/devtools/**'], message: 'Only the CLI uses src/devtools: it never runs in a production sprint.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Development and test aids: they use domain and schemas, and nothing that runs a sprint uses them.
+    files: ['src/devtools/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/activities/*', '**/workflows/*', '**/runtime/*', '**/service/*', '**/api/*', '**/cli/*'], message: 'src/devtools imports only domain and schemas.' }] },
       ],
     },
   },

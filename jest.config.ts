@@ -12,7 +12,7 @@ const UNIT = [
   '/test/api/report-coalescer\\.test\\.ts$',
   '/test/deploy/.*\\.test\\.ts$',
   '/test/runtime/credentials\\.test\\.ts$',
-  '/test/runtime/github-local(-limits)?\\.test\\.ts$',
+  '/test/devtools/.*\\.test\\.ts$',
 ];
 
 const shared: Project = {

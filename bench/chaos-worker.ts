@@ -5,6 +5,7 @@ import {
   clientConnectionOptions,
   nativeConnectionOptions,
 } from '../src/runtime/connection-options';
+import { dataConverter } from '../src/runtime/payload-codec';
 import { createSprintWorker } from '../src/runtime/worker';
 
 /** The workflow bundle the chaos worker loads, so that a restart does not bundle again. */
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const client = new Client({
     connection: await Connection.connect(clientConnectionOptions(address, settings)),
     namespace: config.temporal.namespace,
+    dataConverter: dataConverter(config.temporal.payloadKeys),
   });
   const worker = await createSprintWorker({
     connection,

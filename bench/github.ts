@@ -1,5 +1,5 @@
-import { startLocalGithub } from '../src/runtime/github-local/server';
-import type { LocalGithub, RecordedRequest } from '../src/runtime/github-local/server';
+import { startLocalGithub } from '../src/devtools/github-local/server';
+import type { LocalGithub, RecordedRequest } from '../src/devtools/github-local/server';
 import type { SprintSpec } from '../src/domain/spec';
 import { outboxWorkflowId } from '../src/domain/ids';
 import type { BenchTemporal, Scratch } from './support';

@@ -52,6 +52,7 @@ import {
   statusBody,
 } from './schemas';
 import { isPublicBoardPath, registerBoardRoutes } from './board/routes';
+import { isCodecPreflight, registerCodecRoutes } from './codec-routes';
 import { registerPackageRoutes } from './package-routes';
 import { registerScheduleRoutes } from './schedule-routes';
 import { sprintState } from './sprints';
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     app.addHook('onRequest', async (request) => {
       if (request.url === '/healthz' || request.url.startsWith('/healthz?')) return;
       if (isPublicBoardPath(request.url)) return;
+      if (isCodecPreflight(request)) return;
       const header = request.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
       if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
@@ -275,6 +277,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerPackageRoutes(api, { client });
   registerScheduleRoutes(api, { client, config });
   registerBoardRoutes(api);
+  registerCodecRoutes(api, config);
   return app;
 }
 

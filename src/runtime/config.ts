@@ -6,11 +6,26 @@ import { loadTemporalProfile } from './connection-options';
 import type { TemporalConnectionSettings, TemporalProfile } from './connection-options';
 import { CredentialError, readStoredCredentials } from './credentials';
 import { hostQueueName } from './host-queue';
+import { parseOldPayloadKeys, parsePayloadKey } from './payload-codec';
+import type { PayloadKeys } from './payload-codec';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const allowedCommands = z.string().transform((text, ctx) => {
   const parsed = parseAllowedCommands(text);
   if ('names' in parsed) return parsed.names;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+// The issue names the variable (its path) and the key's shape, never the key.
+const payloadKey = z.string().transform((text, ctx) => {
+  const parsed = parsePayloadKey(text);
+  if ('key' in parsed) return parsed.key;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
+const oldPayloadKeys = z.string().transform((text, ctx) => {
+  const parsed = parseOldPayloadKeys(text);
+  if ('keys' in parsed) return parsed.keys;
   ctx.addIssue({ code: 'custom', message: parsed.problem });
   return z.NEVER;
 });
@@ -38,6 +53,14 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dots, dashes and underscores only')
     .optional(),
   SPRINTWAVE_ROUTE_TO_HOST: z.enum(['0', '1', 'true', 'false']).optional(),
+  SPRINTWAVE_PAYLOAD_KEY: payloadKey.optional(),
+  SPRINTWAVE_PAYLOAD_OLD_KEYS: oldPayloadKeys.optional(),
+  SPRINTWAVE_BUILD_ID: z.string().min(1).optional(),
+  // The server names a version `<deployment>.<build id>`: a dot in the name would be ambiguous.
+  SPRINTWAVE_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[^.]+$/, 'must not contain a dot')
+    .optional(),
 });
 
 export interface Config {
@@ -52,6 +75,8 @@ export interface Config {
     uiPort: number;
     /** TEMPORAL_UI_URL: the Web UI of the server at `address`. */
     uiUrl?: string;
+    /** SPRINTWAVE_PAYLOAD_KEY (and _OLD_KEYS): payloads are encrypted; unset: plain JSON. */
+    payloadKeys?: PayloadKeys;
   };
   github: { token?: string; apiUrl: string };
   api: {
@@ -74,6 +99,11 @@ export interface Config {
     hostQueue: string;
     /** SPRINTWAVE_ROUTE_TO_HOST: sprints started here send worktree work to one worker's queue. */
     routeToHost: boolean;
+    /**
+     * SPRINTWAVE_BUILD_ID (and SPRINTWAVE_DEPLOYMENT_NAME, default `sprintwave`): the Worker
+     * Deployment version this worker runs as; unset: an unversioned worker.
+     */
+    deployment?: { deploymentName: string; buildId: string };
   };
 }
 
@@ -81,8 +111,12 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** The environment, parsed once into a frozen config. Never log it: it holds tokens. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+/**
+ * The environment, parsed once into a frozen config. Never log it: it holds tokens. An empty
+ * variable counts as unset, as a compose file passes on one its user did not set.
+ */
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const env = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -101,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       devPort,
       uiPort: e.SPRINTWAVE_UI_PORT ?? devPort + 1000,
       uiUrl: e.TEMPORAL_UI_URL,
+      payloadKeys: payloadKeys(e.SPRINTWAVE_PAYLOAD_KEY, e.SPRINTWAVE_PAYLOAD_OLD_KEYS),
     },
     github: { token: e.GITHUB_TOKEN, apiUrl: e.GITHUB_API_URL },
     api: {
@@ -118,7 +153,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     home,
     worktreeRoot: path.join(home, 'worktrees'),
     allowedCommands: e.SPRINTWAVE_ALLOWED_COMMANDS,
-    worker: workerConfig(e.TEMPORAL_TASK_QUEUE, e.SPRINTWAVE_WORKER_ID, e.SPRINTWAVE_ROUTE_TO_HOST),
+    worker: {
+      ...workerConfig(e.TEMPORAL_TASK_QUEUE, e.SPRINTWAVE_WORKER_ID, e.SPRINTWAVE_ROUTE_TO_HOST),
+      deployment: deployment(e.SPRINTWAVE_BUILD_ID, e.SPRINTWAVE_DEPLOYMENT_NAME),
+    },
   };
   return deepFreeze(config);
 }
@@ -166,12 +204,30 @@ function oneLine(error: TomlError): string {
   return error.line ? `${first} (line ${error.line}, column ${error.column})` : first;
 }
 
+function payloadKeys(current?: Buffer, old: Buffer[] = []): PayloadKeys | undefined {
+  if (current) return { current, old };
+  // Old keys alone would decrypt nothing new and encrypt nothing: most likely a mistake.
+  if (old.length) {
+    throw new ConfigError(
+      'Invalid environment:\n  SPRINTWAVE_PAYLOAD_OLD_KEYS: is set without SPRINTWAVE_PAYLOAD_KEY',
+    );
+  }
+  return undefined;
+}
+
 function workerConfig(taskQueue: string, id = os.hostname(), route?: string): Config['worker'] {
   return {
     id,
     hostQueue: hostQueueName(taskQueue, id),
     routeToHost: route === '1' || route === 'true',
   };
+}
+
+function deployment(
+  buildId?: string,
+  deploymentName = 'sprintwave',
+): Config['worker']['deployment'] {
+  return buildId ? { deploymentName, buildId } : undefined;
 }
 
 function deepFreeze<T extends object>(value: T): Readonly<T> {

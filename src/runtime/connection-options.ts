@@ -49,9 +49,13 @@ export function nativeConnectionOptions(
   return { address, ...settings };
 }
 
+/**
+ * The variables that are set: an empty one counts as unset (as a compose file passes on one the
+ * user did not set), so `TEMPORAL_ADDRESS=` leaves the profile's address in place.
+ */
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]),
   );
 }
 

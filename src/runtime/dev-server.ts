@@ -31,6 +31,8 @@ export interface DevServerOptions {
   /** Where the server writes its output; a temporary file, removed by `stop()`, when absent. */
   logFile?: string;
   namespace?: string;
+  /** The codec server the Web UI decodes payloads with (`--ui-codec-endpoint`). */
+  codecEndpoint?: string;
   /** Register SEARCH_ATTRIBUTES (default true); false stands in for a server without them. */
   searchAttributes?: boolean;
 }
@@ -81,6 +83,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       '--ui-port',
       String(options.uiPort ?? (await freePort(ip))),
       '--ui-disable-news-fetch',
+      ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     );
   if (options.dbFile) {
     mkdirSync(path.dirname(options.dbFile), { recursive: true });

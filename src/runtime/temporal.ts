@@ -21,6 +21,7 @@ import {
   writeDevServerRecord,
 } from './dev-server-record';
 import { withFileLock } from './file-lock';
+import { dataConverter } from './payload-codec';
 
 export interface TemporalSession {
   client: Client;
@@ -56,7 +57,11 @@ export async function openTemporal(config: Readonly<Config>): Promise<TemporalSe
       throw await explainConnectFailure(error, address, settings);
     },
   );
-  const client = new Client({ connection, namespace });
+  const client = new Client({
+    connection,
+    namespace,
+    dataConverter: dataConverter(config.temporal.payloadKeys),
+  });
   let native: NativeConnection | undefined;
   return {
     client,
@@ -140,6 +145,7 @@ async function startEmbeddedServer(config: Readonly<Config>): Promise<DevServer>
     uiPort: config.temporal.uiPort,
     dbFile: path.join(config.home, 'temporal.db'),
     logFile: path.join(config.home, 'logs', 'temporal.log'),
+    codecEndpoint: codecEndpoint(config),
   });
   try {
     await writeDevServerRecord(config.home, server.pid, config.temporal.devPort);
@@ -148,6 +154,14 @@ async function startEmbeddedServer(config: Readonly<Config>): Promise<DevServer>
     throw error;
   }
   return server;
+}
+
+/**
+ * Where the Web UI sends encrypted payloads to be shown decoded: the codec routes of the HTTP
+ * API (`sprintwave dev` serves it beside the server).
+ */
+function codecEndpoint(config: Readonly<Config>): string | undefined {
+  return config.temporal.payloadKeys ? `${config.api.url}/codec` : undefined;
 }
 
 async function isServing(address: string, patienceMs: number): Promise<boolean> {

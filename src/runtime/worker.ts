@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import { prebuiltBundle } from './bundle';
 import type { Config } from './config';
 import { hostQueueName, hostQueuePlugin } from './host-queue';
+import { dataConverter } from './payload-codec';
 
 export const HEARTBEAT_THROTTLE = 1_000;
 
@@ -32,6 +33,8 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
     namespace: config.temporal.namespace,
     identity: `${process.pid}@${config.worker.id}`,
     shutdownForceTime: options.shutdownForceTime,
+    // The client's converter too: what one writes, the other reads.
+    dataConverter: dataConverter(config.temporal.payloadKeys),
     // Heartbeats reach the server within a second (not at 80% of the timeout): a lost worker's
     // activities time out in seconds, without false timeouts on a busy machine.
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
@@ -53,11 +56,31 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
       },
     }),
   };
+  // The host queue stays unversioned: its work must reach the worker holding the worktree,
+  // whichever build it runs.
   const host = await Worker.create({ ...common, taskQueue: hostQueue });
   return Worker.create({
     ...common,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...deploymentOptions(config.worker.deployment),
     plugins: [hostQueuePlugin(host)],
   });
+}
+
+/**
+ * With a build id, the worker is one version of a Worker Deployment. Its workflows stay pinned
+ * to it, so new code never replays their histories; the sprint moves on at continue-as-new.
+ */
+function deploymentOptions(
+  version: Config['worker']['deployment'],
+): Pick<WorkerOptions, 'workerDeploymentOptions'> {
+  if (!version) return {};
+  return {
+    workerDeploymentOptions: {
+      useWorkerVersioning: true,
+      version,
+      defaultVersioningBehavior: 'PINNED',
+    },
+  };
 }

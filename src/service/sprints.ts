@@ -5,7 +5,8 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import type { Client, WorkflowExecutionStatusName, WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { SearchAttributePair, UpdateDefinition } from '@temporalio/common';
 import { allowedCommandProblems } from '../domain/allowed-commands';
 import { UNKNOWN_TASK_FAILURE } from '../domain/external-package';
@@ -172,7 +173,12 @@ export async function sprintInput(handle: SprintHandle): Promise<SprintWorkflowI
     history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload)
     throw unavailable(`Cannot read the sprint file of ${handle.workflowId} from its history.`);
-  return defaultPayloadConverter.fromPayload<SprintWorkflowInput>(payload);
+  // The history holds the payload as stored: encrypted when a payload key is set.
+  return decodeFromPayloadsAtIndex<SprintWorkflowInput>(
+    handle.client.options.loadedDataConverter,
+    0,
+    [payload],
+  );
 }
 
 /**

@@ -1,4 +1,9 @@
-import { patched, upsertMemo, CancellationScope, continueAsNew } from '@temporalio/workflow';
+import {
+  patched,
+  upsertMemo,
+  CancellationScope,
+  makeContinueAsNewFunc,
+} from '@temporalio/workflow';
 import type { SprintProgress } from '../domain/progress';
 import {
   FINAL_STATE_MEMO,
@@ -21,9 +26,21 @@ export async function sprintWorkflow(input: SprintWorkflowInput): Promise<Sprint
   await run.begin();
   if ((await run.dispatch()) === 'drained') {
     const next = await run.handOver();
-    if (next) return continueAsNew<typeof sprintWorkflow>(next);
+    if (next) return continueOnCurrentVersion(next);
   }
   return ended(await run.finish());
+}
+
+/**
+ * A versioned worker pins each run to its build; the next run starts on the deployment's current
+ * version, so a long sprint takes up new code at its next hand-over. Unversioned workers ignore it.
+ */
+function continueOnCurrentVersion(next: SprintWorkflowInput): Promise<never> {
+  // Made here, not at module scope: the function takes this run's info when it is made.
+  const continueAsNew = makeContinueAsNewFunc<typeof sprintWorkflow>({
+    initialVersioningBehavior: 'AUTO_UPGRADE',
+  });
+  return continueAsNew(next);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { createGithubActivities } from '../../src/activities/github';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 
 const TOKEN = 'secret-token';
 const owner = 'acme';

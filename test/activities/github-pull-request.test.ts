@@ -2,8 +2,8 @@ import { Octokit } from '@octokit/rest';
 import { ApplicationFailure } from '@temporalio/common';
 import { commentMarker, createGithubActivities } from '../../src/activities/github';
 import type { UpsertPullRequestInput } from '../../src/activities/github';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 
 const TOKEN = 'ghp_pull_request_token';
 const OWNER = 'acme';

@@ -79,13 +79,28 @@ describe('docker-compose.yml', () => {
       DB: 'postgres12',
       POSTGRES_SEEDS: 'postgresql',
     });
-    for (const name of ['postgresql', 'temporal', 'api', 'worker']) {
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'api', 'worker']) {
       expect(services[name]?.healthcheck?.test.length).toBeGreaterThan(0);
     }
     expect(services.worker?.build).toBe('.');
     expect(services.api?.build).toBe('.');
     expect(services.worker?.deploy?.replicas).toBeGreaterThanOrEqual(2);
-    expect(services.worker?.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233' });
+    // The compose file's Temporal unless the user's environment names another (or sets it empty
+    // for a profile's address); the same namespace everywhere.
+    expect(services.worker?.environment).toMatchObject({
+      TEMPORAL_ADDRESS: '${TEMPORAL_ADDRESS-temporal:7233}',
+      TEMPORAL_NAMESPACE: '${TEMPORAL_NAMESPACE:-default}',
+    });
+    expect(services['temporal-ui']?.environment).toMatchObject({
+      TEMPORAL_DEFAULT_NAMESPACE: '${TEMPORAL_NAMESPACE:-default}',
+      TEMPORAL_CODEC_ENDPOINT: '${SPRINTWAVE_CODEC_ENDPOINT:-}',
+    });
+    for (const name of ['api', 'worker']) {
+      expect(services[name]?.environment).toMatchObject({
+        SPRINTWAVE_PAYLOAD_KEY: '${SPRINTWAVE_PAYLOAD_KEY:-}',
+        SPRINTWAVE_PAYLOAD_OLD_KEYS: '${SPRINTWAVE_PAYLOAD_OLD_KEYS:-}',
+      });
+    }
     expect(services.api?.environment?.SPRINTWAVE_API_TOKEN).toContain(':?');
     for (const name of ['api', 'worker']) {
       expect(services[name]?.volumes).toEqual(
@@ -100,8 +115,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('registers every search attribute sprintwave sets', () => {
+  it('creates the namespace when it is not there, and registers every search attribute in it', () => {
     const setup = JSON.stringify(compose.services['temporal-setup']?.command);
+    expect(setup).toContain('temporal operator namespace create --namespace \\"$$NAMESPACE\\"');
+    expect(setup).toContain('--namespace \\"$$NAMESPACE\\" --name');
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) {
       expect(setup).toContain(name);
       expect(setup).toContain(`--type ${type}`);

@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 import { GITHUB_DELIVERY_WAIT_MS } from '../../src/cli/follow';
 import { collect, runCli, spawnCli } from '../support/cli';
 import { makeSandbox } from '../support/git-fixtures';

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -18,8 +18,8 @@ import type { SprintSpec } from '../../src/domain/spec';
 import { loadConfig } from '../../src/runtime/config';
 import type { Config } from '../../src/runtime/config';
 import { startDevServer } from '../../src/runtime/dev-server';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 import { createSprintWorker } from '../../src/runtime/worker';
 import { checkSchedule } from '../../src/schemas/schedule';
 import { checkSprintSpec } from '../../src/schemas/sprint-spec';
@@ -49,8 +49,9 @@ import type { HistoryFixture, Scenario } from './history-fixtures';
 /**
  * `npm run record-histories`: runs the representative sprints on a fresh Temporal dev server
  * with a real repository and the local GitHub, and writes every workflow run they made to
- * test/fixtures/histories/, which test/workflows/replay.test.ts replays against the current
- * workflow code. Re-record after an intended change to a workflow (guarded with `patched()`).
+ * test/fixtures/histories/v<package.json version>/, which test/workflows/replay.test.ts replays,
+ * with every earlier version's folder, against the current workflow code. Record once per
+ * released version; an existing version's histories are replaced only with `--force`.
  */
 
 type History = temporal.api.history.v1.IHistory;
@@ -446,7 +447,41 @@ async function record(client: Client, scenario: Scenario, ref: RunRef): Promise<
     : [fixture];
 }
 
+/** test/fixtures/histories/v<version>: the histories of the version being released. */
+async function versionDir(): Promise<string> {
+  const manifest = path.resolve(__dirname, '..', '..', 'package.json');
+  const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
+  return path.join(HISTORIES_DIR, `v${version}`);
+}
+
+/**
+ * A released version's histories are what its running workflows did: recording again would
+ * quietly replace them with what the current code does, so that takes `--force`.
+ */
+async function refuseToOverwrite(dir: string, force: boolean): Promise<void> {
+  const existing = await readdir(dir).catch(() => []);
+  if (existing.length && !force) {
+    throw new Error(
+      `${path.relative(process.cwd(), dir)}/ already holds recorded histories; ` +
+        'bump the version in package.json, or pass --force to record them again',
+    );
+  }
+}
+
+/** Replaces the folder only once the new histories are in hand: a failed recording keeps the old. */
+async function writeFixtures(dir: string, fixtures: HistoryFixture[]): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+  for (const fixture of fixtures) {
+    const file = path.join(dir, fixtureFile(fixture));
+    await mkdir(path.dirname(file), { recursive: true });
+    // 'wx': two runs of one scenario never silently overwrite each other's history.
+    await writeFile(file, `${JSON.stringify(fixture)}\n`, { flag: 'wx' });
+  }
+}
+
 async function main(): Promise<void> {
+  const target = await versionDir();
+  await refuseToOverwrite(target, process.argv.includes('--force'));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sprintwave-record-'));
   const remote: Recorder['remote'] = {};
@@ -501,15 +536,8 @@ async function main(): Promise<void> {
       }
       return recorded;
     });
-    await rm(HISTORIES_DIR, { recursive: true, force: true });
-    for (const fixture of fixtures) {
-      const file = path.join(HISTORIES_DIR, fixtureFile(fixture));
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, `${JSON.stringify(fixture)}\n`);
-    }
-    console.log(
-      `${fixtures.length} histories written to ${path.relative(process.cwd(), HISTORIES_DIR)}/`,
-    );
+    await writeFixtures(target, fixtures);
+    console.log(`${fixtures.length} histories written to ${path.relative(process.cwd(), target)}/`);
     await sandbox.cleanup();
   } finally {
     await connection.close();

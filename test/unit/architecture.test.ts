@@ -17,7 +17,19 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   runtime: ['domain', 'activities', 'workflows'],
   service: ['domain', 'schemas', 'runtime', 'activities', 'workflows'],
   api: ['domain', 'schemas', 'runtime', 'workflows', 'service'],
-  cli: ['domain', 'schemas', 'runtime', 'activities', 'workflows', 'import', 'service', 'api'],
+  cli: [
+    'domain',
+    'schemas',
+    'runtime',
+    'activities',
+    'workflows',
+    'import',
+    'service',
+    'api',
+    'devtools',
+  ],
+  // Development and test aids (the local GitHub server): only the CLI, tests and benches use them.
+  devtools: ['domain', 'schemas'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -122,6 +122,24 @@ describe('the Temporal connection from Temporal environment configuration', () =
     );
   });
 
+  it('an empty variable counts as unset, as a compose file passes one on: the profile holds', () => {
+    const { temporal } = loadConfig({
+      TEMPORAL_CONFIG_FILE: file('temporal.toml'),
+      TEMPORAL_PROFILE: 'onprem',
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_NAMESPACE: '',
+      TEMPORAL_API_KEY: '',
+      // What docker-compose.yml passes on when its user set none of them.
+      GITHUB_TOKEN: '',
+      SPRINTWAVE_EVENTS_URL: '',
+      SPRINTWAVE_SYNC_TOKEN: '',
+      SPRINTWAVE_PAYLOAD_KEY: '',
+    });
+    expect(temporal.address).toBe('temporal.internal:7233');
+    expect(temporal.namespace).toBe('sprints');
+    expect(temporal.connection.apiKey).toBeUndefined();
+  });
+
   it('a missing certificate file or profile fails start-up with one clear message', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: file('none.pem') })).toThrow(
       new ConfigError(

@@ -1,7 +1,7 @@
 import { GITHUB_BODY_LIMIT } from '../../src/domain/fitted-text';
 import { outboxWorkflowId } from '../../src/domain/ids';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 import { runToEnd, sprint, startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 

@@ -1,5 +1,5 @@
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub, RecordedRequest } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub, RecordedRequest } from '../../src/devtools/github-local/server';
 import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import { addBareRemote, remoteTip } from '../support/git-remote';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';

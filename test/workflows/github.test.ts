@@ -1,8 +1,8 @@
 import { planSprint } from '../../src/domain/plan';
 import { initialProgress } from '../../src/domain/progress-reducer';
 import { renderSummary } from '../../src/domain/render-progress';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 import { githubOutboxWorkflow, pullRequestOutboxWorkflow } from '../../src/workflows';
 import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import { runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';

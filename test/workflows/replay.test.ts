@@ -1,20 +1,51 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { SCENARIOS, readHistoryFixtures } from '../support/history-fixtures';
+import { HISTORIES_DIR, SCENARIOS, readHistoryFixtures } from '../support/history-fixtures';
 import type { HistoryFixture } from '../support/history-fixtures';
 
 jest.setTimeout(120_000);
 
 const { History } = temporal.api.history.v1;
 
+/** A version's folder of histories: `v<major>.<minor>.<patch>`. */
+const VERSION_FOLDER = /^v(\d+)\.(\d+)\.(\d+)$/;
+
+function byVersion(a: string, b: string): number {
+  const parts = (folder: string) => (VERSION_FOLDER.exec(folder) ?? []).slice(1).map(Number);
+  const [left, right] = [parts(a), parts(b)];
+  const differing = left.findIndex((part, i) => part !== right[i]);
+  return differing < 0 ? 0 : (left[differing] as number) - (right[differing] as number);
+}
+
+interface VersionFixtures {
+  version: string;
+  fixtures: HistoryFixture[];
+}
+
+/** Every released version's histories, oldest first. */
+async function readEveryVersion(entries: string[]): Promise<VersionFixtures[]> {
+  const versions = entries.filter((entry) => VERSION_FOLDER.test(entry)).sort(byVersion);
+  return Promise.all(
+    versions.map(async (version) => ({
+      version,
+      fixtures: await readHistoryFixtures(path.join(HISTORIES_DIR, version)),
+    })),
+  );
+}
+
 /**
- * Histories recorded from representative runs (`npm run record-histories`), replayed against
- * the workflow code of this checkout: a change that would break a running sprint fails here.
- * An intended change is guarded with `patched()`, then the histories are recorded again.
+ * Histories recorded from representative runs of each released version (`npm run
+ * record-histories`), replayed against the workflow code of this checkout: a change that would
+ * break a sprint still running on an older version fails here. An intended change is guarded
+ * with `patched()`; the next release records its own histories beside the older ones.
  */
 describe('recorded histories replay against the current workflow code', () => {
   const codePath = () => process.env.SPRINTWAVE_TEST_WORKFLOW_BUNDLE as string;
+  let entries: string[];
+  let versions: VersionFixtures[];
   let fixtures: HistoryFixture[];
 
   beforeAll(async () => {
@@ -23,7 +54,9 @@ describe('recorded histories replay against the current workflow code', () => {
       logger: new DefaultLogger('ERROR'),
       telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }) } },
     });
-    fixtures = await readHistoryFixtures();
+    entries = await readdir(HISTORIES_DIR);
+    versions = await readEveryVersion(entries);
+    fixtures = versions.flatMap((version) => version.fixtures);
   });
 
   const replayable = (fixture: HistoryFixture, history: unknown = fixture.history) => ({
@@ -31,11 +64,21 @@ describe('recorded histories replay against the current workflow code', () => {
     history: History.fromObject(history as Record<string, unknown>),
   });
 
+  it('keeps every history in the folder of the version that recorded it', () => {
+    // A history outside a version's folder would be replayed by nothing.
+    expect(entries.filter((entry) => !VERSION_FOLDER.test(entry))).toEqual([]);
+    expect(versions.length).toBeGreaterThan(0);
+    for (const version of versions)
+      expect([version.version, version.fixtures.length > 0]).toEqual([version.version, true]);
+  });
+
   it('has a history of every representative run and every workflow type', () => {
-    expect([...new Set(fixtures.map((fixture) => fixture.scenario))].sort()).toEqual(
+    // The newest version's recording covers every scenario of today; older ones may cover fewer.
+    const newest = versions.at(-1)?.fixtures ?? [];
+    expect([...new Set(newest.map((fixture) => fixture.scenario))].sort()).toEqual(
       [...SCENARIOS].sort(),
     );
-    expect([...new Set(fixtures.map((fixture) => fixture.workflowType))].sort()).toEqual([
+    expect([...new Set(newest.map((fixture) => fixture.workflowType))].sort()).toEqual([
       'eventsOutboxWorkflow',
       'githubOutboxWorkflow',
       'pullRequestOutboxWorkflow',
@@ -65,13 +108,15 @@ describe('recorded histories replay against the current workflow code', () => {
   it('replays every history without non-determinism', async () => {
     const failures: string[] = [];
     let replayed = 0;
-    const results = Worker.runReplayHistories(
-      { workflowBundle: { codePath: codePath() } },
-      fixtures.map((fixture) => replayable(fixture)),
-    );
-    for await (const result of results) {
-      replayed++;
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    for (const { version, fixtures: recorded } of versions) {
+      const results = Worker.runReplayHistories(
+        { workflowBundle: { codePath: codePath() } },
+        recorded.map((fixture) => replayable(fixture)),
+      );
+      for await (const result of results) {
+        replayed++;
+        if (result.error) failures.push(`${version} ${result.workflowId}: ${result.error.message}`);
+      }
     }
     expect(failures).toEqual([]);
     expect(replayed).toBe(fixtures.length);

@@ -11,8 +11,8 @@ import {
 } from '../../src/service/schedules';
 import type { ScheduleView } from '../../src/service/schedules';
 import type { SprintProgress } from '../../src/domain/progress';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 import { checkSchedule } from '../../src/schemas/schedule';
 import type { ScheduleRequest } from '../../src/schemas/schedule';
 import { standupWorkflow } from '../../src/workflows';

@@ -1,7 +1,7 @@
 import { loadConfigWithCredentials } from '../../src/runtime/config';
 import { openCredentialStores } from '../../src/runtime/credentials';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 import { createSprintWorker } from '../../src/runtime/worker';
 import { outboxWorkflowId } from '../../src/domain/ids';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';

@@ -5,7 +5,7 @@ import { openCommitter } from '../../activities/git-exec';
 import { loadConfig } from '../../runtime/config';
 import { startApiServer } from '../../api/server';
 import type { ApiServer } from '../../api/server';
-import { startLocalGithub } from '../../runtime/github-local/server';
+import { startLocalGithub } from '../../devtools/github-local/server';
 import { PROJECT_ROOT } from '../../runtime/temporal-cli';
 import { checkSprintSpec } from '../../schemas/sprint-spec';
 import { parseSprintText } from '../../schemas/sprint-text';

@@ -1,12 +1,14 @@
-import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { buildGithubApp } from './app';
 import { FaultQueue, faultResponse } from './faults';
 import type { Fault } from './faults';
-import { buildHandlers, githubError } from './handlers';
-import type { ApiResponse } from './handlers';
+import { githubError } from './handlers';
+import type { ApiResponse, Handler } from './handlers';
 import { githubRoutes, validateRequest } from './openapi';
 import { GithubStore } from './store';
 import type { IssueComment, PullRequest } from './store';
-import { isObject, listen, parseBody, rateLimiter, readBody, recordedHeaders, send } from './wire';
+import { isObject, parseBody, rateLimiter, recordedHeaders, send } from './wire';
 
 export type { Fault } from './faults';
 export type { IssueComment, Issue, PullRequest } from './store';
@@ -61,8 +63,6 @@ export interface LocalGithub {
   close(): Promise<void>;
 }
 
-const handlers = buildHandlers();
-
 type Auth = { ok: true; authenticated: boolean } | { ok: false; message: string };
 
 /** Starts a local server that answers the GitHub REST endpoints sprintwave uses. */
@@ -70,15 +70,16 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
   const validate = options.validate ?? true;
   if (validate) githubRoutes(); // parse the description now, not inside the first request
   const host = options.host ?? '127.0.0.1';
-  const server = http.createServer();
-  const port = await listen(server, options.port ?? 0, host);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const store = new GithubStore(url, options.login ?? 'sprintwave-local');
   const faults = new FaultQueue();
   const requests: RecordedRequest[] = [];
   const pauses = new Set<() => void>();
   const rateLimit = rateLimiter();
   let isDown = false;
+  // The port is picked when the app listens, and the store's URLs name it.
+  let url = '';
+  let store: GithubStore | undefined;
+  const storeOf = (): GithubStore =>
+    (store ??= new GithubStore(url, options.login ?? 'sprintwave-local'));
 
   function pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -101,10 +102,12 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
       : { ok: false, message: 'Bad credentials' };
   }
 
-  async function answer(
-    req: http.IncomingMessage,
+  /** What GitHub would answer, in the order it checks: up, faults, token, body, route. */
+  async function decide(
+    request: FastifyRequest,
     record: RecordedRequest,
     raw: string,
+    handler: Handler | undefined,
   ): Promise<ApiResponse | 'reset'> {
     if (isDown) return githubError(503, 'Service Unavailable');
     const fault = faults.take(record.method, record.path);
@@ -114,7 +117,7 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
       const faulted = faultResponse(fault);
       if (faulted) return faulted;
     }
-    const auth = authenticate(req.headers.authorization);
+    const auth = authenticate(request.headers.authorization);
     if (!auth.ok) return githubError(401, auth.message);
     const body = parseBody(raw);
     if (!body.ok) return githubError(400, 'Problems parsing JSON');
@@ -129,73 +132,79 @@ export async function startLocalGithub(options: LocalGithubOptions = {}): Promis
         });
       }
     }
-    const route = handlers.match(record.method, record.path);
-    if (!route) {
+    if (!handler) {
       const response = githubError(404, 'Not Found');
       return validate
         ? { ...response, headers: { 'x-local-github': 'not-implemented' } }
         : response;
     }
-    const query = new URL(req.url ?? '/', url).searchParams;
-    const request = {
-      params: route.params,
-      query,
+    const apiRequest = {
+      params: (request.params ?? {}) as Record<string, string>,
+      query: new URL(request.url, url).searchParams,
       body: isObject(body.value) ? body.value : {},
       url: `${url}${record.path}`,
       authenticated: auth.authenticated,
     };
-    return route.value(request, {
-      store,
+    return handler(apiRequest, {
+      store: storeOf(),
       rateLimit: () => rateLimit.peek(),
       hasBranch: options.hasBranch,
     });
   }
 
-  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const target = new URL(req.url ?? '/', url);
-    const raw = await readBody(req);
+  async function answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    raw: string,
+    handler?: Handler,
+  ): Promise<FastifyReply> {
+    const target = new URL(request.url, url);
     const record: RecordedRequest = {
-      method: (req.method ?? 'GET').toUpperCase(),
+      method: request.method.toUpperCase(),
       path: target.pathname,
       query: Object.fromEntries(target.searchParams),
-      headers: recordedHeaders(req.headers),
+      headers: recordedHeaders(request.headers),
       body: parseBody(raw).value ?? (raw || undefined),
       status: 0,
       at: Date.now(),
     };
     requests.push(record);
-    const response = await answer(req, record, raw).catch((error: unknown) =>
+    const answered = await decide(request, record, raw, handler).catch((error: unknown) =>
       githubError(500, error instanceof Error ? error.message : 'Server Error'),
     );
-    if (response === 'reset') {
-      req.socket.destroy();
-      return;
+    if (answered === 'reset') {
+      request.raw.socket.destroy();
+      return reply.hijack();
     }
-    record.status = response.status;
+    record.status = answered.status;
     const limit = record.path === '/rate_limit' ? rateLimit.peek() : rateLimit.take();
-    send(res, response, limit);
+    return send(reply, answered, limit);
   }
 
-  server.on('request', (req, res) => {
-    onRequest(req, res).catch(() => res.destroy()); // e.g. the client hung up mid-body
+  const app = buildGithubApp({
+    answer,
+    refuse: (reply, status, message) => send(reply, githubError(status, message), rateLimit.take()),
   });
+  await app.listen({ port: options.port ?? 0, host });
+  const { port } = app.server.address() as AddressInfo;
+  url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const local = storeOf();
 
   return {
     url,
     requests,
-    comments: (owner, repo, issue) => store.comments(owner, repo, issue),
-    pulls: (owner, repo) => store.pulls(owner, repo).map((pull) => ({ ...pull })),
-    createIssue: (owner, repo, title) => store.createIssue(owner, repo, title).number,
+    comments: (owner, repo, issue) => local.comments(owner, repo, issue),
+    pulls: (owner, repo) => local.pulls(owner, repo).map((pull) => ({ ...pull })),
+    createIssue: (owner, repo, title) => local.createIssue(owner, repo, title).number,
     fail: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     down: () => void (isDown = true),
     up: () => void (isDown = false),
     close: async () => {
       [...pauses].forEach((resume) => resume());
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      // Before the held answers resume: a client still waiting sees its connection end.
+      app.server.closeAllConnections();
+      await app.close();
     },
   };
 }

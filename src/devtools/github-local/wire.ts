@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { FastifyReply } from 'fastify';
 import type { ApiResponse, RateLimit } from './handlers';
 
 /** Request and response plumbing, with the headers GitHub sends. */
@@ -33,8 +33,8 @@ export function rateLimiter(): { take(): RateLimit; peek(): RateLimit } {
   };
 }
 
-export function send(res: http.ServerResponse, response: ApiResponse, limit: RateLimit): void {
-  if (res.destroyed) return; // the client gave up, e.g. on a delayed answer
+export function send(reply: FastifyReply, response: ApiResponse, limit: RateLimit): FastifyReply {
+  if (reply.raw.destroyed) return reply.hijack(); // the client gave up, e.g. on a delayed answer
   const headers: Record<string, string> = {
     'x-github-api-version-selected': '2022-11-28',
     'x-github-media-type': 'github.v3; format=json',
@@ -46,12 +46,11 @@ export function send(res: http.ServerResponse, response: ApiResponse, limit: Rat
     'x-ratelimit-resource': limit.resource,
     ...response.headers,
   };
-  if (response.body === undefined) {
-    res.writeHead(response.status, headers).end();
-    return;
-  }
-  headers['content-type'] = 'application/json; charset=utf-8';
-  res.writeHead(response.status, headers).end(JSON.stringify(response.body));
+  reply.code(response.status).headers(headers);
+  if (response.body === undefined) return reply.send();
+  // Serialized here, with GitHub's content type, so Fastify sends the text as it is.
+  reply.header('content-type', 'application/json; charset=utf-8');
+  return reply.send(JSON.stringify(response.body));
 }
 
 /** Shaped like GitHub's, e.g. `C0DE:1A2B:3C4D5E:6F7A8B:65F0A1B2`. */
@@ -89,18 +88,9 @@ export function parseBody(
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The body of a request Fastify did not read, e.g. one whose content type it refused. */
 export async function readBody(req: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-export function listen(server: http.Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }

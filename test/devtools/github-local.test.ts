@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
-import { validateRequest } from '../../src/runtime/github-local/openapi';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { validateRequest } from '../../src/devtools/github-local/openapi';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 
 const TOKEN = 'ghp_local_test_token';
 const owner = 'acme';

@@ -1,4 +1,3 @@
-import { RouteTrie } from './route-trie';
 import { branchRef } from './store';
 import type { GithubStore } from './store';
 
@@ -34,7 +33,7 @@ export interface HandlerContext {
   hasBranch?(owner: string, repo: string, branch: string): boolean | Promise<boolean>;
 }
 
-type Handler = (req: ApiRequest, ctx: HandlerContext) => ApiResponse | Promise<ApiResponse>;
+export type Handler = (req: ApiRequest, ctx: HandlerContext) => ApiResponse | Promise<ApiResponse>;
 
 export const githubError = (status: number, message: string, extra: object = {}): ApiResponse => ({
   status,
@@ -245,20 +244,45 @@ const getRateLimit: Handler = (_req, { rateLimit }) => {
   return ok({ resources: { core }, rate: core });
 };
 
-/** The endpoints this server answers; GitHub has many more. */
-export function buildHandlers(): RouteTrie<Handler> {
-  const routes = new RouteTrie<Handler>();
-  routes.add('GET', '/repos/{owner}/{repo}/issues/{issue_number}', getIssue);
-  routes.add('POST', '/repos/{owner}/{repo}/issues', createIssue);
-  routes.add('GET', '/repos/{owner}/{repo}/issues/{issue_number}/comments', listComments);
-  routes.add('POST', '/repos/{owner}/{repo}/issues/{issue_number}/comments', createComment);
-  routes.add('GET', '/repos/{owner}/{repo}/issues/comments/{comment_id}', getComment);
-  routes.add('PATCH', '/repos/{owner}/{repo}/issues/comments/{comment_id}', updateComment);
-  routes.add('DELETE', '/repos/{owner}/{repo}/issues/comments/{comment_id}', deleteComment);
-  routes.add('GET', '/repos/{owner}/{repo}/pulls', listPulls);
-  routes.add('POST', '/repos/{owner}/{repo}/pulls', createPull);
-  routes.add('PATCH', '/repos/{owner}/{repo}/pulls/{pull_number}', updatePull);
-  routes.add('GET', '/user', getUser);
-  routes.add('GET', '/rate_limit', getRateLimit);
-  return routes;
+export interface Endpoint {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** GitHub's path template, as its OpenAPI description writes it. */
+  template: string;
+  handler: Handler;
 }
+
+/** The endpoints this server answers; GitHub has many more. */
+export const ENDPOINTS: readonly Endpoint[] = [
+  { method: 'GET', template: '/repos/{owner}/{repo}/issues/{issue_number}', handler: getIssue },
+  { method: 'POST', template: '/repos/{owner}/{repo}/issues', handler: createIssue },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    handler: listComments,
+  },
+  {
+    method: 'POST',
+    template: '/repos/{owner}/{repo}/issues/{issue_number}/comments',
+    handler: createComment,
+  },
+  {
+    method: 'GET',
+    template: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    handler: getComment,
+  },
+  {
+    method: 'PATCH',
+    template: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    handler: updateComment,
+  },
+  {
+    method: 'DELETE',
+    template: '/repos/{owner}/{repo}/issues/comments/{comment_id}',
+    handler: deleteComment,
+  },
+  { method: 'GET', template: '/repos/{owner}/{repo}/pulls', handler: listPulls },
+  { method: 'POST', template: '/repos/{owner}/{repo}/pulls', handler: createPull },
+  { method: 'PATCH', template: '/repos/{owner}/{repo}/pulls/{pull_number}', handler: updatePull },
+  { method: 'GET', template: '/user', handler: getUser },
+  { method: 'GET', template: '/rate_limit', handler: getRateLimit },
+];

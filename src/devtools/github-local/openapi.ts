@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { RouteTrie } from './route-trie';
 
 export type JsonType = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'null';
 
@@ -62,12 +61,53 @@ const JSON_TYPES = new Set<string>([
   'null',
 ]);
 
-let routes: RouteTrie<Operation> | undefined;
+/** One path template of GitHub's, split into segments; `{...}` segments match any one segment. */
+interface Route {
+  segments: string[];
+  /** `L` for a literal segment, `P` for a parameter: the smallest key is the best match. */
+  rank: string;
+  operation: Operation;
+}
+
+/** Routes by method and segment count, so a request compares only against its peers. */
+type Routes = Map<string, Route[]>;
+
+let routes: Routes | undefined;
 
 /** GitHub's routes, built once per process from @octokit/openapi's api.github.com description. */
-export function githubRoutes(): RouteTrie<Operation> {
+export function githubRoutes(): Routes {
   routes ??= buildRoutes(loadDescription());
   return routes;
+}
+
+const splitPath = (path: string): string[] => path.split('/').filter((segment) => segment !== '');
+const routeKey = (method: string, segments: number): string =>
+  `${method.toUpperCase()} ${segments}`;
+/** A segment holding any `{...}` matches one whole path segment (e.g. `{base}...{head}`). */
+const isParam = (segment: string): boolean => segment.includes('{');
+
+function addRoute(routes: Routes, operation: Operation): void {
+  const segments = splitPath(operation.template);
+  const rank = segments.map((segment) => (isParam(segment) ? 'P' : 'L')).join('');
+  const key = routeKey(operation.method, segments.length);
+  const peers = routes.get(key) ?? [];
+  peers.push({ segments, rank, operation });
+  routes.set(key, peers);
+}
+
+/**
+ * The operation for a request. Where a literal and a parameter both fit, the literal wins at
+ * the first place they differ, as GitHub routes (`/issues/comments/{comment_id}` beats
+ * `/issues/{issue_number}/...`); a path known only for other methods does not match.
+ */
+export function matchOperation(method: string, path: string): Operation | undefined {
+  const segments = splitPath(path);
+  let best: Route | undefined;
+  for (const route of githubRoutes().get(routeKey(method, segments.length)) ?? []) {
+    const fits = route.segments.every((part, i) => isParam(part) || part === segments[i]);
+    if (fits && (!best || route.rank < best.rank)) best = route;
+  }
+  return best?.operation;
 }
 
 function loadDescription(): Description {
@@ -77,14 +117,14 @@ function loadDescription(): Description {
 }
 
 /** Keeps only method, template, operationId and body shape, so the parsed JSON can be freed. */
-function buildRoutes(description: Description): RouteTrie<Operation> {
-  const trie = new RouteTrie<Operation>();
+function buildRoutes(description: Description): Routes {
+  const routes: Routes = new Map();
   const resolve = refResolver(description.components.schemas);
   for (const [template, item] of Object.entries(description.paths)) {
     for (const [method, op] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue;
       const schema = op.requestBody?.content?.['application/json']?.schema;
-      trie.add(method, template, {
+      addRoute(routes, {
         method: method.toUpperCase(),
         template,
         operationId: op.operationId ?? `${method} ${template}`,
@@ -93,7 +133,7 @@ function buildRoutes(description: Description): RouteTrie<Operation> {
       });
     }
   }
-  return trie;
+  return routes;
 }
 
 type Resolve = (schema: Schema) => Schema;
@@ -157,9 +197,8 @@ function accepts(allowed: JsonType[], actual: JsonType): boolean {
 
 /** Checks a request against the description: route and method, then the top-level body. */
 export function validateRequest(method: string, path: string, body: unknown): Validation {
-  const match = githubRoutes().match(method, path);
-  if (!match) return { ok: false, status: 404 };
-  const operation = match.value;
+  const operation = matchOperation(method, path);
+  if (!operation) return { ok: false, status: 404 };
   const errors = bodyErrors(operation, body);
   return errors.length ? { ok: false, status: 422, operation, errors } : { ok: true, operation };
 }

@@ -1,6 +1,6 @@
 import { Octokit } from '@octokit/rest';
-import { startLocalGithub } from '../../src/runtime/github-local/server';
-import type { LocalGithub } from '../../src/runtime/github-local/server';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
 
 const TOKEN = 'ghp_local_limits_token';
 const owner = 'acme';
