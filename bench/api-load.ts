@@ -13,6 +13,8 @@ import { assertCompleted, envInt, median, sprintSpec, uniqueId } from './support
 
 /** Every request answered with a 2xx: the target. */
 export const TARGET_ERRORS = 0;
+/** A sprint's GET at most this many times the no-op route's p99. */
+export const TARGET_P99_RATIO = 2;
 const PACKAGES = 3;
 const WARM_UP_S = 2;
 const TIMEOUT_MS = 10_000;
@@ -223,4 +225,8 @@ export function printApi(result: ApiLoadResult): void {
     );
   }
   console.log(`  errors target ${result.target}  ${result.pass ? 'PASS' : 'MISS'}`);
+  const worst = Math.max(...result.targets.map((t) => t.p99Ratio));
+  console.log(
+    `  p99 target ≤ ${TARGET_P99_RATIO}× baseline  ${worst <= TARGET_P99_RATIO ? 'PASS' : 'MISS'}`,
+  );
 }

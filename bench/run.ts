@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { benchApi, printApi } from './api-load';
+import { TARGET_P99_RATIO, benchApi, printApi } from './api-load';
 import type { ApiLoadResult } from './api-load';
 import { benchEager, printEager } from './eager';
 import type { EagerResult } from './eager';
@@ -180,8 +180,10 @@ function printSummary({ engine, split, eager, floor, github, api }: Results): vo
       rows.push([
         `api ${t.target} p50/p99 at ${api.rate}/s`,
         `${t.p50Ms.toFixed(1)}/${t.p99Ms.toFixed(1)} ms`,
-        t.target === 'baseline' ? '' : `p99 ${t.p99Ratio.toFixed(2)}× baseline`,
-        '',
+        t.target === 'baseline'
+          ? ''
+          : `p99 ${t.p99Ratio.toFixed(2)}× baseline ≤ ${TARGET_P99_RATIO}`,
+        t.target === 'baseline' ? '' : verdict(t.p99Ratio <= TARGET_P99_RATIO),
       ]);
     }
     const errors = api.targets.reduce((sum, t) => sum + t.errors, 0);

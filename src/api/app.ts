@@ -55,7 +55,7 @@ import { isPublicBoardPath, registerBoardRoutes } from './board/routes';
 import { isCodecPreflight, registerCodecRoutes } from './codec-routes';
 import { registerPackageRoutes } from './package-routes';
 import { registerScheduleRoutes } from './schedule-routes';
-import { sprintState } from './sprints';
+import { forgetSprintState, sprintState } from './sprints';
 import { registerSprintStream } from './stream';
 import type { StreamOptions } from './stream';
 
@@ -92,6 +92,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // The id a 500 names is the `reqId` of the request's log lines.
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
+  });
+  // A change made here is seen by the next read of the sprint, not a kept earlier answer.
+  app.addHook('onResponse', async (request) => {
+    const id = (request.params as { id?: unknown } | undefined)?.id;
+    if (request.method !== 'GET' && typeof id === 'string') forgetSprintState(client, id);
   });
   app.setValidatorCompiler(sprintAwareValidator);
   app.setSerializerCompiler(serializerCompiler);

@@ -343,6 +343,9 @@ describe('HTTP API on a real dev server and real git', () => {
     expect(retried.statusCode).toBe(202);
     expect(retried.json()).toMatchObject({ id: body.id, status: 'running' });
     expect(wp(retried.json(), 'WP01')).toMatchObject({ status: 'pending', attempt: 2 });
+    // The next read shows the retry, not the failed state read a moment before.
+    const next = await call({ method: 'GET', url: `/sprints/${body.id}` });
+    expect(next.json()).toMatchObject({ status: 'running' });
     const done = await until(body.id, (s) => s.status === 'completed', 'resumed sprint completed');
     expect(wp(done, 'WP01')).toMatchObject({ status: 'completed', attempt: 2 });
   });

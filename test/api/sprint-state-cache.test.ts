@@ -50,7 +50,7 @@ describe('sprintState under concurrent reads (real dev server, running sprint)',
 
   afterEach(() => jest.restoreAllMocks());
 
-  it('answers 20 concurrent reads with one query, and reads again once 250 ms have passed', async () => {
+  it('answers 20 concurrent reads with one query, and reads again beside the kept answer once 250 ms have passed', async () => {
     const queries = jest.spyOn(connection.workflowService, 'queryWorkflow');
     const describes = jest.spyOn(connection.workflowService, 'describeWorkflowExecution');
 
@@ -72,11 +72,17 @@ describe('sprintState under concurrent reads (real dev server, running sprint)',
     expect(await sprintState(client, handle.workflowId)).toBe(states[0]);
     expect(queries).toHaveBeenCalledTimes(1);
 
+    // Past 250 ms the kept answer still comes at once, and one new read runs beside it.
     await sleep(300);
-    const fresh = await sprintState(client, handle.workflowId);
+    expect(await sprintState(client, handle.workflowId)).toBe(states[0]);
+    let fresh = states[0];
+    for (let tries = 0; fresh === states[0] && tries < 500; tries++) {
+      await sleep(20);
+      fresh = await sprintState(client, handle.workflowId);
+    }
     expect(fresh).not.toBe(states[0]);
-    expect(fresh.status).toBe('running');
-    expect(queries).toHaveBeenCalledTimes(2);
+    expect(fresh?.status).toBe('running');
+    expect(queries.mock.calls.length).toBeGreaterThanOrEqual(2);
   });
 
   it('shares a 404 among concurrent reads but does not keep it', async () => {
