@@ -19,6 +19,7 @@ import { syncAutoStart } from './project-config';
 import { createGithubActivities } from './github';
 import { createLiveTableActivity } from './github-live-table';
 import { pushBranches } from './git-push';
+import { rehearseMerge } from './merge-rehearsal';
 import type { GithubDeps } from './github';
 import { createSprintStateActivities } from './sprint-state';
 import { createWorkerQueueActivities } from './worker-queue';
@@ -142,6 +143,9 @@ export function createActivities(deps: ActivityDeps) {
     ): Promise<git.IntegrationMerge> {
       return withHeartbeats(() => git.mergeIntoIntegration({ ...input, worktreeRoot }));
     },
+
+    /** Whether the completed packages would merge cleanly, computed from git objects alone. */
+    rehearseMerge,
 
     pushBranches,
 

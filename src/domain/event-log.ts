@@ -1,6 +1,7 @@
 import { EVENT_SCHEMA_VERSION, eventId } from './events';
 import type { EventEnvelope, EventIdentity, EventType } from './events';
 import type { ProgressEvent, SprintProgress } from './progress';
+import { sameConflict } from './rehearsal';
 
 /** An event before it is numbered and tagged. */
 export interface EventDraft {
@@ -60,6 +61,7 @@ export function eventsForChange(
       });
     }
   }
+  if (cause.type === 'merge-rehearsed') drafts.push(...newConflicts(before, after));
   if (cause.type === 'integration-checked' || cause.type === 'integration-skipped') {
     const integration = after.integration;
     drafts.push({
@@ -92,6 +94,19 @@ export function eventsForChange(
     });
   }
   return drafts;
+}
+
+/** One event per conflict the rehearsal newly predicts, under the package that would not merge. */
+function newConflicts(before: SprintProgress, after: SprintProgress): EventDraft[] {
+  const known = before.predictedConflicts ?? [];
+  return (after.predictedConflicts ?? [])
+    .filter((conflict) => !known.some((old) => sameConflict(old, conflict)))
+    .map((conflict) => ({
+      type: 'MergeConflictPredicted' as const,
+      wpId: conflict.wpId,
+      attempt: after.packages.find((wp) => wp.id === conflict.wpId)?.attempt ?? 1,
+      payload: { with: conflict.with, files: conflict.files },
+    }));
 }
 
 function reasonOf(wp: SprintProgress['packages'][number]): string | undefined {

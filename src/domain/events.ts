@@ -7,6 +7,7 @@ export type EventType =
   | 'WaveStarted'
   | 'WPStatusChanged'
   | 'WPProgress'
+  | 'MergeConflictPredicted'
   | 'IntegrationCompleted'
   | 'SprintCompleted'
   | 'ErrorLogged';

@@ -1,5 +1,6 @@
 import { agentLabel, overallProgress, packagePercent, taskCounts, waitsForDay } from './progress';
 import { failureOutput } from './failure-output';
+import { conflictText } from './rehearsal';
 import type { PackageProgress, PackageStatus, SprintProgress, SprintStatus } from './progress';
 
 /** The pieces the progress table and its compact form are made of. */
@@ -96,7 +97,25 @@ export function overallLines(state: SprintProgress): string[] {
   ];
   const pullRequestUrl = state.delivery?.pullRequest?.url;
   if (pullRequestUrl) lines.push(`**Pull request:** ${pullRequestUrl}`);
-  return lines;
+  return [...lines, ...predictedConflictLines(state)];
+}
+
+const CONFLICTS_SHOWN = 10;
+
+/**
+ * What the merge rehearsal predicts, until the final merge decides: people can still rebase a
+ * package or add a dependency and retry.
+ */
+export function predictedConflictLines(state: SprintProgress): string[] {
+  const conflicts = state.predictedConflicts ?? [];
+  if (!conflicts.length || state.integration.status !== 'pending') return [];
+  const more = conflicts.length - CONFLICTS_SHOWN;
+  return [
+    '',
+    `**⚠️ Predicted merge conflicts** (${conflicts.length}; the final merge decides):`,
+    ...conflicts.slice(0, CONFLICTS_SHOWN).map((conflict) => `- ${cell(conflictText(conflict))}`),
+    ...(more > 0 ? [`- and ${more} more`] : []),
+  ];
 }
 
 /** `, 5/32 tasks` over the in-scope packages that have a checklist; empty when none has. */

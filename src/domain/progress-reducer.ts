@@ -1,4 +1,5 @@
 import { dayStartsAt } from './day-plan';
+import { deadlineAt } from './deadline';
 import { defaultIntegrationBranch, packageBranch } from './ids';
 import { finishSprint } from './outcome';
 import { isTerminal, retryRefusal } from './progress';
@@ -10,6 +11,8 @@ import type {
   TaskTick,
 } from './progress';
 import type { SprintPlan } from './plan';
+import { conflictText, sameConflict } from './rehearsal';
+import type { PredictedConflict } from './rehearsal';
 import type { SprintSpec } from './spec';
 
 /**
@@ -55,6 +58,7 @@ export function initialProgress(
     scope: spec.scope,
     status: 'running',
     startedAt,
+    ...deadlineOf(spec, startedAt),
     waves: plan.waves,
     packages: spec.packages.map((wp) => ({
       id: wp.id,
@@ -90,6 +94,11 @@ export function initialProgress(
     reasons: [],
     headline: 'Sprint started',
   };
+}
+
+function deadlineOf(spec: SprintSpec, startedAt: number): Pick<SprintProgress, 'deadlineAt'> {
+  const at = spec.deadline === undefined ? undefined : deadlineAt(spec.deadline, startedAt);
+  return at === undefined ? {} : { deadlineAt: at };
 }
 
 function dayOf(
@@ -242,6 +251,8 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
       );
     case 'package-retried':
       return retryPackage(state, event.id);
+    case 'merge-rehearsed':
+      return rehearsed(state, event.conflicts);
     case 'integration-merging':
       return {
         ...state,
@@ -307,6 +318,19 @@ export function reduceProgress(state: SprintProgress, event: ProgressEvent): Spr
     case 'sprint-finished':
       return finishSprint(state, event.at, event.cancelled ?? false);
   }
+}
+
+/** The rehearsal's conflicts replace the earlier ones; a new one becomes the headline. */
+function rehearsed(state: SprintProgress, conflicts: PredictedConflict[]): SprintProgress {
+  const before = state.predictedConflicts ?? [];
+  const fresh = conflicts.find((conflict) => !before.some((old) => sameConflict(old, conflict)));
+  const unchanged = !fresh && before.length === conflicts.length;
+  if (unchanged) return state;
+  return {
+    ...state,
+    predictedConflicts: conflicts,
+    headline: fresh ? `Predicted conflict: ${conflictText(fresh)}` : state.headline,
+  };
 }
 
 /** Ticks off the named tasks of a checklist; ids it does not hold are left to the warning. */

@@ -1,3 +1,4 @@
+import type { PredictedConflict } from './rehearsal';
 import type { Priority, Scope, Strategy } from './spec';
 
 export type PackageStatus =
@@ -131,9 +132,16 @@ export interface SprintProgress {
   owner: string;
   startedAt: number;
   finishedAt?: number;
+  /** When the sprint file's `deadline` falls (epoch ms), when it has one. */
+  deadlineAt?: number;
   waves: string[][];
   packages: PackageProgress[];
   integration: IntegrationProgress;
+  /**
+   * Conflicts the merge rehearsal predicts between completed packages, while the sprint runs;
+   * the final merge still decides.
+   */
+  predictedConflicts?: PredictedConflict[];
   /** Live progress on a GitHub issue, when the sprint file asks for it. */
   github?: GithubReport;
   /** Push and pull request, when the sprint file asks for them. */
@@ -188,6 +196,8 @@ export type ProgressEvent =
   /** Taken out of scope while the sprint runs (the deadline protocol, a day plan it does not fit). */
   | { type: 'package-deferred'; id: string; reason: string }
   | { type: 'package-retried'; id: string }
+  /** The merge rehearsal ran over the packages completed so far: what it predicts now. */
+  | { type: 'merge-rehearsed'; conflicts: PredictedConflict[] }
   | { type: 'integration-merging' }
   | {
       type: 'integration-merged';

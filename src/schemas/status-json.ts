@@ -147,9 +147,21 @@ export const statusJsonSchema = z.object({
   concurrency: z.number().int().min(1),
   startedAt: isoTime,
   finishedAt: isoTime.optional(),
+  deadlineAt: isoTime.optional().describe("When the sprint file's `deadline` falls."),
   packages: z.array(packageStatusJsonSchema),
   overall: overallSchema,
   integration: integrationSchema,
+  predictedConflicts: z
+    .array(
+      z.object({
+        wpId: z.string().describe('The package whose branch would not merge.'),
+        with: z.array(z.string()).describe('The packages before it that changed the same files.'),
+        files: z.array(z.string()),
+      }),
+    )
+    .describe(
+      'What the merge rehearsal predicts between completed packages while the sprint runs; the final merge decides.',
+    ),
   delivery: deliverySchema.optional(),
   reasons: z.array(z.string()).describe('Why the sprint did not complete, in sentences.'),
   links: statusLinksSchema,
@@ -179,6 +191,8 @@ export function sprintStatusJson(
     startedAt: new Date(state.startedAt).toISOString(),
     finishedAt:
       state.finishedAt === undefined ? undefined : new Date(state.finishedAt).toISOString(),
+    deadlineAt:
+      state.deadlineAt === undefined ? undefined : new Date(state.deadlineAt).toISOString(),
     packages: state.packages.map((wp) => ({
       id: wp.id,
       title: wp.title,
@@ -221,6 +235,7 @@ export function sprintStatusJson(
       })),
       error: state.integration.error,
     },
+    predictedConflicts: state.predictedConflicts ?? [],
     delivery: state.delivery,
     reasons: state.reasons,
     links: ui ? { ...sprintWebUiLinks(ui, state), ...links } : links,

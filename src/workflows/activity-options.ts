@@ -60,6 +60,11 @@ export const OPTIONS = {
     startToCloseTimeout: '30 minutes',
     retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 10 },
   },
+  /** The merge rehearsal after a package completes: objects only, quick; advisory, so few tries. */
+  rehearseMerge: {
+    startToCloseTimeout: '10 minutes',
+    retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 3 },
+  },
   /** The integration checks; their heartbeat timeout follows the sprint's. */
   checks: { startToCloseTimeout: '2 hours', retry: { maximumAttempts: 3 } },
   /** A package's command: a non-zero exit is a result; only a lost worker or a crash is retried. */

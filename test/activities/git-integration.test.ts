@@ -1,18 +1,14 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import {
-  commitWork,
-  mergeIntoIntegration,
-  prepareWorktree,
-  removeWorktree,
-} from '../../src/activities/git';
+import { commitWork, mergeIntoIntegration, removeWorktree } from '../../src/activities/git';
 import type { MergeIntoIntegrationInput, PreparedWorktree } from '../../src/activities/git';
 import { gitCounters } from '../../src/activities/git-exec';
 import {
   commitCount,
   fixtureGit,
   makeSandbox,
+  preparePackage,
   read,
   writeAndCommit,
 } from '../support/git-fixtures';
@@ -28,17 +24,8 @@ afterEach(async () => {
   await box.cleanup();
 });
 
-async function prepare(wpId: string, dependencyBranches: string[] = []): Promise<PreparedWorktree> {
-  return prepareWorktree({
-    repo: box.repo,
-    sprintId: 's1',
-    wpId,
-    base: 'main',
-    dependencyBranches,
-    worktreeRoot: box.worktreeRoot,
-    owner: 'run-1',
-  });
-}
+const prepare = (wpId: string, dependencyBranches: string[] = []): Promise<PreparedWorktree> =>
+  preparePackage(box, wpId, dependencyBranches);
 
 function integration(packages: PreparedWorktree[]): MergeIntoIntegrationInput {
   return {

@@ -231,6 +231,39 @@ describe('the sprint board in headless Chromium', () => {
     expect([desktopShot, phoneShot].every((file) => file.startsWith(shots))).toBe(true);
   });
 
+  it('shows a conflict the merge rehearsal predicts while the sprint still runs', async () => {
+    const gate = path.join(harness.sandbox.dir, uniqueId('gate'));
+    const spec = sprint(harness.sandbox.repo, {
+      title: 'Conflicting sprint',
+      packages: [
+        { id: 'WP01', title: 'One', run: "sed -i 's/^value=.*/value=1/' shared.txt" },
+        { id: 'WP02', title: 'Two', run: "sed -i 's/^value=.*/value=2/' shared.txt" },
+        {
+          id: 'WP03',
+          title: 'Holds the sprint open',
+          run: `while [ ! -f ${gate} ]; do sleep 0.1; done; echo three > three.txt`,
+        },
+      ],
+    });
+    await startSprint(harness, { spec });
+    const page = await openPage(390, 844);
+    await page.goto(`${base}/sprints/${spec.id}/board#token=${TOKEN}`);
+    const warning = page.locator('#predicted-conflicts li[data-wp="WP02"]');
+    await warning.waitFor({ timeout: 30_000 });
+    expect(await warning.locator('.with').innerText()).toBe('WP01');
+    expect(await warning.locator('.files').innerText()).toBe('shared.txt');
+    expect(await page.locator('#sprint-header').getAttribute('data-status')).toBe('running');
+    expect(await page.locator('#integration').count()).toBe(0);
+    expect((await boardElements(page)).overflow).toBeLessThanOrEqual(0);
+    await shoot(page, 'board-phone-predicted-conflict');
+
+    // Once the final merge decided, its result replaces the prediction.
+    await writeFile(gate, '');
+    await page.locator('#integration #conflicts li[data-wp="WP02"]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#predicted-conflicts').count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it('lists the sprints at / with links to their boards, keeping the token in the tab', async () => {
     const spec = sprint(harness.sandbox.repo, {
       strategy: 'eager',

@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import type { SimpleGit } from 'simple-git';
+import { prepareWorktree } from '../../src/activities/git';
+import type { PreparedWorktree } from '../../src/activities/git';
 import { branchRecordPath } from '../../src/activities/git-records';
 
 /** The fixtures commit as this user without touching any config file. */
@@ -74,4 +76,21 @@ export async function recordPath(repo: string, branch: string): Promise<string> 
 
 export async function branchRecord(repo: string, branch: string): Promise<unknown> {
   return JSON.parse(await readFile(await recordPath(repo, branch), 'utf8'));
+}
+
+/** Package `wpId` of sprint `s1` in the sandbox: its branch from `main` and its worktree. */
+export function preparePackage(
+  box: Sandbox,
+  wpId: string,
+  dependencyBranches: string[] = [],
+): Promise<PreparedWorktree> {
+  return prepareWorktree({
+    repo: box.repo,
+    sprintId: 's1',
+    wpId,
+    base: 'main',
+    dependencyBranches,
+    worktreeRoot: box.worktreeRoot,
+    owner: 'run-1',
+  });
 }

@@ -36,6 +36,7 @@ function eventfulSprint(): SprintProgress {
     {
       title: 'Everything',
       days: { count: 2, start: '2026-01-05' },
+      deadline: '3d',
       integration: { checks: ['npm test'], push: true },
       packages: [
         { id: 'A', title: 'a', agent: 'claude', points: 1, tasks: [{ id: 'T1', title: 't' }] },

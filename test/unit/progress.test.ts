@@ -123,6 +123,19 @@ describe('progress reducer', () => {
   });
 });
 
+describe('the deadline', () => {
+  it('is kept as a time when the sprint starts, and the status JSON gives it for the board', () => {
+    const at = Date.parse('2026-01-05T09:00:00Z');
+    const packages = [{ id: 'WP01', title: 'One', run: 'true' }];
+    const inHours = startedProgress({ deadline: '8h', packages }, at);
+    expect(inHours.deadlineAt).toBe(at + 8 * 3_600_000);
+    expect(sprintStatusJson(inHours).deadlineAt).toBe('2026-01-05T17:00:00.000Z');
+    const atTime = startedProgress({ deadline: '2026-01-06T12:00:00Z', packages }, at);
+    expect(sprintStatusJson(atTime).deadlineAt).toBe('2026-01-06T12:00:00.000Z');
+    expect(sprintStatusJson(startedProgress({ packages }, at)).deadlineAt).toBeUndefined();
+  });
+});
+
 describe('scheduler', () => {
   it('starts wave by wave, never more than concurrency', () => {
     let state = sprintState({ ...diamond, concurrency: 1 });

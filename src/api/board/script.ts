@@ -171,7 +171,7 @@ export const BOARD_JS = String.raw`'use strict';
   function render(status) {
     current = status;
     document.title = (status.title || status.id) + ' · sprintwave';
-    var content = [header(status), lanes(status), deferred(status), integration(status)];
+    var content = [header(status), predicted(status), lanes(status), deferred(status), integration(status)];
     show(content);
     applyWidths(main);
   }
@@ -275,6 +275,21 @@ export const BOARD_JS = String.raw`'use strict';
         var why = (wp.note || '').replace(/^deferred: /, '');
         return h('li', { 'data-wp': wp.id }, h('code', { text: wp.id }), ' ' + wp.title + (why ? ' — ' + why : ''));
       }))));
+  }
+
+  /** The merge rehearsal's warnings, until the final merge decides: both packages and the files. */
+  function predicted(status) {
+    var list = status.predictedConflicts || [];
+    if (!list.length || status.integration.status !== 'pending') return null;
+    return h('section', { id: 'predicted-conflicts' },
+      h('h2', { text: 'Predicted merge conflicts' }),
+      h('div', { class: 'panel warning' }, h('ul', {}, list.map(function (c) {
+        return h('li', { 'data-wp': c.wpId },
+          h('code', { text: c.wpId }), ' would conflict with ',
+          h('span', { class: 'with', text: c.with.length ? c.with.join(', ') : 'the packages before it' }),
+          ' in ', h('span', { class: 'files', text: c.files.join(', ') }));
+      })),
+      h('p', { class: 'muted', text: 'Rebase one of them, or add a dependency and retry; the final merge decides.' })));
   }
 
   function integration(status) {

@@ -95,6 +95,7 @@ th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(-
 .table-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: .5rem; }
 .panel { background: var(--card); border: 1px solid var(--line); border-radius: .5rem; padding: .8rem; }
 .panel ul { margin: .3rem 0 0; padding-left: 1.2rem; }
+.panel.warning { border-color: #d29922; border-left-width: .3rem; }
 form.token { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .75rem; }
 form.token input { flex: 1 1 14rem; min-width: 0; padding: .45rem; font: inherit; }
 form.token button { padding: .45rem .9rem; font: inherit; }
