@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { renderProgressTable } from '../domain/render-progress';
 import { readLiveProgress } from '../runtime/live-progress';
 import { githubPausedSignal, progressQuery } from '../workflows/messages';
-import type { RateLimitDetails } from './github-errors';
+import { rateLimitWait } from '../workflows/github-rate-limit';
 import type { UpsertCommentInput, UpsertCommentResult } from './github';
 
 export interface LiveTableInput {
@@ -84,11 +84,4 @@ export function createLiveTableActivity(
 /** Waits `ms`; rejects with the cancellation when the sprint cancels the table. */
 async function pause(context: Context, ms: number): Promise<void> {
   await context.sleep(Math.max(0, ms));
-}
-
-function rateLimitWait(error: unknown): number | undefined {
-  if (!(error instanceof ApplicationFailure) || error.type !== 'GithubRateLimited')
-    return undefined;
-  const details = error.details?.[0] as Partial<RateLimitDetails> | undefined;
-  return typeof details?.retryAfterMs === 'number' ? details.retryAfterMs : undefined;
 }

@@ -16,7 +16,7 @@ import { renderSummary } from '../domain/render-progress';
 import type { SprintSpec } from '../domain/spec';
 import { now } from './clock';
 import { failureMessage } from './failures';
-import { rateLimitWait } from './github-outbox';
+import { rateLimitWait } from './github-rate-limit';
 import { pullRequestContentSignal, pullRequestOutboxWorkflow } from './pull-request-outbox';
 import { pullRequestOutboxId } from '../domain/ids';
 import type { PullRequestOutboxInput } from './pull-request-outbox';

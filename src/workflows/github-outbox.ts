@@ -1,6 +1,4 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   condition,
   defineQuery,
   defineSignal,
@@ -9,7 +7,6 @@ import {
   setHandler,
   sleep,
 } from '@temporalio/workflow';
-import type { RateLimitDetails } from '../activities/github-errors';
 import type { PullRequestReport, SprintProgress } from '../domain/progress';
 import { renderFinalTexts } from '../domain/render-progress';
 import type { FinalTexts } from '../domain/render-progress';
@@ -50,15 +47,6 @@ export const outboxContentSignal = defineSignal<[OutboxInput]>('outboxContent');
 /** What became of the pull request handed to `github-pull-request/<sprint>`. */
 export const pullRequestReportSignal = defineSignal<[PullRequestReport]>('pullRequestReport');
 export const outboxBacklogQuery = defineQuery<OutboxBacklog>('outboxBacklog');
-
-/** How long GitHub asked for no request, when `error` is a rate limit that came back to a workflow. */
-export function rateLimitWait(error: unknown): number | undefined {
-  const cause = error instanceof ActivityFailure ? error.cause : error;
-  if (!(cause instanceof ApplicationFailure) || cause.type !== 'GithubRateLimited')
-    return undefined;
-  const details = cause.details?.[0] as Partial<RateLimitDetails> | undefined;
-  return typeof details?.retryAfterMs === 'number' ? details.retryAfterMs : undefined;
-}
 
 /** Sleeps until `notBefore` (workflow time); no timer when it has passed or is unset. */
 export async function waitUntil(notBefore: number | undefined): Promise<void> {
