@@ -1,13 +1,11 @@
-import { accessSync, constants } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { buildApp } from '../../src/api/app';
+import { launchChromium, PNG_SIGNATURE } from '../support/browser';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 import { uniqueId } from '../support/temporal';
@@ -15,23 +13,8 @@ import { uniqueId } from '../support/temporal';
 jest.setTimeout(90_000);
 
 const TOKEN = 'board-browser-token';
-/** Root (containers, CI) needs --no-sandbox; there is no GPU in headless runs. */
-const BROWSER_ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu'];
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** How long after the API shows a change the board may take to show it. */
 const LIVE_MS = 2_000;
-
-/** CHROMIUM_PATH, then chromium on PATH, as `bootstrap.sh --browser` installs it. */
-function findChromium(): string {
-  const configured = process.env.CHROMIUM_PATH;
-  if (configured) {
-    accessSync(configured, constants.X_OK);
-    return configured;
-  }
-  return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 interface BoardElements {
   cards: Array<{ wp: string; status: string; badge: string; bar: string; branch: string }>;
@@ -68,11 +51,7 @@ describe('the sprint board in headless Chromium', () => {
       stream: { pollMs: 200 },
     });
     base = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({
-      executablePath: findChromium(),
-      headless: true,
-      args: BROWSER_ARGS,
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

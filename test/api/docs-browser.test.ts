@@ -1,50 +1,15 @@
-import { accessSync, constants } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 import { buildApp } from '../../src/api/app';
 import { loadConfig } from '../../src/runtime/config';
+import { launchChromium, PNG_SIGNATURE } from '../support/browser';
 import { connectTestTemporal } from '../support/temporal';
 import type { TestTemporal } from '../support/temporal';
 
 jest.setTimeout(60_000);
-
-const BROWSER_NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
-/** Root (containers, CI) needs --no-sandbox; there is no GPU in headless runs. */
-const BROWSER_ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu'];
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-function executable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** CHROMIUM_PATH, then the usual names on PATH: the same search as `bootstrap.sh --browser`. */
-function findChromium(): string {
-  const configured = process.env.CHROMIUM_PATH;
-  if (configured) {
-    if (executable(configured)) return configured;
-    throw new Error(`CHROMIUM_PATH=${configured} is not an executable file.`);
-  }
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  for (const name of BROWSER_NAMES) {
-    for (const dir of dirs) {
-      const candidate = path.join(dir, name);
-      if (executable(candidate)) return candidate;
-    }
-  }
-  throw new Error(
-    `No Chromium found (CHROMIUM_PATH, or ${BROWSER_NAMES.join('/')} on PATH): ` +
-      'run `bash scripts/bootstrap.sh --browser`.',
-  );
-}
 
 interface OpenApi {
   info: { title: string };
@@ -86,7 +51,6 @@ describe('Swagger UI at /docs in headless Chromium', () => {
   let dir: string;
 
   beforeAll(async () => {
-    const executablePath = findChromium();
     dir = await mkdtemp(path.join(os.tmpdir(), 'sprintwave-docs-'));
     temporal = await connectTestTemporal();
     app = await buildApp({
@@ -94,7 +58,7 @@ describe('Swagger UI at /docs in headless Chromium', () => {
       config: loadConfig({ SPRINTWAVE_HOME: path.join(dir, 'home') }),
     });
     baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath, headless: true, args: BROWSER_ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,33 +1,16 @@
-import { accessSync, constants } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
 import { finalState, startOrAttach } from '../../src/service/sprints';
 import { packageWorkflowId } from '../../src/domain/ids';
 import { freePort, startDevServer } from '../../src/runtime/dev-server';
 import type { DevServer } from '../../src/runtime/dev-server';
 import { workflowUrl } from '../../src/domain/web-ui';
+import { launchChromium } from '../support/browser';
 import { sprint, startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
 jest.setTimeout(60_000);
-
-/** Root (containers, CI) needs --no-sandbox; there is no GPU in headless runs. */
-const BROWSER_ARGS = ['--no-sandbox', '--headless=new', '--disable-gpu'];
-
-/** CHROMIUM_PATH, then chromium on PATH, as `bootstrap.sh --browser` installs it. */
-function findChromium(): string {
-  const configured = process.env.CHROMIUM_PATH;
-  if (configured) {
-    accessSync(configured, constants.X_OK);
-    return configured;
-  }
-  return execFileSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 describe('a failed sprint in the Temporal Web UI', () => {
   let server: DevServer;
@@ -44,11 +27,7 @@ describe('a failed sprint in the Temporal Web UI', () => {
     } finally {
       process.env.SPRINTWAVE_TEST_TEMPORAL_ADDRESS = shared;
     }
-    browser = await chromium.launch({
-      executablePath: findChromium(),
-      headless: true,
-      args: BROWSER_ARGS,
-    });
+    browser = await launchChromium();
   });
 
   async function sprintStatusOf(id: string): Promise<{ run: string; attribute: unknown }> {

@@ -3,6 +3,10 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { commitAll, fixtureGit } from './git-fixtures';
 import type { Sandbox } from './git-fixtures';
+import { startLocalGithub } from '../../src/devtools/github-local/server';
+import type { LocalGithub } from '../../src/devtools/github-local/server';
+import { startHarness } from './sprint-harness';
+import type { Harness } from './sprint-harness';
 
 /** A bare repository in the sandbox, added to its repository as `name`. */
 export async function addBareRemote(box: Sandbox, name = 'origin'): Promise<string> {
@@ -46,4 +50,22 @@ export async function receiveHook(bare: string, refuse = false): Promise<string>
   await writeFile(hook, `#!/bin/sh\ncat >> '${log}'\n${verdict}\n`);
   await chmod(hook, 0o755);
   return log;
+}
+
+/**
+ * A sprint harness whose repository has a bare remote `origin` (with `main` pushed) and a local
+ * GitHub that knows exactly the branches that remote has: a pull request needs a real push.
+ */
+export async function startRemoteAndGithub(
+  token: string,
+): Promise<{ github: LocalGithub; harness: Harness; bare: string }> {
+  let bare = '';
+  const github = await startLocalGithub({
+    token,
+    hasBranch: async (_owner, _repo, branch) => (await remoteTip(bare, branch)) !== undefined,
+  });
+  const harness = await startHarness({ GITHUB_API_URL: github.url, GITHUB_TOKEN: token });
+  bare = await addBareRemote(harness.sandbox);
+  await harness.sandbox.git.raw(['push', 'origin', 'main']);
+  return { github, harness, bare };
 }

@@ -3,13 +3,12 @@ import path from 'node:path';
 import { commentMarker } from '../../src/activities/github';
 import type { SprintProgress } from '../../src/domain/progress';
 import { renderSummary } from '../../src/domain/render-progress';
-import { startLocalGithub } from '../../src/devtools/github-local/server';
 import type { LocalGithub, PullRequest } from '../../src/devtools/github-local/server';
 import { sprintStatusJson } from '../../src/schemas/status-json';
 import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
 import type { SprintWorkflowInput } from '../../src/workflows';
-import { addBareRemote, pushFromElsewhere, remoteTip } from '../support/git-remote';
-import { runToEnd, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import { pushFromElsewhere, remoteTip, startRemoteAndGithub } from '../support/git-remote';
+import { runToEnd, sprint, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
 jest.setTimeout(180_000);
@@ -25,13 +24,7 @@ describe('delivering a sprint: push and pull request', () => {
 
   beforeAll(async () => {
     // GitHub knows the branches the bare remote has, so a pull request needs a real push first.
-    github = await startLocalGithub({
-      token: TOKEN,
-      hasBranch: async (_owner, _repo, branch) => (await remoteTip(bare, branch)) !== undefined,
-    });
-    harness = await startHarness({ GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN });
-    bare = await addBareRemote(harness.sandbox);
-    await harness.sandbox.git.raw(['push', 'origin', 'main']);
+    ({ github, harness, bare } = await startRemoteAndGithub(TOKEN));
   });
 
   beforeEach(() => {

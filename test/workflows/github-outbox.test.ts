@@ -1,8 +1,7 @@
-import { startLocalGithub } from '../../src/devtools/github-local/server';
 import type { LocalGithub, RecordedRequest } from '../../src/devtools/github-local/server';
 import { outboxWorkflowId, pullRequestOutboxId } from '../../src/domain/ids';
-import { addBareRemote, remoteTip } from '../support/git-remote';
-import { sprint, startHarness, startSprint } from '../support/sprint-harness';
+import { startRemoteAndGithub } from '../support/git-remote';
+import { sprint, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
 jest.setTimeout(60_000);
@@ -15,16 +14,10 @@ const REPO = 'widgets';
 describe('the outboxes that finish a sprint on GitHub', () => {
   let github: LocalGithub;
   let harness: Harness;
-  let bare = '';
 
   beforeAll(async () => {
-    github = await startLocalGithub({
-      token: TOKEN,
-      hasBranch: async (_owner, _repo, branch) => (await remoteTip(bare, branch)) !== undefined,
-    });
-    harness = await startHarness({ GITHUB_API_URL: github.url, GITHUB_TOKEN: TOKEN });
-    bare = await addBareRemote(harness.sandbox);
-    await harness.sandbox.git.raw(['push', 'origin', 'main']);
+    // GitHub knows the branches the bare remote has, so a pull request needs a real push first.
+    ({ github, harness } = await startRemoteAndGithub(TOKEN));
   });
 
   beforeEach(() => {
