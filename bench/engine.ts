@@ -20,6 +20,8 @@ export const PER_WAVE = 10;
 export const CONCURRENCY = 10;
 export const PACKAGES = WAVES * PER_WAVE;
 export const TARGET_RATIO = 1.5;
+/** The realistic workload: packages whose commands work for 1–3 s, within 5% of bash. */
+export const REALISTIC_TARGET_RATIO = 1.05;
 
 export interface EngineResult {
   reps: number;
@@ -58,6 +60,23 @@ export function engineDag(): Pkg[][] {
     waves.push(members);
   }
   return waves;
+}
+
+/**
+ * The same DAG with commands that work for a while, as real ones do: each sleeps 1–3 s (spread
+ * evenly, the same in every run), then writes two files of its own (parallel edits of one file
+ * would conflict in the final merge, on both sides).
+ */
+export function realisticDag(): Pkg[][] {
+  return engineDag().map((members, wave) =>
+    members.map((wp, i) => {
+      const seconds = (1 + ((wave * PER_WAVE + i) % 11) / 5).toFixed(1);
+      return {
+        ...wp,
+        run: `sleep ${seconds} && echo ${wp.id} >> notes-${wp.id}.txt && echo ${wp.id} > f-${wp.id}.txt`,
+      };
+    }),
+  );
 }
 
 export function engineSpec(repo: string, waves: Pkg[][]): SprintSpec {
@@ -182,8 +201,9 @@ export async function benchEngine(
   temporal: BenchTemporal,
   scratch: Scratch,
   reps: number,
+  waves: Pkg[][] = engineDag(),
+  target: number = TARGET_RATIO,
 ): Promise<EngineResult> {
-  const waves = engineDag();
   // Warm-up, not measured: the worker's first workflow tasks and git's page cache.
   const tiny = [waves[0]?.slice(0, 2) ?? []];
   await runBaselineOnce(scratch, tiny, 'warm-bash');
@@ -226,16 +246,16 @@ export async function benchEngine(
     bashMedianMs,
     ratio,
     overheadPerPackageMs: (engineMedianMs - bashMedianMs) / PACKAGES,
-    target: TARGET_RATIO,
-    pass: ratio <= TARGET_RATIO,
+    target,
+    pass: ratio <= target,
     bashRetries,
     latency,
   };
 }
 
-export function printEngine(result: EngineResult): void {
+export function printEngine(result: EngineResult, workload = 'trivial commands'): void {
   console.log(
-    `\nEngine vs bash: ${PACKAGES} packages, ${WAVES} waves of ${PER_WAVE}, concurrency ${CONCURRENCY}, N=${result.reps}`,
+    `\nEngine vs bash (${workload}): ${PACKAGES} packages, ${WAVES} waves of ${PER_WAVE}, concurrency ${CONCURRENCY}, N=${result.reps}`,
   );
   console.log(
     `  engine median ${fmtMs(result.engineMedianMs)}   (${result.engineMs.map(fmtMs).join(', ')})`,

@@ -5,7 +5,13 @@ import { benchEager, printEager } from './eager';
 import type { EagerResult } from './eager';
 import { breakdown, printBreakdown } from './breakdown';
 import type { Breakdown } from './breakdown';
-import { benchEngine, engineDag, printEngine } from './engine';
+import {
+  REALISTIC_TARGET_RATIO,
+  benchEngine,
+  engineDag,
+  printEngine,
+  realisticDag,
+} from './engine';
 import type { EngineResult } from './engine';
 import { benchFloor, printFloor } from './floor';
 import type { FloorResult } from './floor';
@@ -14,7 +20,7 @@ import type { GithubResult } from './github';
 import { envInt, fmtMs, makeScratch, median, startBenchTemporal } from './support';
 import type { BenchTemporal } from './support';
 
-const SECTIONS = ['engine', 'eager', 'floor', 'github', 'api'] as const;
+const SECTIONS = ['engine', 'realistic', 'eager', 'floor', 'github', 'api'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** BENCH_ONLY=engine,github runs just those sections (engine includes its breakdown). */
@@ -33,6 +39,7 @@ function selectedSections(): Set<Section> {
 
 interface Results {
   engine?: EngineResult;
+  realistic?: EngineResult;
   split?: Breakdown;
   eager?: EagerResult;
   floor?: FloorResult;
@@ -66,6 +73,18 @@ async function main(): Promise<void> {
       printEngine(results.engine);
       results.split = await breakdown(requireTemporal(temporal), scratch, engineDag());
       printBreakdown(results.split);
+    }
+    if (sections.has('realistic')) {
+      results.realistic = await section('Engine vs bash, commands that work 1–3 s', () =>
+        benchEngine(
+          requireTemporal(temporal),
+          scratch,
+          reps,
+          realisticDag(),
+          REALISTIC_TARGET_RATIO,
+        ),
+      );
+      printEngine(results.realistic, 'commands that work 1–3 s');
     }
     if (sections.has('eager')) {
       results.eager = await section('Eager vs waves', () =>
@@ -111,7 +130,7 @@ async function section<T>(title: string, work: () => Promise<T>): Promise<T> {
   return work();
 }
 
-function printSummary({ engine, split, eager, floor, github, api }: Results): void {
+function printSummary({ engine, split, realistic, eager, floor, github, api }: Results): void {
   const verdict = (pass: boolean): string => (pass ? 'PASS' : 'MISS');
   const rows: string[][] = [];
   if (engine && split) {
@@ -131,6 +150,14 @@ function printSummary({ engine, split, eager, floor, github, api }: Results): vo
         '',
       ],
     );
+  }
+  if (realistic) {
+    rows.push([
+      'engine/bash, commands of 1–3 s (60 WPs)',
+      realistic.ratio.toFixed(2),
+      `≤ ${realistic.target}`,
+      verdict(realistic.pass),
+    ]);
   }
   if (eager) {
     rows.push(
@@ -195,7 +222,10 @@ function printSummary({ engine, split, eager, floor, github, api }: Results): vo
     console.log(`  ${row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`);
 }
 
-function resultJson(reps: number, { engine, split, eager, floor, github, api }: Results) {
+function resultJson(
+  reps: number,
+  { engine, split, realistic, eager, floor, github, api }: Results,
+) {
   const round = (ms: number): number => Math.round(ms);
   return {
     reps,
@@ -219,6 +249,14 @@ function resultJson(reps: number, { engine, split, eager, floor, github, api }: 
         gitOnlyMs: round(split.gitOnlyMs),
         orchestrationOnlyMs: round(split.orchestrationOnlyMs),
       },
+    realistic: realistic && {
+      packages: 60,
+      engineMedianMs: round(realistic.engineMedianMs),
+      bashMedianMs: round(realistic.bashMedianMs),
+      ratio: Number(realistic.ratio.toFixed(3)),
+      target: realistic.target,
+      pass: realistic.pass,
+    },
     eager: eager && {
       packages: eager.packages,
       criticalPathMs: eager.criticalPathMs,

@@ -289,11 +289,13 @@ describe('coalesce', () => {
     let maxActive = 0;
     const sent: number[] = [];
     const errors: unknown[] = [];
+    let release = (): void => {};
+    const firstSendHeld = new Promise<void>((resolve) => (release = resolve));
     const reporter = coalesce(
       async (value: number) => {
         active += 1;
         maxActive = Math.max(maxActive, active);
-        await sleep(30);
+        if (value === 1) await firstSendHeld;
         active -= 1;
         if (value === 1) throw new Error('GitHub is down');
         sent.push(value);
@@ -302,10 +304,12 @@ describe('coalesce', () => {
       (error) => errors.push(error),
     );
     reporter.push(1);
-    await sleep(10);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(active).toBe(1);
+    // While 1 is in flight, 2 waits and 3 replaces it: one send at a time, the latest value.
     reporter.push(2);
-    await sleep(10);
     reporter.push(3);
+    release();
     await reporter.flush();
     expect(maxActive).toBe(1);
     expect(sent).toEqual([3]);
