@@ -1,11 +1,11 @@
 /** The project's identity (uuid, slug, node id), generated once and kept in `<repo>/.sprintwave/config.yaml`. */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Document, isMap, isScalar, parseDocument } from 'yaml';
 import type { ProjectIdentity } from '../domain/events';
+import { withFileLock } from '../runtime/file-lock';
 import { GitExitError, errorText, runGit } from './git-exec';
 
 export interface IdentityResult {
@@ -34,9 +34,8 @@ const READ_ONLY_CODES = new Set(['EACCES', 'EROFS', 'EPERM', 'ENOTDIR']);
 /** link(2) fails so on file systems without hard links. */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS']);
 const MAX_ATTEMPTS = 5;
-const LOCK_POLL_MS = 10;
-/** A back-fill holds the lock for milliseconds: an older lock was left by a crashed process. */
-const LOCK_STALE_MS = 10_000;
+/** A back-fill holds the lock for milliseconds: waiting longer means something is wrong. */
+const LOCK_TIMEOUT_MS = 30_000;
 const MAX_SLUG = 64;
 
 export function defaultNodeIdFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -277,47 +276,24 @@ async function createConfig(file: string, identity: ProjectIdentity): Promise<bo
 
 /** Adds the missing keys to an existing config, keeping everything else (comments too). */
 async function backfillConfig(file: string, identity: ProjectIdentity): Promise<boolean> {
-  return withLock(file, async () => {
-    const stored = await readConfig(file); // again, under the lock: someone may have filled it
-    if (stored.kind !== 'found') return false; // changed meanwhile: the caller reads it again
-    const missing = FIELDS.filter((field) => stored.identity[field] === undefined);
-    if (missing.length === 0) return false;
-    const { doc } = stored;
-    if (!isMap(doc.contents)) doc.contents = doc.createNode({});
-    if (!isMap(doc.get('project', true))) doc.set('project', doc.createNode({}));
-    for (const field of missing) doc.setIn(['project', KEYS[field]], identity[field]);
-    await replaceAtomically(file, doc.toString());
-    return true;
-  });
-}
-
-/** Serialises back-fills across processes with an exclusive `<file>.lock`. */
-async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const lock = `${file}.lock`;
-  for (;;) {
-    try {
-      await (await open(lock, 'wx')).close();
-      break;
-    } catch (err) {
-      if (codeOf(err) !== 'EEXIST') throw err;
-      if (await isStale(lock)) await rm(lock, { force: true });
-      else await sleep(LOCK_POLL_MS);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { force: true });
-  }
-}
-
-async function isStale(lock: string): Promise<boolean> {
-  try {
-    return Date.now() - (await stat(lock)).mtimeMs > LOCK_STALE_MS;
-  } catch (err) {
-    if (codeOf(err) === 'ENOENT') return false; // just released: try again
-    throw err;
-  }
+  // Back-fills take turns on the config's folder (the file itself is replaced, so its inode
+  // would not do); the kernel frees the lock of a process that dies, so none goes stale.
+  return withFileLock(
+    path.dirname(file),
+    async () => {
+      const stored = await readConfig(file); // again, under the lock: someone may have filled it
+      if (stored.kind !== 'found') return false; // changed meanwhile: the caller reads it again
+      const missing = FIELDS.filter((field) => stored.identity[field] === undefined);
+      if (missing.length === 0) return false;
+      const { doc } = stored;
+      if (!isMap(doc.contents)) doc.contents = doc.createNode({});
+      if (!isMap(doc.get('project', true))) doc.set('project', doc.createNode({}));
+      for (const field of missing) doc.setIn(['project', KEYS[field]], identity[field]);
+      await replaceAtomically(file, doc.toString());
+      return true;
+    },
+    LOCK_TIMEOUT_MS,
+  );
 }
 
 /** Publishes a complete file at `file` only if none is there; false when another writer won. */
