@@ -203,11 +203,13 @@ export async function benchEngine(
   reps: number,
   waves: Pkg[][] = engineDag(),
   target: number = TARGET_RATIO,
+  /** Names its repositories apart from another workload's in the same scratch folder. */
+  prefix = '',
 ): Promise<EngineResult> {
   // Warm-up, not measured: the worker's first workflow tasks and git's page cache.
   const tiny = [waves[0]?.slice(0, 2) ?? []];
-  await runBaselineOnce(scratch, tiny, 'warm-bash');
-  const warm = engineSpec(await scratch.newRepo('warm-engine'), tiny);
+  await runBaselineOnce(scratch, tiny, `${prefix}warm-bash`);
+  const warm = engineSpec(await scratch.newRepo(`${prefix}warm-engine`), tiny);
   assertCompleted((await temporal.runSprint(warm)).state, 2);
 
   const engineMs: number[] = [];
@@ -218,9 +220,14 @@ export async function benchEngine(
     const order = rep % 2 ? (['engine', 'bash'] as const) : (['bash', 'engine'] as const);
     for (const who of order) {
       if (who === 'bash') {
-        bashMs.push(await runBaselineOnce(scratch, waves, `bash-${rep}`));
+        bashMs.push(await runBaselineOnce(scratch, waves, `${prefix}bash-${rep}`));
       } else {
-        const { ms, spec } = await runEngineOnce(temporal, scratch, waves, `engine-${rep}`);
+        const { ms, spec } = await runEngineOnce(
+          temporal,
+          scratch,
+          waves,
+          `${prefix}engine-${rep}`,
+        );
         engineMs.push(ms);
         lastSprint = spec.id;
       }

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
           reps,
           realisticDag(),
           REALISTIC_TARGET_RATIO,
+          'realistic-',
         ),
       );
       printEngine(results.realistic, 'commands that work 1–3 s');

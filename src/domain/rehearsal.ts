@@ -81,3 +81,35 @@ export function sameConflict(a: PredictedConflict, b: PredictedConflict): boolea
     a.files.join('\n') === b.files.join('\n')
   );
 }
+
+/**
+ * Which files the packages completed in this run changed. Two branches can only conflict where
+ * both changed a file, so a package that changed no file another completed package changed
+ * needs no rehearsal (the next one that does takes it in). A package completed in an earlier
+ * run is unknown here: it counts as meeting every other.
+ */
+export class ChangedFiles {
+  private readonly byPackage = new Map<string, readonly string[]>();
+  private readonly byFile = new Map<string, Set<string>>();
+
+  add(wpId: string, files: readonly string[]): void {
+    for (const file of this.byPackage.get(wpId) ?? []) this.byFile.get(file)?.delete(wpId);
+    this.byPackage.set(wpId, files);
+    for (const file of files) {
+      const owners = this.byFile.get(file) ?? new Set<string>();
+      owners.add(wpId);
+      this.byFile.set(file, owners);
+    }
+  }
+
+  /** Whether `wpId` changed a file another of the `completed` packages changed too. */
+  meetsAnother(wpId: string, completed: ReadonlySet<string>): boolean {
+    for (const id of completed) if (id !== wpId && !this.byPackage.has(id)) return true;
+    for (const file of this.byPackage.get(wpId) ?? []) {
+      for (const owner of this.byFile.get(file) ?? []) {
+        if (owner !== wpId && completed.has(owner)) return true;
+      }
+    }
+    return false;
+  }
+}

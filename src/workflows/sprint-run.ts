@@ -20,7 +20,12 @@ import type { SprintPlan } from '../domain/plan';
 import { retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { initialProgress, reduceProgress, resumeProgress } from '../domain/progress-reducer';
-import { predictedConflicts, rehearsalChanged, rehearsalWork } from '../domain/rehearsal';
+import {
+  ChangedFiles,
+  predictedConflicts,
+  rehearsalChanged,
+  rehearsalWork,
+} from '../domain/rehearsal';
 import type { RehearsalWork, RehearsedPackage } from '../domain/rehearsal';
 import type { SprintSpec } from '../domain/spec';
 import { dayHasBegun, deferralsAt, nextWakeAt, sprintTimeline } from '../domain/timeline';
@@ -114,6 +119,8 @@ export class SprintRun {
   private rehearsed: RehearsedPackage[] = [];
   private rehearsal?: Promise<void>;
   private rehearseAgain = false;
+  /** The files each package completed in this run changed, and who changed each file. */
+  private readonly changed = new ChangedFiles();
 
   constructor(private readonly input: SprintWorkflowInput) {
     this.spec = input.spec;
@@ -279,7 +286,9 @@ export class SprintRun {
         .then(
           (result) => {
             this.apply(resultEvent(wpId, result));
-            if (result.status === 'completed') this.rehearse();
+            if (result.status !== 'completed') return;
+            this.changed.add(wpId, result.evidence.files);
+            if (this.changed.meetsAnother(wpId, this.completedIds())) this.rehearse();
           },
           (error) => this.apply(failureEvent(wpId, error)),
         )
@@ -305,6 +314,12 @@ export class SprintRun {
       this.rehearsal = undefined;
       this.version++;
     });
+  }
+
+  private completedIds(): Set<string> {
+    return new Set(
+      this.state.packages.filter((wp) => wp.status === 'completed').map((wp) => wp.id),
+    );
   }
 
   private async rehearseWhileWanted(): Promise<void> {

@@ -1,6 +1,6 @@
 import { eventsForChange } from '../../src/domain/event-log';
 import { reduceProgress } from '../../src/domain/progress-reducer';
-import { rehearsalChanged, rehearsalWork } from '../../src/domain/rehearsal';
+import { ChangedFiles, rehearsalChanged, rehearsalWork } from '../../src/domain/rehearsal';
 import type { RehearsedPackage } from '../../src/domain/rehearsal';
 import { renderProgressTable } from '../../src/domain/render-progress';
 import { applyEvents, startedProgress } from '../support/specs';
@@ -102,5 +102,26 @@ describe('a predicted conflict in the sprint state', () => {
 
     const merging = reduceProgress(predicted, { type: 'integration-merging' });
     expect(renderProgressTable(merging, AT)).not.toContain('Predicted merge conflicts');
+  });
+});
+
+describe('which completions need a rehearsal', () => {
+  it('only one that changed a file another completed package changed', () => {
+    const changed = new ChangedFiles();
+    changed.add('A', ['src/a.ts', 'README.md']);
+    changed.add('B', ['src/b.ts']);
+    expect(changed.meetsAnother('B', new Set(['A', 'B']))).toBe(false);
+    changed.add('C', ['README.md']);
+    expect(changed.meetsAnother('C', new Set(['A', 'B', 'C']))).toBe(true);
+    // A retried (no longer completed): C meets nobody; A's files, once redone, are its new ones.
+    expect(changed.meetsAnother('C', new Set(['B', 'C']))).toBe(false);
+    changed.add('A', ['src/a.ts']);
+    expect(changed.meetsAnother('C', new Set(['A', 'B', 'C']))).toBe(false);
+  });
+
+  it('counts a package completed in an earlier run, whose files it does not know, as meeting', () => {
+    const changed = new ChangedFiles();
+    changed.add('B', ['src/b.ts']);
+    expect(changed.meetsAnother('B', new Set(['A', 'B']))).toBe(true);
   });
 });
