@@ -20,20 +20,12 @@ import type { SprintPlan } from '../domain/plan';
 import { retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { initialProgress, reduceProgress, resumeProgress } from '../domain/progress-reducer';
-import {
-  ChangedFiles,
-  predictedConflicts,
-  rehearsalChanged,
-  rehearsalWork,
-} from '../domain/rehearsal';
-import type { RehearsalWork, RehearsedPackage } from '../domain/rehearsal';
 import type { SprintSpec } from '../domain/spec';
 import { dayHasBegun, deferralsAt, nextWakeAt, sprintTimeline } from '../domain/timeline';
 import type { Timeline } from '../domain/timeline';
 import { packageDetails, packageSummary } from '../domain/web-ui';
 import { OPTIONS } from './activity-options';
 import type { Activities } from './activity-options';
-import type { RehearsalStep } from '../activities/merge-rehearsal';
 import { now } from './clock';
 import { comeToRest, continuation, shouldDrain } from './continue-as-new';
 import type { SprintContinuation } from './continue-as-new';
@@ -43,6 +35,7 @@ import { failureMessage } from './failures';
 import { startGithubReporter } from './github-reporter';
 import type { GithubReporter } from './github-reporter';
 import { integrate } from './integration';
+import { MergeRehearsal } from './merge-rehearsal';
 import {
   cancelSprintSignal,
   packageUpdateSignal,
@@ -55,15 +48,12 @@ import {
 } from './messages';
 import type { PackageUpdate } from './messages';
 import { failedPackageOf, SPRINT_FAILS_PATCH } from './outcomes';
-import { DEFAULT_HEARTBEAT_TIMEOUT_MS, pickHost } from './routing';
+import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from './routing';
 import { packageSearchAttributes, recordSprintStatus } from './search-attributes';
 import { workPackageWorkflow } from './work-package';
 import type { WorkPackageResult } from './work-package';
 
 const { resolveEventIdentity } = proxyActivities<Activities>(OPTIONS.resolveEventIdentity);
-
-/** Completed packages' branches are merged ahead of time, objects only, to predict conflicts. */
-export const MERGE_REHEARSAL_PATCH = 'merge-rehearsal';
 
 export interface SprintWorkflowOptions {
   /** How long a silent executor may go before its worker counts as lost (default 5 s). */
@@ -115,12 +105,7 @@ export class SprintRun {
   private readonly running = new Map<string, Promise<void>>();
   private identity?: ResolvedIdentity;
   private reporter?: GithubReporter;
-  /** The completed packages rehearsed so far, in merge order (this run's; the next starts over). */
-  private rehearsed: RehearsedPackage[] = [];
-  private rehearsal?: Promise<void>;
-  private rehearseAgain = false;
-  /** The files each package completed in this run changed, and who changed each file. */
-  private readonly changed = new ChangedFiles();
+  private readonly rehearsal: MergeRehearsal;
 
   constructor(private readonly input: SprintWorkflowInput) {
     this.spec = input.spec;
@@ -135,6 +120,17 @@ export class SprintRun {
       (next) => (this.state = next),
     );
     this.timeline = sprintTimeline(this.spec, this.plan, this.state.startedAt);
+    this.rehearsal = new MergeRehearsal({
+      spec: this.spec,
+      order: this.plan.order,
+      routeToHost: input.options?.routeToHost,
+      state: () => this.state,
+      apply: this.apply,
+      stopped: () => this.cancelled,
+      ended: () => {
+        this.version++;
+      },
+    });
   }
 
   /** The one way the state changes: reduced, counted, and turned into events. */
@@ -287,8 +283,7 @@ export class SprintRun {
           (result) => {
             this.apply(resultEvent(wpId, result));
             if (result.status !== 'completed') return;
-            this.changed.add(wpId, result.evidence.files);
-            if (this.changed.meetsAnother(wpId, this.completedIds())) this.rehearse();
+            this.rehearsal.completed(wpId, result.evidence.files);
           },
           (error) => this.apply(failureEvent(wpId, error)),
         )
@@ -300,92 +295,11 @@ export class SprintRun {
   }
 
   /**
-   * Rehearses the merge of every completed package once one more completed, one rehearsal at a
-   * time: completions during one are taken by the next. Not when nothing is left to run: the
-   * final merge comes next and decides.
-   */
-  private rehearse(): void {
-    if (allSettled(this.state) || this.cancelled || !patched(MERGE_REHEARSAL_PATCH)) return;
-    if (this.rehearsal) {
-      this.rehearseAgain = true;
-      return;
-    }
-    this.rehearsal = this.rehearseWhileWanted().finally(() => {
-      this.rehearsal = undefined;
-      this.version++;
-    });
-  }
-
-  private completedIds(): Set<string> {
-    return new Set(
-      this.state.packages.filter((wp) => wp.status === 'completed').map((wp) => wp.id),
-    );
-  }
-
-  private async rehearseWhileWanted(): Promise<void> {
-    do {
-      this.rehearseAgain = false;
-      await this.rehearseOnce();
-    } while (this.rehearseAgain && !this.cancelled);
-  }
-
-  /** A rehearsal that fails predicts nothing (a warning says why); the final merge still decides. */
-  private async rehearseOnce(): Promise<void> {
-    const completed = this.plan.order.flatMap((wpId) => {
-      const wp = this.state.packages.find((candidate) => candidate.id === wpId);
-      return wp?.status === 'completed' && wp.commit ? [{ wpId, head: wp.commit }] : [];
-    });
-    if (completed.length < 2 && this.rehearsed.length === 0) return; // one branch alone merges
-    const work = rehearsalWork(this.rehearsed, completed);
-    if (!rehearsalChanged(work, this.rehearsed.length)) return;
-    const heads = new Map(completed.map((pkg) => [pkg.wpId, pkg.head]));
-    try {
-      const steps = work.packages.length ? await this.rehearseFrom(work) : [];
-      this.rehearsed = [
-        ...work.kept,
-        ...steps.map((step) => ({
-          wpId: step.wpId,
-          head: heads.get(step.wpId) ?? '',
-          tip: step.tip,
-          ...(step.conflict
-            ? {
-                conflict: {
-                  wpId: step.wpId,
-                  with: step.conflict.with,
-                  files: step.conflict.files,
-                },
-              }
-            : {}),
-        })),
-      ];
-    } catch (error) {
-      if (isCancellation(error)) return;
-      this.rehearsed = [];
-      this.apply({ type: 'warning', message: `merge rehearsal: ${failureMessage(error)}` });
-      return;
-    }
-    this.apply({ type: 'merge-rehearsed', conflicts: predictedConflicts(this.rehearsed) });
-  }
-
-  private async rehearseFrom(work: RehearsalWork): Promise<RehearsalStep[]> {
-    const host = await pickHost(this.input.options?.routeToHost);
-    const { rehearseMerge } = proxyActivities<Activities>({ ...OPTIONS.rehearseMerge, ...host });
-    const rehearsal = await rehearseMerge({
-      repo: this.spec.repo,
-      sprintId: this.spec.id,
-      base: this.spec.base,
-      ...(work.from ? { from: work.from } : {}),
-      packages: work.packages.map((wpId) => ({ wpId, branch: packageBranch(this.spec.id, wpId) })),
-    });
-    return rehearsal.steps;
-  }
-
-  /**
    * Brings the drained run to rest and says what the next run starts from; undefined when a
    * cancel came in meanwhile, and the sprint finishes here instead.
    */
   async handOver(): Promise<SprintWorkflowInput | undefined> {
-    await this.rehearsal;
+    await this.rehearsal.settled();
     await comeToRest({ reporter: this.reporter, events: this.events }).catch((error: unknown) => {
       if (!isCancellation(error)) throw error;
       this.cancel('the workflow was cancelled');
@@ -412,7 +326,7 @@ export class SprintRun {
     const { spec, apply } = this;
     return CancellationScope.nonCancellable(async () => {
       await Promise.all(this.running.values());
-      await this.rehearsal;
+      await this.rehearsal.settled();
       if (this.cancelled) {
         for (const wp of this.state.packages) {
           if (wp.status === 'pending' || wp.status === 'in_progress') {
