@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -37,6 +37,15 @@ export const ATTEMPT_ENV = 'SPRINTWAVE_ATTEMPT';
 
 export function leasePath(worktree: string): string {
   return path.join(path.dirname(worktree), `.${path.basename(worktree)}.lease.json`);
+}
+
+/**
+ * Where an attempt records its command's process group: a file of its own, beside the lease.
+ * Only takers write the lease; were the holder to rewrite it with its group, a takeover landing
+ * between its check and its write would be undone, and the holder would think it still held it.
+ */
+function groupPath(worktree: string, token: string): string {
+  return path.join(path.dirname(worktree), `.${path.basename(worktree)}.${token}.group.json`);
 }
 
 export interface TakenWorktree {
@@ -70,23 +79,43 @@ export async function takeWorktree(worktree: string, worker: string): Promise<Ta
     return { lease };
   }
   await writeLease(worktree, { ...lease, supersedes: found });
-  if (older) await stopAttempt(older);
-  await stopAttempt(found);
+  if (older) await stopAttempt(await withGroup(worktree, older));
+  // Read again: its command may have recorded its group since the lease was read above.
+  await stopAttempt(await withGroup(worktree, { ...found, supersedes: undefined }));
   await writeLease(worktree, lease);
+  await forgetGroups(worktree, [found.token, ...(older ? [older.token] : [])]);
   return { lease, previous: previous as WorktreeLease };
 }
 
-/** Records the command's process group in this attempt's lease (unless it was taken over). */
+/** Records the command's process group of this attempt, where a later attempt will look for it. */
 export async function recordCommandGroup(
   worktree: string,
   lease: WorktreeLease,
   pgid: number,
 ): Promise<void> {
-  if (!(await holdsLease(worktree, lease))) return;
   lease.pgid = pgid;
   const startTime = processStat(pgid)?.startTime;
   if (startTime !== undefined) lease.pgidStartTime = startTime;
-  await writeLease(worktree, lease);
+  const group: CommandGroup = {
+    pgid,
+    ...(startTime !== undefined ? { pgidStartTime: startTime } : {}),
+  };
+  await writeFileAtomically(groupPath(worktree, lease.token), `${JSON.stringify(group)}\n`);
+}
+
+type CommandGroup = Pick<WorktreeLease, 'pgid' | 'pgidStartTime'>;
+
+/** The lease with its command's group, when its attempt recorded one. */
+async function withGroup(worktree: string, lease: WorktreeLease): Promise<WorktreeLease> {
+  if (lease.pgid !== undefined) return lease;
+  try {
+    const group = JSON.parse(
+      await readFile(groupPath(worktree, lease.token), 'utf8'),
+    ) as CommandGroup;
+    return Number.isInteger(group.pgid) ? { ...lease, ...group } : lease;
+  } catch {
+    return lease; // none recorded (yet), or torn by a crash: found by its mark then
+  }
 }
 
 /** Whether `lease` is still the worktree's: false once a later attempt took it over. */
@@ -104,10 +133,16 @@ export async function readLease(worktree: string): Promise<WorktreeLease | undef
   }
   try {
     const lease = JSON.parse(text) as WorktreeLease;
-    return typeof lease.token === 'string' && Number.isInteger(lease.attempt) ? lease : undefined;
+    if (typeof lease.token !== 'string' || !Number.isInteger(lease.attempt)) return undefined;
+    return await withGroup(worktree, lease);
   } catch {
     return undefined; // torn by a crash mid-write: nothing of its attempt can be found by it
   }
+}
+
+/** Stopped attempts' group files go: only the current attempt's is ever read again. */
+async function forgetGroups(worktree: string, tokens: string[]): Promise<void> {
+  await Promise.all(tokens.map((token) => rm(groupPath(worktree, token), { force: true })));
 }
 
 async function writeLease(worktree: string, lease: WorktreeLease): Promise<void> {

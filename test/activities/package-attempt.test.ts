@@ -1,10 +1,17 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prepareWorktree } from '../../src/activities/git';
 import { runPackageAttempt } from '../../src/activities/package-attempt';
-import { readLease, takeWorktree } from '../../src/activities/worktree-lease';
+import {
+  holdsLease,
+  leasePath,
+  readLease,
+  recordCommandGroup,
+  takeWorktree,
+} from '../../src/activities/worktree-lease';
 import { groupAlive } from '../../src/runtime/process-group';
 import { fixtureGit, makeSandbox } from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
@@ -199,6 +206,23 @@ describe('an attempt at a package', () => {
     // Generous for a loaded machine; without the lease watch the command would run its 60 s.
     expect(Date.now() - since).toBeLessThan(20_000);
     expect(groupAlive(pgid)).toBe(false);
+  });
+
+  it('records its command group beside the lease, never rewriting it: a takeover cannot be undone', async () => {
+    const wp = await prepare();
+    const { lease } = await takeWorktree(wp.worktree, 'worker-1');
+    const taken = await readFile(leasePath(wp.worktree), 'utf8');
+    const command = spawn('sleep', ['30'], { detached: true, stdio: 'ignore' });
+    const pgid = command.pid as number;
+    // A takeover may land between any check the holder makes and its write: it must not write.
+    await recordCommandGroup(wp.worktree, lease, pgid);
+    expect(await readFile(leasePath(wp.worktree), 'utf8')).toBe(taken);
+    expect(await readLease(wp.worktree)).toMatchObject({ token: lease.token, pgid });
+    // The next attempt still finds the group, and stops it.
+    const next = await takeWorktree(wp.worktree, 'worker-2');
+    expect(next.previous).toMatchObject({ token: lease.token, pgid });
+    expect(groupAlive(pgid)).toBe(false);
+    expect(await holdsLease(wp.worktree, lease)).toBe(false);
   });
 
   it('finds and stops an earlier attempt by its mark even when it left its process group', async () => {
