@@ -141,21 +141,31 @@ describe('GET /sprints/:id/stream through a real listener', () => {
     return reader;
   }
 
-  /** A sprint whose WP01 runs until `release()`, then WP02 after it. */
-  async function waitingSprint() {
+  /**
+   * A sprint whose WP01 runs until `release()`, then WP02 after it; with `holdSecond`, WP02
+   * runs until `releaseSecond()`, so a reader cannot miss it in progress on a loaded machine.
+   */
+  async function waitingSprint({ holdSecond = false } = {}) {
     const marker = path.join(harness.sandbox.dir, uniqueId('release'));
+    const second = path.join(harness.sandbox.dir, uniqueId('release-second'));
+    const waitFor = (file: string) => `while [ ! -f ${file} ]; do sleep 0.1; done`;
     const spec = sprint(harness.sandbox.repo, {
       packages: [
+        { id: 'WP01', title: 'Waits', run: `${waitFor(marker)}; echo one > one.txt` },
         {
-          id: 'WP01',
-          title: 'Waits',
-          run: `while [ ! -f ${marker} ]; do sleep 0.1; done; echo one > one.txt`,
+          id: 'WP02',
+          title: 'After it',
+          dependsOn: ['WP01'],
+          run: `${holdSecond ? `${waitFor(second)}; ` : ''}echo two > two.txt`,
         },
-        { id: 'WP02', title: 'After it', dependsOn: ['WP01'], run: 'echo two > two.txt' },
       ],
     });
     await startSprint(harness, { spec });
-    return { id: spec.id, release: () => writeFile(marker, '') };
+    return {
+      id: spec.id,
+      release: () => writeFile(marker, ''),
+      releaseSecond: () => writeFile(second, ''),
+    };
   }
 
   beforeAll(async () => {
@@ -184,7 +194,7 @@ describe('GET /sprints/:id/stream through a real listener', () => {
   });
 
   it('sends the current state first, each change, keep-alives, then the end, and closes', async () => {
-    const sprintRun = await waitingSprint();
+    const sprintRun = await waitingSprint({ holdSecond: true });
     const stream = await open(sprintRun.id);
     expect(stream.response.status).toBe(200);
     expect(stream.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -211,6 +221,11 @@ describe('GET /sprints/:id/stream through a real listener', () => {
     );
 
     await sprintRun.release();
+    await stream.next(
+      (frame) => isStatus(frame) && wpStatus(json(frame), 'WP02') === 'in_progress',
+      'WP02 in progress',
+    );
+    await sprintRun.releaseSecond();
     const end = await stream.next((frame) => frame.event === 'end', 'the end event');
     expect(json(end)).toMatchObject({ status: 'completed' });
     expect(wpStatus(json(end), 'WP02')).toBe('completed');

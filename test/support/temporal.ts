@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
+import type { temporal } from '@temporalio/proto';
 import { HEARTBEAT_THROTTLE } from '../../src/runtime/worker';
 
 let runtimeInstalled = false;
@@ -65,4 +66,19 @@ export async function createTestWorker(
     taskQueue: options.taskQueue ?? uniqueId('queue'),
     workflowBundle: { codePath },
   });
+}
+
+/**
+ * A history's events without its workflow tasks' own (scheduled, started, completed, timed out,
+ * failed): how many of those there are depends on the machine's load, not on the workflow.
+ */
+export function eventsBeyondTasks(events: temporal.api.history.v1.IHistoryEvent[]): number {
+  return events.filter(
+    (event) =>
+      !event.workflowTaskScheduledEventAttributes &&
+      !event.workflowTaskStartedEventAttributes &&
+      !event.workflowTaskCompletedEventAttributes &&
+      !event.workflowTaskTimedOutEventAttributes &&
+      !event.workflowTaskFailedEventAttributes,
+  ).length;
 }
