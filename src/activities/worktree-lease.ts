@@ -120,10 +120,17 @@ async function withGroup(worktree: string, lease: WorktreeLease): Promise<Worktr
 
 /** Whether `lease` is still the worktree's: false once a later attempt took it over. */
 export async function holdsLease(worktree: string, lease: WorktreeLease): Promise<boolean> {
-  return (await readLease(worktree))?.token === lease.token;
+  // Asked every second while a command runs: the token alone, not the command's group too.
+  return (await readLeaseFile(worktree))?.token === lease.token;
 }
 
+/** The worktree's lease, with its command's group once its attempt recorded one. */
 export async function readLease(worktree: string): Promise<WorktreeLease | undefined> {
+  const lease = await readLeaseFile(worktree);
+  return lease && (await withGroup(worktree, lease));
+}
+
+async function readLeaseFile(worktree: string): Promise<WorktreeLease | undefined> {
   let text: string;
   try {
     text = await readFile(leasePath(worktree), 'utf8');
@@ -133,8 +140,7 @@ export async function readLease(worktree: string): Promise<WorktreeLease | undef
   }
   try {
     const lease = JSON.parse(text) as WorktreeLease;
-    if (typeof lease.token !== 'string' || !Number.isInteger(lease.attempt)) return undefined;
-    return await withGroup(worktree, lease);
+    return typeof lease.token === 'string' && Number.isInteger(lease.attempt) ? lease : undefined;
   } catch {
     return undefined; // torn by a crash mid-write: nothing of its attempt can be found by it
   }

@@ -83,8 +83,9 @@ export class MergeRehearsal {
   /** A rehearsal that fails predicts nothing (a warning says why); the final merge still decides. */
   private async rehearseOnce(): Promise<void> {
     const state = this.source.state();
+    const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
     const completed = this.source.order.flatMap((wpId) => {
-      const wp = state.packages.find((candidate) => candidate.id === wpId);
+      const wp = byId.get(wpId);
       return wp?.status === 'completed' && wp.commit ? [{ wpId, head: wp.commit }] : [];
     });
     if (completed.length < 2 && this.rehearsed.length === 0) return; // one branch alone merges
