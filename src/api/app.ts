@@ -96,7 +96,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // A change made here is seen by the next read of the sprint, not a kept earlier answer.
   app.addHook('onResponse', async (request) => {
     const id = (request.params as { id?: unknown } | undefined)?.id;
-    if (request.method !== 'GET' && typeof id === 'string') forgetSprintState(client, id);
+    const onSprint = request.routeOptions.url?.startsWith('/sprints/:id') === true;
+    if (request.method !== 'GET' && onSprint && typeof id === 'string') {
+      forgetSprintState(client, id);
+    }
   });
   app.setValidatorCompiler(sprintAwareValidator);
   app.setSerializerCompiler(serializerCompiler);

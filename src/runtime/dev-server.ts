@@ -60,13 +60,33 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** How many times a server that lost a port to another process is started again. */
+const PORT_CLASH_ATTEMPTS = 4;
+
 /**
  * Starts `temporal server start-dev` and resolves once it answers gRPC. The server writes straight
  * to its log file and runs on a lifeline (src/runtime/lifeline.ts): it stops when this process
  * goes away, even by SIGKILL.
+ *
+ * The server picks its internal services' ports itself and binds them later, so another process
+ * can take one in between ("address already in use"): it is then started again on fresh ports.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const cli = findTemporalCli();
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await launchDevServer(cli, options);
+    } catch (error) {
+      if (attempt >= PORT_CLASH_ATTEMPTS || !isPortClash(error)) throw error;
+    }
+  }
+}
+
+export function isPortClash(error: unknown): boolean {
+  return error instanceof Error && /address already in use/i.test(error.message);
+}
+
+async function launchDevServer(cli: string, options: DevServerOptions): Promise<DevServer> {
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port ?? (await freePort(ip));
   const namespace = options.namespace ?? 'default';
@@ -237,7 +257,8 @@ async function waitUntilServing(
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
-        await connection.healthService.check({});
+        // Bounded: a port held by something that is not the server accepts and never answers.
+        await connection.withDeadline(Date.now() + 2_000, () => connection.healthService.check({}));
         return;
       } finally {
         await connection.close();

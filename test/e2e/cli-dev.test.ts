@@ -1,8 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePort } from '../../src/runtime/dev-server';
-import { collect, runCli, spawnCli } from '../support/cli';
-import type { CliRun } from '../support/cli';
+import { devEnv, runCli, startDev } from '../support/cli';
+import type { DevProcess } from '../support/cli';
 import { makeSandbox } from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
 
@@ -35,35 +34,19 @@ async function untilStatus(
 describe('sprintwave dev with start, status, cancel and retry', () => {
   let sandbox: Sandbox;
   let env: NodeJS.ProcessEnv;
-  let dev: ReturnType<typeof spawnCli>;
-  let devDone: Promise<CliRun>;
+  let dev: DevProcess;
 
   beforeAll(async () => {
     sandbox = await makeSandbox();
-    env = {
-      SPRINTWAVE_HOME: path.join(sandbox.dir, 'home'),
-      SPRINTWAVE_TEMPORAL_PORT: String(await freePort()),
-      SPRINTWAVE_UI_PORT: String(await freePort()),
-      SPRINTWAVE_API_PORT: String(await freePort()),
-    };
-    dev = spawnCli(['dev'], env);
-    devDone = collect(dev);
-    let out = '';
-    dev.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes('Ready.')) {
-      if (Date.now() > deadline || dev.exitCode !== null)
-        throw new Error(`dev did not start: ${out}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(out).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+/);
+    env = await devEnv(path.join(sandbox.dir, 'home'));
+    dev = await startDev(env);
+    expect(dev.output()).toMatch(/Temporal Web UI: http:\/\/127\.0\.0\.1:\d+/);
     const health = await fetch(`http://127.0.0.1:${env.SPRINTWAVE_API_PORT}/healthz`);
     expect(await health.json()).toEqual({ ok: true, temporal: 'up' });
   });
 
   afterAll(async () => {
-    process.kill(-(dev.pid as number), 'SIGINT');
-    const result = await devDone;
+    const result = await dev.stop();
     expect(result.code).toBe(0);
     await sandbox.cleanup();
   });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../src/runtime/dev-server';
-import { collect, runCli, spawnCli } from '../support/cli';
+import { runCli, startDev } from '../support/cli';
 
 jest.setTimeout(180_000);
 
@@ -56,16 +56,8 @@ describe('one embedded dev server per SPRINTWAVE_HOME', () => {
   });
 
   it('ten commands at once beside `sprintwave dev`: all use its server', async () => {
-    const dev = spawnCli(['dev'], { ...env, SPRINTWAVE_API_PORT: String(await freePort()) });
-    const devDone = collect(dev);
-    let out = '';
-    dev.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const dev = await startDev({ ...env, SPRINTWAVE_API_PORT: String(await freePort()) });
     try {
-      const deadline = Date.now() + 60_000;
-      while (!out.includes('Ready.') && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(out).toContain('Ready.');
       const { runs, most } = await inParallel(
         10,
         ['status', 'no-such-sprint', '--json'],
@@ -78,8 +70,7 @@ describe('one embedded dev server per SPRINTWAVE_HOME', () => {
       }
       expect(most).toBe(1);
     } finally {
-      dev.kill('SIGTERM');
-      await devDone;
+      await dev.stop();
     }
     expect(serversOn(home)).toBe(0);
   });

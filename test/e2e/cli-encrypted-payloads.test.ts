@@ -6,10 +6,9 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
 import { loadConfig } from '../../src/runtime/config';
-import { freePort } from '../../src/runtime/dev-server';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
-import { collect, runCli, spawnCli } from '../support/cli';
-import type { CliRun } from '../support/cli';
+import { devEnv, runCli, startDev } from '../support/cli';
+import type { DevProcess } from '../support/cli';
 import { makeSandbox } from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
 import { connectTestTemporal, testAddress } from '../support/temporal';
@@ -24,17 +23,6 @@ const TOKEN = 'codec-test-token';
 interface PayloadJson {
   metadata?: Record<string, string>;
   data?: string;
-}
-
-async function waitForLine(child: ReturnType<typeof spawnCli>, line: string): Promise<string> {
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!out.includes(line)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no "${line}": ${out}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return out;
 }
 
 async function untilEnded(id: string, env: NodeJS.ProcessEnv): Promise<string> {
@@ -81,29 +69,21 @@ function payloadTexts(value: unknown): string {
 describe('a sprint with SPRINTWAVE_PAYLOAD_KEY set', () => {
   let sandbox: Sandbox;
   let env: NodeJS.ProcessEnv;
-  let dev: ReturnType<typeof spawnCli>;
-  let devDone: Promise<CliRun>;
+  let dev: DevProcess;
   let api: string;
 
   beforeAll(async () => {
     sandbox = await makeSandbox();
-    env = {
-      SPRINTWAVE_HOME: path.join(sandbox.dir, 'home'),
-      SPRINTWAVE_TEMPORAL_PORT: String(await freePort()),
-      SPRINTWAVE_UI_PORT: String(await freePort()),
-      SPRINTWAVE_API_PORT: String(await freePort()),
+    env = await devEnv(path.join(sandbox.dir, 'home'), {
       SPRINTWAVE_API_TOKEN: TOKEN,
       SPRINTWAVE_PAYLOAD_KEY: randomBytes(32).toString('hex'),
-    };
+    });
     api = `http://127.0.0.1:${env.SPRINTWAVE_API_PORT}`;
-    dev = spawnCli(['dev'], env);
-    devDone = collect(dev);
-    await waitForLine(dev, 'Ready.');
+    dev = await startDev(env);
   });
 
   afterAll(async () => {
-    process.kill(-(dev.pid as number), 'SIGINT');
-    const result = await devDone;
+    const result = await dev.stop();
     expect(result.code).toBe(0);
     expect(`${result.stdout}${result.stderr}`).not.toContain(env.SPRINTWAVE_PAYLOAD_KEY);
     await sandbox.cleanup();
