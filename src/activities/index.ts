@@ -21,6 +21,7 @@ import { createLiveTableActivity } from './github-live-table';
 import { pushBranches } from './git-push';
 import { rehearseMerge } from './merge-rehearsal';
 import type { GithubDeps } from './github';
+import { createPackageEndActivities } from './package-end';
 import { createSprintStateActivities } from './sprint-state';
 import { createWorkerQueueActivities } from './worker-queue';
 
@@ -91,6 +92,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createLiveTableActivity(deps.client, github.upsertIssueComment),
     ...createSprintStateActivities(deps.client),
+    ...createPackageEndActivities(deps.client),
     ...createAgentActivities(deps.client),
     ...createWorkerQueueActivities(deps.hostQueue),
 

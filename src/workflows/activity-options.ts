@@ -44,6 +44,15 @@ export const OPTIONS = {
   resolveEventIdentity: READ_OPTIONS,
   /** Which worker answers for a routed package. */
   claimWorkerQueue: READ_OPTIONS,
+  /**
+   * A package an earlier run of the sprint handed over: waited for as long as it runs, moved to
+   * another worker when this one is lost.
+   */
+  awaitPackageEnd: {
+    startToCloseTimeout: '3650 days',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '1s', maximumInterval: '1 minute' },
+  },
   /** A stand-up reads the sprint it reports on. */
   readSprintState: READ_OPTIONS,
   /** Runs recorded before dependency summaries came in the child's input. */

@@ -12,7 +12,10 @@ const CONTINUE_AS_NEW_AT_BYTES = 4 * 1024 * 1024;
 
 /** What a sprint run hands to the next one when it continues as new. */
 export interface SprintContinuation {
-  /** The progress so far; no package is in progress (the run drained first). */
+  /**
+   * The progress so far. Its packages in progress run on: the next run awaits their ends (runs
+   * before HAND_OVER_PATCH drained first, and left none).
+   */
   state: SprintProgress;
   identity: ResolvedIdentity;
   /** Events numbered by an earlier run that the sync backend has not taken yet, in order. */
@@ -22,17 +25,27 @@ export interface SprintContinuation {
 }
 
 /**
- * True when this run should stop starting packages and continue as new once the running ones
- * are done. Only a run with packages running drains: every run moves the sprint on.
+ * Patch id: a run continues as new with its packages still running, started to outlive it; the
+ * next run adopts them. Runs before it drained first, waiting for every running package.
  */
-export function shouldDrain(running: number, limit = CONTINUE_AS_NEW_AT_EVENTS): boolean {
-  if (running === 0) return false;
+export const HAND_OVER_PATCH = 'hand-over-running-packages';
+
+/** True when the server suggests a new run, or this run's history is past the limits above. */
+export function shouldContinueAsNew(limit = CONTINUE_AS_NEW_AT_EVENTS): boolean {
   const info = workflowInfo();
   return (
     info.continueAsNewSuggested ||
     info.historyLength >= limit ||
     info.historySize >= CONTINUE_AS_NEW_AT_BYTES
   );
+}
+
+/**
+ * Runs before HAND_OVER_PATCH: true when this run should stop starting packages and continue as
+ * new once the running ones are done. Only a run with packages running drains.
+ */
+export function shouldDrain(running: number, limit = CONTINUE_AS_NEW_AT_EVENTS): boolean {
+  return running > 0 && shouldContinueAsNew(limit);
 }
 
 export interface RunParts {

@@ -2,12 +2,16 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   CancellationScope,
   condition,
+  type ChildWorkflowOptions,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
+  ParentClosePolicy,
   patched,
   proxyActivities,
   setHandler,
+  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { DependencySummary } from '../domain/agents';
@@ -27,7 +31,13 @@ import { packageDetails, packageSummary } from '../domain/web-ui';
 import { OPTIONS } from './activity-options';
 import type { Activities } from './activity-options';
 import { now } from './clock';
-import { comeToRest, continuation, shouldDrain } from './continue-as-new';
+import {
+  comeToRest,
+  continuation,
+  HAND_OVER_PATCH,
+  shouldContinueAsNew,
+  shouldDrain,
+} from './continue-as-new';
 import type { SprintContinuation } from './continue-as-new';
 import { pullRequestDelivery, pushDelivery } from './delivery';
 import { eventStream } from './event-stream';
@@ -47,13 +57,15 @@ import {
   UNKNOWN_PACKAGE_FAILURE,
 } from './messages';
 import type { PackageUpdate } from './messages';
+import type { PackageEnd } from '../activities/package-end';
 import { failedPackageOf, SPRINT_FAILS_PATCH } from './outcomes';
 import { DEFAULT_HEARTBEAT_TIMEOUT_MS } from './routing';
 import { packageSearchAttributes, recordSprintStatus } from './search-attributes';
 import { workPackageWorkflow } from './work-package';
-import type { WorkPackageResult } from './work-package';
+import type { WorkPackageInput, WorkPackageResult } from './work-package';
 
 const { resolveEventIdentity } = proxyActivities<Activities>(OPTIONS.resolveEventIdentity);
+const { awaitPackageEnd } = proxyActivities<Activities>(OPTIONS.awaitPackageEnd);
 
 export interface SprintWorkflowOptions {
   /** How long a silent executor may go before its worker counts as lost (default 5 s). */
@@ -78,8 +90,9 @@ export interface SprintWorkflowInput {
 }
 
 /**
- * How the dispatch loop ended: every package settled, cancelled, or drained (starting nothing
- * more, its running packages done) so the sprint can continue as new.
+ * How the dispatch loop ended: every package settled, cancelled, or drained so the sprint can
+ * continue as new (starting nothing more; runs before the hand-over also waited for the running
+ * packages to be done, later ones hand them over running).
  */
 export type DispatchEnd = 'settled' | 'cancelled' | 'drained';
 
@@ -103,6 +116,17 @@ export class SprintRun {
   private readonly events: ReturnType<typeof eventStream>;
   private readonly children = new CancellationScope();
   private readonly running = new Map<string, Promise<void>>();
+  /** Children this run asked for that the server has not started yet. */
+  private readonly starting = new Set<Promise<unknown>>();
+  /** Packages an earlier run started and handed over running: their ends are awaited here. */
+  private readonly adopted = new Set<string>();
+  /**
+   * Continue as new without waiting for the running packages: they are started so that they
+   * outlive the run, and the next one adopts them.
+   */
+  private readonly handsOver: boolean;
+  /** Packages started or ended by this run: a run hands over only once it moved the sprint on. */
+  private moved = 0;
   private identity?: ResolvedIdentity;
   private reporter?: GithubReporter;
   private readonly rehearsal: MergeRehearsal;
@@ -120,6 +144,7 @@ export class SprintRun {
       (next) => (this.state = next),
     );
     this.timeline = sprintTimeline(this.spec, this.plan, this.state.startedAt);
+    this.handsOver = patched(HAND_OVER_PATCH);
     this.rehearsal = new MergeRehearsal({
       spec: this.spec,
       order: this.plan.order,
@@ -146,6 +171,14 @@ export class SprintRun {
     this.cancelled = true;
     log.info('Sprint cancelled', { sprint: this.spec.id, reason });
     this.children.cancel();
+    for (const wpId of this.adopted) {
+      // Its end still comes through awaitPackageEnd, once its workflow has wound down.
+      void getExternalWorkflowHandle(packageWorkflowId(this.spec.id, wpId))
+        .cancel()
+        .catch((error: unknown) =>
+          log.warn('Handed-over package not cancelled', { wp: wpId, error: failureMessage(error) }),
+        );
+    }
     this.version++;
   }
 
@@ -218,6 +251,7 @@ export class SprintRun {
    */
   async dispatch(): Promise<DispatchEnd> {
     const dayBegun = (wpId: string): boolean => dayHasBegun(this.timeline, wpId, now());
+    this.adoptRunning();
     try {
       let seen = -1;
       while (!this.cancelled) {
@@ -231,8 +265,11 @@ export class SprintRun {
           for (const wpId of nextStep(this.state, dayBegun).start) this.startPackage(wpId);
         }
         if (allSettled(this.state) && this.running.size === 0) break;
-        if (this.draining && this.running.size === 0) break;
-        this.draining ||= shouldDrain(this.running.size, this.input.options?.continueAsNewAtEvents);
+        if (this.draining && (this.handsOver || this.running.size === 0)) break;
+        this.draining ||= this.handsOver
+          ? this.moved > 0 && shouldContinueAsNew(this.input.options?.continueAsNewAtEvents)
+          : shouldDrain(this.running.size, this.input.options?.continueAsNewAtEvents);
+        if (this.draining && this.handsOver) break;
         seen = this.version;
         const wake = nextWakeAt(this.timeline, this.state, now());
         if (wake === undefined) await condition(() => this.version !== seen);
@@ -252,46 +289,92 @@ export class SprintRun {
     if (!wp) return;
     const attempt = this.state.packages.find((candidate) => candidate.id === wpId)?.attempt ?? 1;
     this.apply({ type: 'package-started', id: wpId, at: now(), attempt });
+    this.moved++;
+    const childInput: WorkPackageInput = {
+      sprintId: spec.id,
+      wp,
+      repo: spec.repo,
+      base: spec.base,
+      dependencyBranches: wp.dependsOn.map((dep) => packageBranch(spec.id, dep)),
+      owner: this.state.owner,
+      attempt,
+      heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      ...(input.options?.routeToHost ? { routeToHost: true } : {}),
+      ...(wp.agent ? { dependencySummaries: dependencySummaries(this.state, wp.dependsOn) } : {}),
+    };
+    const options = {
+      workflowId: packageWorkflowId(spec.id, wpId),
+      staticSummary: packageSummary(wp),
+      staticDetails: packageDetails(spec.id, wp),
+      typedSearchAttributes: packageSearchAttributes(spec.id, wpId),
+      args: [childInput] as [WorkPackageInput],
+    };
     const child = this.children.run(() =>
-      executeChild(workPackageWorkflow, {
-        workflowId: packageWorkflowId(spec.id, wpId),
-        staticSummary: packageSummary(wp),
-        staticDetails: packageDetails(spec.id, wp),
-        typedSearchAttributes: packageSearchAttributes(spec.id, wpId),
-        args: [
-          {
-            sprintId: spec.id,
-            wp,
-            repo: spec.repo,
-            base: spec.base,
-            dependencyBranches: wp.dependsOn.map((dep) => packageBranch(spec.id, dep)),
-            owner: this.state.owner,
-            attempt,
-            heartbeatTimeoutMs: input.options?.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
-            ...(input.options?.routeToHost ? { routeToHost: true } : {}),
-            ...(wp.agent
-              ? { dependencySummaries: dependencySummaries(this.state, wp.dependsOn) }
-              : {}),
-          },
-        ],
-      }),
+      this.handsOver ? this.startOutliving(options) : executeChild(workPackageWorkflow, options),
     );
+    this.track(
+      wpId,
+      child.then(
+        (result) => resultEvent(wpId, result),
+        (error) => failureEvent(wpId, error),
+      ),
+    );
+  }
+
+  /**
+   * A child that outlives this run when the sprint continues as new: a cancel of the sprint still
+   * reaches it through the children's scope while this run lasts, and through its id afterwards.
+   */
+  private async startOutliving(
+    options: Omit<ChildWorkflowOptions, 'typeInfo'> & { args: [WorkPackageInput] },
+  ): Promise<WorkPackageResult> {
+    const started = startChild(workPackageWorkflow, {
+      ...options,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+    });
+    this.starting.add(started);
+    const handle = await started.finally(() => this.starting.delete(started));
+    return handle.result();
+  }
+
+  /** A package's end, whichever way it comes: its state, the rehearsal, and the loop told. */
+  private track(wpId: string, ended: Promise<ProgressEvent>): void {
     this.running.set(
       wpId,
-      child
-        .then(
-          (result) => {
-            this.apply(resultEvent(wpId, result));
-            if (result.status !== 'completed') return;
-            this.rehearsal.completed(wpId, result.evidence.files);
-          },
-          (error) => this.apply(failureEvent(wpId, error)),
-        )
+      ended
+        .then((event) => {
+          const wp = this.state.packages.find((candidate) => candidate.id === wpId);
+          if (wp?.status !== 'in_progress') return; // told already, by another way
+          this.apply(event);
+          this.moved++;
+          if (event.type === 'package-completed') {
+            this.rehearsal.completed(wpId, event.evidence.files);
+          }
+        })
         .finally(() => {
           this.running.delete(wpId);
+          this.adopted.delete(wpId);
           this.version++;
         }),
     );
+  }
+
+  /**
+   * Packages the run before handed over while they ran: their workflows outlived it, and their
+   * ends are awaited here, beside any cancel (a cancel asks their workflows to wind down instead).
+   */
+  private adoptRunning(): void {
+    if (!this.continued) return;
+    for (const wp of this.state.packages) {
+      if (wp.status !== 'in_progress' || this.running.has(wp.id)) continue;
+      this.adopted.add(wp.id);
+      const workflowId = packageWorkflowId(this.spec.id, wp.id);
+      const end = CancellationScope.nonCancellable(() => awaitPackageEnd({ workflowId }));
+      this.track(
+        wp.id,
+        end.then((ended) => adoptedEndEvent(wp.id, ended)),
+      );
+    }
   }
 
   /**
@@ -299,6 +382,8 @@ export class SprintRun {
    * cancel came in meanwhile, and the sprint finishes here instead.
    */
   async handOver(): Promise<SprintWorkflowInput | undefined> {
+    // A child the server has not started yet could be lost with this run.
+    await Promise.allSettled([...this.starting]);
     await this.rehearsal.settled();
     await comeToRest({ reporter: this.reporter, events: this.events }).catch((error: unknown) => {
       if (!isCancellation(error)) throw error;
@@ -431,6 +516,12 @@ function resultEvent(wpId: string, result: WorkPackageResult): ProgressEvent {
     exitCode: result.exitCode,
     outputTail: result.outputTail,
   };
+}
+
+function adoptedEndEvent(wpId: string, end: PackageEnd): ProgressEvent {
+  if (end.ended === 'result') return resultEvent(wpId, end.result);
+  if (end.ended === 'cancelled') return { type: 'package-cancelled', id: wpId, at: now() };
+  return { type: 'package-failed', id: wpId, at: now(), error: `its workflow ${end.error}` };
 }
 
 function failureEvent(wpId: string, error: unknown): ProgressEvent {

@@ -18,7 +18,7 @@ export type { SprintWorkflowInput, SprintWorkflowOptions } from './sprint-run';
 
 /**
  * A sprint: packages in dependency waves, each in its own child workflow, then integration.
- * Long sprints continue as new once their running packages are done.
+ * Long sprints continue as new, handing their running packages over to the next run.
  */
 export async function sprintWorkflow(input: SprintWorkflowInput): Promise<SprintProgress> {
   const run = new SprintRun(input);
