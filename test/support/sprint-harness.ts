@@ -89,13 +89,14 @@ export function pkg(state: SprintProgress, id: string) {
   return found;
 }
 
-/** Polls `read` until `test` holds (30 s at most); read errors count as not yet. */
+/** Polls `read` until `test` holds (30 s at most, or `withinMs`); read errors count as not yet. */
 export async function waitFor(
   read: () => Promise<SprintProgress>,
   test: (state: SprintProgress) => boolean,
   what: string,
+  withinMs = 30_000,
 ): Promise<SprintProgress> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + withinMs;
   for (;;) {
     const state = await read().catch(() => undefined);
     if (state && test(state)) return state;

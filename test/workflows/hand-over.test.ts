@@ -2,29 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { packageWorkflowId } from '../../src/domain/ids';
-import type { SprintProgress } from '../../src/domain/progress';
 import { cancelSprintSignal, progressQuery } from '../../src/workflows/messages';
 import { settledSprintState } from '../../src/workflows/outcomes';
 import { runHistories } from '../../bench/history';
-import { pkg, sprint, startHarness, startSprint } from '../support/sprint-harness';
+import { pkg, sprint, startHarness, startSprint, waitFor } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 
 jest.setTimeout(180_000);
 
-/** Polls until `test` holds (90 s at most): the sprint goes through several runs meanwhile. */
-async function until(
-  read: () => Promise<SprintProgress>,
-  test: (state: SprintProgress) => boolean,
-  what: string,
-): Promise<SprintProgress> {
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    const state = await read().catch(() => undefined);
-    if (state && test(state)) return state;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** The sprint goes through several runs meanwhile. */
+const WITHIN_MS = 90_000;
 
 /** A package that writes to a ledger when it starts, then waits for its gate file. */
 function gated(dir: string, id: string) {
@@ -78,12 +65,13 @@ describe('a sprint that continues as new while a package runs', () => {
       });
       const firstRunId = (await handle.describe()).runId;
       // Every other package done while LONG still runs: no run waited for it to end.
-      const seen = await until(
+      const seen = await waitFor(
         () => handle.query(progressQuery),
         (s) =>
           pkg(s, 'LONG').status === 'in_progress' &&
           s.packages.filter((wp) => wp.status === 'completed').length === 24,
         'the quick packages to complete while LONG runs',
+        WITHIN_MS,
       );
       writeFileSync(long.gate, '');
       return { final: await settledSprintState(handle), firstRunId, seen };
@@ -117,10 +105,11 @@ describe('a sprint that continues as new while a package runs', () => {
         options: { heartbeatTimeoutMs: 5_000, continueAsNewAtEvents: 40 },
       });
       const firstRunId = (await handle.describe()).runId;
-      await until(
+      await waitFor(
         () => handle.query(progressQuery),
         (s) => s.packages.filter((wp) => wp.status === 'completed').length === 16,
         'the quick packages to complete while HELD runs',
+        WITHIN_MS,
       );
       await handle.signal(cancelSprintSignal, 'test');
       await handle.cancel();
