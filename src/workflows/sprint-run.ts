@@ -182,8 +182,13 @@ export class SprintRun {
     this.version++;
   }
 
-  /** The sprint's messages: its state read, package updates, cancel and retry. */
+  /**
+   * Adopts the packages the run before handed over, then takes the sprint's messages: its state
+   * read, package updates, cancel and retry.
+   */
   listen(): void {
+    // Before the handlers: a cancel the run finds waiting must reach the packages it adopts.
+    this.adoptRunning();
     setHandler(progressQuery, () => this.state);
     setHandler(packageUpdateSignal, (update) => this.apply(toEvent(update)));
     setHandler(cancelSprintSignal, (reason) => this.cancel(reason));
@@ -251,7 +256,6 @@ export class SprintRun {
    */
   async dispatch(): Promise<DispatchEnd> {
     const dayBegun = (wpId: string): boolean => dayHasBegun(this.timeline, wpId, now());
-    this.adoptRunning();
     try {
       let seen = -1;
       while (!this.cancelled) {
