@@ -11,6 +11,7 @@ import type { LocalGithub } from '../src/devtools/github-local/server';
 import { startEventReceiver } from '../test/support/event-receiver';
 import type { EventReceiver } from '../test/support/event-receiver';
 import { CHAOS_BUNDLE_ENV, CHAOS_WORKER_READY } from './chaos-worker';
+import { dataConverter } from '../src/runtime/payload-codec';
 
 const GITHUB_TOKEN = 'ghp_chaos0000000000';
 const SYNC_TOKEN = 'sync_chaos0000000000';
@@ -171,7 +172,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
     );
     closers.push(() => worker.stop());
     await worker.ready();
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverter(undefined) });
     return { dir, server, worker, client, github, receiver, taskQueue, close };
   } catch (error) {
     await close();

@@ -21,6 +21,7 @@ import type { DevServer } from '../src/runtime/dev-server';
 import { createSprintWorker } from '../src/runtime/worker';
 import { checkSprintSpec } from '../src/schemas/sprint-spec';
 import { sprintWorkflow } from '../src/workflows';
+import { dataConverter } from '../src/runtime/payload-codec';
 
 const run = promisify(execFile);
 export const silent = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -152,7 +153,11 @@ async function connect(
   stops.push(() => connection.close());
   const native = await NativeConnection.connect({ address: server.address });
   stops.push(() => native.close());
-  const client = new Client({ connection, namespace: server.namespace });
+  const client = new Client({
+    connection,
+    namespace: server.namespace,
+    dataConverter: dataConverter(config.temporal.payloadKeys),
+  });
   const worker = await createSprintWorker({
     connection: native,
     client,

@@ -32,8 +32,7 @@ export function isCodecPreflight(request: Pick<FastifyRequest, 'method' | 'url'>
 /**
  * Temporal's codec-server protocol (`POST /codec/decode`, `POST /codec/encode`), so the Web UI
  * and `temporal --codec-endpoint` show the encrypted payloads in the clear, to those with the
- * API's token. Without a payload key the routes answer 404: passing payloads through would look
- * like a codec that works.
+ * API's token. Without a payload key they gzip and gunzip the large payloads of big sprints.
  */
 export function registerCodecRoutes(app: ZodApp, config: Readonly<Config>): void {
   const codec = payloadCodec(config.temporal.payloadKeys);
@@ -52,7 +51,7 @@ export function registerCodecRoutes(app: ZodApp, config: Readonly<Config>): void
       {
         bodyLimit: CODEC_BODY_LIMIT,
         schema: {
-          summary: `${direction === 'decode' ? 'Decrypt' : 'Encrypt'} payloads (Temporal's codec server)`,
+          summary: `${direction === 'decode' ? 'Decode' : 'Encode'} payloads (Temporal's codec server)`,
           body: payloadsBody,
           response: { 200: payloadsBody, ...errorResponses },
         },
@@ -65,13 +64,10 @@ export function registerCodecRoutes(app: ZodApp, config: Readonly<Config>): void
 }
 
 async function transform(
-  codec: PayloadCodec | undefined,
+  codec: PayloadCodec,
   direction: 'decode' | 'encode',
   payloads: PayloadJson[],
 ): Promise<PayloadJson[]> {
-  if (!codec) {
-    throw new ApiError(404, 'No payload key is set (SPRINTWAVE_PAYLOAD_KEY): there is no codec.');
-  }
   try {
     const done = await codec[direction](payloads.map(fromJson));
     return done.map(toJson);

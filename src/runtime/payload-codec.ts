@@ -201,13 +201,76 @@ function field(metadata: Record<string, Uint8Array>, name: string): string | und
   return value ? Buffer.from(value).toString() : undefined;
 }
 
-/** The codec of the configured keys, or none: payloads are then stored as plain JSON. */
-export function payloadCodec(keys: PayloadKeys | undefined): PayloadCodec | undefined {
-  return keys ? new EncryptionCodec(keys) : undefined;
+/** The metadata of a payload this codec gzipped; any other payload passes decode unchanged. */
+export const GZIP_ENCODING = 'binary/gzip';
+/**
+ * Plain payloads stay JSON, readable in the Web UI without a codec, up to this size: only a big
+ * sprint's input, state and result pass it, which Temporal refuses past 2 MB.
+ */
+export const GZIP_PLAIN_ABOVE_BYTES = 256 * 1024;
+
+/**
+ * Gzips large payloads when no key is set: a sprint of thousands of packages carries its spec
+ * and state from run to run. Always decodes what it gzipped, key or not.
+ */
+export class CompressionCodec implements PayloadCodec {
+  constructor(private readonly encodeAbove: number | undefined = GZIP_PLAIN_ABOVE_BYTES) {}
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    const above = this.encodeAbove;
+    if (above === undefined) return payloads;
+    return Promise.all(
+      payloads.map(async (payload) => {
+        if ((payload.data?.length ?? 0) <= above) return payload;
+        const zipped = await gzipAsync(serializePayload(payload));
+        return { metadata: { encoding: text(GZIP_ENCODING) }, data: zipped };
+      }),
+    );
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return Promise.all(
+      payloads.map(async (payload) => {
+        if (field(payload.metadata ?? {}, 'encoding') !== GZIP_ENCODING) return payload;
+        try {
+          return deserializePayload(await gunzipAsync(Buffer.from(payload.data ?? [])));
+        } catch {
+          throw new PayloadCodecError('Cannot decode a gzipped payload: it is not whole.');
+        }
+      }),
+    );
+  }
 }
 
-/** The data converter of every client and worker: the same codec, or Temporal's default. */
+/**
+ * The codecs of every client and worker, in encoding order: with keys, everything is encrypted
+ * (and compressed there); without, large payloads are gzipped. Either way gzipped payloads
+ * written before a key was set still decode.
+ */
+export function payloadCodecs(keys: PayloadKeys | undefined): PayloadCodec[] {
+  return keys
+    ? [new CompressionCodec(undefined), new EncryptionCodec(keys)]
+    : [new CompressionCodec()];
+}
+
+/** The codecs above as one, for the codec server: encodes in order, decodes in reverse. */
+export function payloadCodec(keys: PayloadKeys | undefined): PayloadCodec {
+  const codecs = payloadCodecs(keys);
+  return {
+    async encode(payloads) {
+      let done = payloads;
+      for (const codec of codecs) done = await codec.encode(done);
+      return done;
+    },
+    async decode(payloads) {
+      let done = payloads;
+      for (const codec of [...codecs].reverse()) done = await codec.decode(done);
+      return done;
+    },
+  };
+}
+
+/** The data converter of every client and worker. */
 export function dataConverter(keys: PayloadKeys | undefined): DataConverter {
-  const codec = payloadCodec(keys);
-  return codec ? { payloadCodecs: [codec] } : {};
+  return { payloadCodecs: payloadCodecs(keys) };
 }

@@ -8,6 +8,7 @@ import { cancelSprintSignal } from '../../src/workflows/messages';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 import { testAddress, uniqueId } from '../support/temporal';
+import { dataConverter } from '../../src/runtime/payload-codec';
 
 jest.setTimeout(60_000);
 
@@ -36,7 +37,7 @@ describe('sprintState under concurrent reads (real dev server, running sprint)',
       await sleep(100);
     }
     connection = await Connection.connect({ address: testAddress() });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: dataConverter(undefined) });
   });
 
   afterAll(async () => {

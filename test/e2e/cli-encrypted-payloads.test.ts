@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app';
 import { loadConfig } from '../../src/runtime/config';
+import { GZIP_ENCODING, GZIP_PLAIN_ABOVE_BYTES } from '../../src/runtime/payload-codec';
 import { findTemporalCli } from '../../src/runtime/temporal-cli';
 import { devEnv, runCli, startDev } from '../support/cli';
 import type { DevProcess } from '../support/cli';
@@ -204,17 +205,30 @@ describe('the codec routes of the API', () => {
     return app;
   }
 
-  it('answer 404 without a payload key', async () => {
+  it('without a payload key, gzip what is large and leave the rest as it is', async () => {
     const app = await appWith({});
-    const reply = await app.inject({
+    const json = (text: string) => ({
+      metadata: { encoding: Buffer.from('json/plain').toString('base64') },
+      data: Buffer.from(text).toString('base64'),
+    });
+    const small = json('{"title":"T"}');
+    const large = json(JSON.stringify({ packages: 'x'.repeat(GZIP_PLAIN_ABOVE_BYTES) }));
+    const encoded = await app.inject({
+      method: 'POST',
+      url: '/codec/encode',
+      payload: { payloads: [small, large] },
+    });
+    expect(encoded.statusCode).toBe(200);
+    const [same, zipped] = encoded.json().payloads as PayloadJson[];
+    expect(same).toEqual(small);
+    expect(Buffer.from(zipped?.metadata?.encoding ?? '', 'base64').toString()).toBe(GZIP_ENCODING);
+    expect((zipped?.data ?? '').length).toBeLessThan(large.data.length / 10);
+    const decoded = await app.inject({
       method: 'POST',
       url: '/codec/decode',
-      payload: { payloads: [] },
+      payload: { payloads: [zipped, same] },
     });
-    expect(reply.statusCode).toBe(404);
-    expect(reply.json()).toEqual({
-      error: 'No payload key is set (SPRINTWAVE_PAYLOAD_KEY): there is no codec.',
-    });
+    expect(decoded.json().payloads).toEqual([large, small]);
   });
 
   it('encode and decode back, and name a key id they do not hold', async () => {

@@ -45,6 +45,7 @@ import type { Sandbox } from './git-fixtures';
 import { addBareRemote, remoteTip } from './git-remote';
 import { HISTORIES_DIR, fixtureFile } from './history-fixtures';
 import type { HistoryFixture, Scenario } from './history-fixtures';
+import { dataConverter } from '../../src/runtime/payload-codec';
 
 /**
  * `npm run record-histories`: runs the representative sprints on a fresh Temporal dev server
@@ -496,7 +497,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });
   try {
-    const client = new Client({ connection });
+    const client = new Client({ connection, dataConverter: dataConverter(undefined) });
     const sandbox = await makeSandbox();
     const config = loadConfig({
       SPRINTWAVE_HOME: path.join(dir, 'home'),

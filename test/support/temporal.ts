@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@t
 import type { WorkerOptions } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { HEARTBEAT_THROTTLE } from '../../src/runtime/worker';
+import { dataConverter } from '../../src/runtime/payload-codec';
 
 let runtimeInstalled = false;
 
@@ -38,7 +39,7 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
   const address = testAddress();
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter: dataConverter(undefined) });
   return {
     client,
     connection,

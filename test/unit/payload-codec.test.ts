@@ -3,9 +3,13 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { Payload } from '@temporalio/common';
 import { ConfigError, loadConfig } from '../../src/runtime/config';
 import {
+  CompressionCodec,
   ENCRYPTED_ENCODING,
   EncryptionCodec,
+  GZIP_ENCODING,
+  GZIP_PLAIN_ABOVE_BYTES,
   parsePayloadKey,
+  payloadCodec,
   payloadKeyId,
 } from '../../src/runtime/payload-codec';
 
@@ -117,6 +121,60 @@ describe('EncryptionCodec', () => {
     await expect(codec.decode([{ ...encrypted!, data: data.subarray(0, 10) }])).rejects.toThrow(
       /altered/,
     );
+  });
+});
+
+/** A sprint state's worth of packages: repetitive, as a big sprint's is. */
+function bigState(packages: number): unknown {
+  return {
+    packages: Array.from({ length: packages }, (_, n) => ({
+      id: `P${n}`,
+      title: `package ${n}`,
+      status: 'completed',
+      branch: `sprintwave/big/P${n}`,
+      commit: randomBytes(20).toString('hex'),
+    })),
+  };
+}
+
+describe('CompressionCodec (no key)', () => {
+  const codec = new CompressionCodec();
+
+  it('gzips a payload over the limit and reads it back as it was', async () => {
+    const large = json(bigState(5_000));
+    expect(large.data?.length).toBeGreaterThan(GZIP_PLAIN_ABOVE_BYTES);
+    const [zipped] = await codec.encode([large]);
+    expect(metadataText(zipped as Payload, 'encoding')).toBe(GZIP_ENCODING);
+    expect(zipped?.data?.length).toBeLessThan((large.data?.length ?? 0) / 2);
+    const [back] = await codec.decode([zipped as Payload]);
+    expect(defaultPayloadConverter.fromPayload(back as Payload)).toEqual(
+      defaultPayloadConverter.fromPayload(large),
+    );
+  });
+
+  it('leaves a payload up to the limit as plain JSON', async () => {
+    const small = json(bigState(10));
+    expect(await codec.encode([small])).toEqual([small]);
+    expect(await codec.decode([small])).toEqual([small]);
+  });
+
+  it('refuses a gzipped payload that is not whole, saying so', async () => {
+    const [zipped] = await codec.encode([json(bigState(5_000))]);
+    const cut = { ...zipped, data: zipped?.data?.subarray(0, 100) };
+    await expect(codec.decode([cut])).rejects.toThrow('Cannot decode a gzipped payload');
+  });
+
+  it('still reads what it gzipped once a key is set, and encrypts everything new', async () => {
+    const [zipped] = await codec.encode([json(bigState(5_000))]);
+    const keyed = payloadCodec({ current: key, old: [] });
+    const [back] = await keyed.decode([zipped as Payload]);
+    expect(defaultPayloadConverter.fromPayload(back as Payload)).toEqual(
+      defaultPayloadConverter.fromPayload(
+        await codec.decode([zipped as Payload]).then((p) => p[0] as Payload),
+      ),
+    );
+    const [sealed] = await keyed.encode([json(bigState(5_000))]);
+    expect(metadataText(sealed as Payload, 'encoding')).toBe(ENCRYPTED_ENCODING);
   });
 });
 

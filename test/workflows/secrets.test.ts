@@ -20,6 +20,7 @@ import type { EventReceiver } from '../support/event-receiver';
 import { makeSandbox } from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
 import { testAddress, uniqueId } from '../support/temporal';
+import { dataConverter } from '../../src/runtime/payload-codec';
 
 jest.setTimeout(120_000);
 
@@ -125,7 +126,7 @@ describe('no secret in histories, logs, events, commits or comments', () => {
     });
     connection = await Connection.connect({ address: testAddress() });
     native = await NativeConnection.connect({ address: testAddress() });
-    client = new Client({ connection });
+    client = new Client({ connection, dataConverter: dataConverter(undefined) });
     worker = await createSprintWorker({
       connection: native,
       client,

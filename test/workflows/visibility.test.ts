@@ -9,6 +9,7 @@ import { SPRINT_ID, SPRINT_STATUS, WORK_PACKAGE } from '../../src/workflows/sear
 import { sprint, startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
 import { uniqueId } from '../support/temporal';
+import { dataConverter } from '../../src/runtime/payload-codec';
 
 jest.setTimeout(120_000);
 
@@ -108,7 +109,7 @@ describe('sprints in the Temporal Web UI: search attributes and summaries', () =
     const native = await NativeConnection.connect({ address: server.address });
     const emitWarning = jest.spyOn(process, 'emitWarning');
     try {
-      const client = new Client({ connection });
+      const client = new Client({ connection, dataConverter: dataConverter(undefined) });
       const spec = sprint(harness.sandbox.repo, {
         packages: [{ id: 'WP01', title: 'Alone', run: 'echo alone > alone.txt' }],
       });
