@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { GITHUB_BODY_LIMIT } from '../src/domain/fitted-text';
@@ -13,7 +14,6 @@ import type { RunHistory } from './history';
 import type { BenchTemporal } from './support';
 import {
   assertCompleted,
-  envInt,
   fmtMs,
   makeScratch,
   sprintSpec,
@@ -35,20 +35,50 @@ interface ScaleSettings {
   github: boolean;
 }
 
-function settings(): ScaleSettings {
+const USAGE =
+  'usage: npm run scale -- [packages] [--waves N] [--concurrency N] [--github]\n' +
+  '  (defaults: SCALE_PACKAGES or 1000, SCALE_WAVES or 10, SCALE_CONCURRENCY or 20)';
+
+/** The size from the command line (`npm run scale -- 10000 --concurrency 50`), then the environment. */
+export function scaleSettings(argv: string[], env: NodeJS.ProcessEnv): ScaleSettings {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      waves: { type: 'string' },
+      concurrency: { type: 'string' },
+      github: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length > 1)
+    throw new Error(`one size at most, not ${positionals.join(' ')}\n${USAGE}`);
+  const count = (name: string, text: string | undefined, fallback: number): number => {
+    if (text === undefined || text === '') return fallback;
+    const value = Number(text.replace(/_/g, ''));
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(
+        `${name} must be a whole number of at least 1, not ${JSON.stringify(text)}\n${USAGE}`,
+      );
+    }
+    return value;
+  };
+  const packages = count('the size', positionals[0] ?? env.SCALE_PACKAGES, 1_000);
+  const waves = count('--waves', values.waves ?? env.SCALE_WAVES, 10);
+  if (waves > packages) throw new Error(`--waves (${waves}) cannot exceed the size (${packages})`);
   return {
-    packages: envInt('SCALE_PACKAGES', 1_000),
-    waves: envInt('SCALE_WAVES', 10),
-    concurrency: envInt('SCALE_CONCURRENCY', 20),
-    run: process.env.SCALE_RUN ?? 'echo "$SPRINTWAVE_WP_ID" > "$SPRINTWAVE_WP_ID.txt"',
-    github: process.argv.includes('--github'),
+    packages,
+    waves,
+    concurrency: count('--concurrency', values.concurrency ?? env.SCALE_CONCURRENCY, 20),
+    run: env.SCALE_RUN ?? 'echo "$SPRINTWAVE_WP_ID" > "$SPRINTWAVE_WP_ID.txt"',
+    github: values.github ?? false,
   };
 }
 
 /** Waves of equal width; a package needs the same slot of the wave before and, every third slot, the next. */
 function scaleSpec(repo: string, s: ScaleSettings, github?: GithubTarget): SprintSpec {
   const width = Math.ceil(s.packages / s.waves);
-  const id = (n: number): string => `P${String(n).padStart(4, '0')}`;
+  const digits = String(s.packages - 1).length;
+  const id = (n: number): string => `P${String(n).padStart(digits, '0')}`;
   const packages = Array.from({ length: s.packages }, (_, n) => {
     const dependsOn = n >= width ? [id(n - width)] : [];
     const next = n - width + 1;
@@ -153,7 +183,14 @@ function printRuns(runs: RunHistory[]): void {
 
 /** One sprint of SCALE_PACKAGES cheap packages on the embedded dev server, with its history figures. */
 async function main(): Promise<void> {
-  const s = settings();
+  let s: ScaleSettings;
+  try {
+    s = scaleSettings(process.argv.slice(2), process.env);
+  } catch (error) {
+    console.error(`scale: ${(error as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
   const scratch = await makeScratch();
   const temporal = await startBenchTemporal(path.join(scratch.dir, 'home')).catch(
     async (error: unknown) => {
@@ -214,7 +251,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

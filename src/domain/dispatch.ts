@@ -1,4 +1,4 @@
-import { isTerminal } from './progress';
+import { isTerminal, packageOf } from './progress';
 import type { PackageProgress, SprintProgress } from './progress';
 
 export interface DispatchStep {
@@ -20,39 +20,62 @@ export function nextStep(
   state: SprintProgress,
   canStart: (id: string) => boolean = () => true,
 ): DispatchStep {
-  const byId = new Map(state.packages.map((wp) => [wp.id, wp]));
+  const places = placesOf(state);
+  const byId = (id: string): PackageProgress | undefined => packageOf(state, id);
+  let inProgress = 0;
+  // Without a dead end anywhere nothing can be blocked: only what may start needs a look.
+  let anyDead = false;
+  for (const wp of state.packages) {
+    if (wp.status === 'in_progress') inProgress++;
+    else if (DEAD_ENDS.has(wp.status)) anyDead = true;
+  }
+  const room = Math.max(0, state.concurrency - inProgress);
+  if (room === 0 && !anyDead) return { start: [], block: [] };
+  const current = state.strategy === 'waves' ? currentWave(state) : Infinity;
   const block: DispatchStep['block'] = [];
-  const ready: PackageProgress[] = [];
+  const eligible: PackageProgress[] = [];
   for (const wp of state.packages) {
     if (wp.status !== 'pending') continue;
-    const deps = wp.dependsOn.map((id) => byId.get(id));
+    if (!anyDead && wp.wave > current) continue;
+    const deps = wp.dependsOn.map(byId);
     const dead = deps.filter((dep): dep is PackageProgress => !!dep && DEAD_ENDS.has(dep.status));
     if (dead.length) {
       block.push({ id: wp.id, by: dead.map((dep) => dep.id) });
       continue;
     }
-    if (deps.every((dep) => dep?.status === 'completed') && canStart(wp.id)) ready.push(wp);
+    if (room === 0 || wp.wave > current) continue;
+    if (deps.every((dep) => dep?.status === 'completed') && canStart(wp.id)) eligible.push(wp);
   }
-  const current = currentWave(state);
-  const eligible = state.strategy === 'waves' ? ready.filter((wp) => wp.wave <= current) : ready;
-  const inProgress = state.packages.filter((wp) => wp.status === 'in_progress').length;
-  const room = Math.max(0, state.concurrency - inProgress);
-  const start = eligible
-    .sort((a, b) => a.wave - b.wave || orderIndex(state, a.id) - orderIndex(state, b.id))
-    .slice(0, room)
-    .map((wp) => wp.id);
-  return { start, block };
+  const before = (a: PackageProgress, b: PackageProgress): number =>
+    a.wave - b.wave || (places.get(a.id) ?? places.size) - (places.get(b.id) ?? places.size);
+  return { start: firstOf(eligible, room, before).map((wp) => wp.id), block };
 }
 
-function orderIndex(state: SprintProgress, id: string): number {
-  let index = 0;
-  for (const wave of state.waves) {
-    for (const member of wave) {
-      if (member === id) return index;
-      index++;
+/** The `count` first items in `order`, in that order, without sorting them all. */
+function firstOf<T>(items: T[], count: number, order: (a: T, b: T) => number): T[] {
+  if (items.length <= count || count > 8) return items.sort(order).slice(0, count);
+  const rest = [...items];
+  const first: T[] = [];
+  while (first.length < count) {
+    let best = 0;
+    for (let index = 1; index < rest.length; index++) {
+      if (order(rest[index] as T, rest[best] as T) < 0) best = index;
     }
+    first.push(...rest.splice(best, 1));
   }
-  return index;
+  return first;
+}
+
+/** Each package's place in the plan's order, per waves array (the reducer keeps the same one). */
+const placesByWaves = new WeakMap<readonly string[][], Map<string, number>>();
+
+function placesOf(state: SprintProgress): Map<string, number> {
+  let places = placesByWaves.get(state.waves);
+  if (!places) {
+    places = new Map(state.waves.flat().map((member, index) => [member, index]));
+    placesByWaves.set(state.waves, places);
+  }
+  return places;
 }
 
 /** The lowest wave that still has unfinished packages; 0 when all are finished. */

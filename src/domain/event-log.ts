@@ -21,10 +21,8 @@ export function eventsForChange(
   cause: ProgressEvent,
 ): EventDraft[] {
   const drafts: EventDraft[] = [];
-  const previous = new Map(before.packages.map((wp) => [wp.id, wp]));
-  for (const wp of after.packages) {
-    const old = previous.get(wp.id);
-    if (!old || old.status === wp.status) continue;
+  for (const [old, wp] of changedPackages(before, after)) {
+    if (old.status === wp.status) continue;
     drafts.push({
       type: 'WPStatusChanged',
       wpId: wp.id,
@@ -94,6 +92,35 @@ export function eventsForChange(
     });
   }
   return drafts;
+}
+
+type PackageOf = SprintProgress['packages'][number];
+
+/**
+ * Each package that is not the same object before and after, with its earlier self. The reducer
+ * keeps the order of the packages and the objects it did not change, so a big sprint's change
+ * costs a pass of comparisons, not a map of every package.
+ */
+function changedPackages(before: SprintProgress, after: SprintProgress): [PackageOf, PackageOf][] {
+  if (before.packages === after.packages) return [];
+  const changed: [PackageOf, PackageOf][] = [];
+  const sameOrder = before.packages.length === after.packages.length;
+  for (let index = 0; sameOrder && index < after.packages.length; index++) {
+    const old = before.packages[index] as PackageOf;
+    const wp = after.packages[index] as PackageOf;
+    if (old === wp) continue;
+    if (old.id !== wp.id) return changedById(before, after);
+    changed.push([old, wp]);
+  }
+  return sameOrder ? changed : changedById(before, after);
+}
+
+function changedById(before: SprintProgress, after: SprintProgress): [PackageOf, PackageOf][] {
+  const previous = new Map(before.packages.map((wp) => [wp.id, wp]));
+  return after.packages.flatMap((wp): [PackageOf, PackageOf][] => {
+    const old = previous.get(wp.id);
+    return old && old !== wp ? [[old, wp]] : [];
+  });
 }
 
 /** One event per conflict the rehearsal newly predicts, under the package that would not merge. */

@@ -2,7 +2,7 @@ import { dayStartsAt } from './day-plan';
 import { deadlineAt } from './deadline';
 import { defaultIntegrationBranch, packageBranch } from './ids';
 import { finishSprint } from './outcome';
-import { isTerminal, retryRefusal } from './progress';
+import { isTerminal, packageSlot, retryRefusal } from './progress';
 import type {
   LiveProgress,
   PackageProgress,
@@ -118,15 +118,13 @@ function updatePackage(
   change: (wp: PackageProgress) => PackageProgress | undefined,
   headline?: string,
 ): SprintProgress {
-  let changed = false;
-  const packages = state.packages.map((wp) => {
-    if (wp.id !== id) return wp;
-    const next = change(wp);
-    if (!next || next === wp) return wp;
-    changed = true;
-    return next;
-  });
-  if (!changed) return state;
+  const slot = packageSlot(state, id);
+  const wp = state.packages[slot];
+  if (!wp) return state;
+  const next = change(wp);
+  if (!next || next === wp) return state;
+  const packages = state.packages.slice();
+  packages[slot] = next;
   return { ...state, packages, headline: headline ?? state.headline };
 }
 

@@ -366,3 +366,27 @@ export function hasChildWorkflow(wp: PackageProgress): boolean {
 export function waitsForDay(wp: PackageProgress, now: number): boolean {
   return wp.status === 'pending' && wp.dayStartsAt !== undefined && wp.dayStartsAt > now;
 }
+
+/** Where each package sits in `packages`, per waves array: the reducer keeps both as they are. */
+const slotsByWaves = new WeakMap<readonly string[][], Map<string, number>>();
+
+/**
+ * The index in `packages` of the package with this id (-1 when there is none), found by its place
+ * rather than by a search: a big sprint asks this for every change. The reducer never reorders
+ * `packages` and keeps `waves` as it is.
+ */
+export function packageSlot(state: SprintProgress, id: string): number {
+  let slots = slotsByWaves.get(state.waves);
+  if (!slots || slots.size !== state.packages.length) {
+    slots = new Map(state.packages.map((wp, index) => [wp.id, index]));
+    slotsByWaves.set(state.waves, slots);
+  }
+  const slot = slots.get(id);
+  if (slot !== undefined && state.packages[slot]?.id === id) return slot;
+  return state.packages.findIndex((wp) => wp.id === id);
+}
+
+/** The package with this id, by its slot. */
+export function packageOf(state: SprintProgress, id: string): PackageProgress | undefined {
+  return state.packages[packageSlot(state, id)];
+}

@@ -57,6 +57,7 @@ export function dayHasBegun(timeline: Timeline, id: string, at: number): boolean
  * finish passes the deadline — pending packages below the highest priority still open.
  */
 export function deferralsAt(timeline: Timeline, state: SprintProgress, at: number): Deferral[] {
+  if (!timeline.unplaced.length && timeline.deadlineAt === undefined) return [];
   const pending = new Set(
     state.packages.filter((wp) => wp.status === 'pending').map((wp) => wp.id),
   );
@@ -83,6 +84,7 @@ export function nextWakeAt(
   state: SprintProgress,
   at: number,
 ): number | undefined {
+  if (timeline.deadlineAt === undefined && !hasDays(timeline)) return undefined;
   const pending = state.packages.filter((wp) => wp.status === 'pending');
   const times = pending
     .map((wp) => timeline.dayStarts[wp.id])
@@ -91,4 +93,9 @@ export function nextWakeAt(
     times.push(timeline.deadlineAt);
   }
   return times.length ? Math.min(...times) : undefined;
+}
+
+function hasDays(timeline: Timeline): boolean {
+  for (const _id in timeline.dayStarts) return true;
+  return false;
 }
