@@ -9,6 +9,8 @@ export interface RunHistory {
   bytes: number;
   /** Bytes of the run's input: for a continued run, the progress it carries over. */
   inputBytes: number;
+  /** How many activities of each type the run scheduled. */
+  activities: Record<string, number>;
 }
 
 /** Every run of a workflow, from its first and following each continue-as-new, with its history's size. */
@@ -27,7 +29,12 @@ export async function runHistories(
     const bytes = temporal.api.history.v1.History.encode(history).finish().length;
     const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     const inputBytes = input.reduce((sum, payload) => sum + (payload.data?.length ?? 0), 0);
-    runs.push({ runId, events: events.length, bytes, inputBytes });
+    const activities: Record<string, number> = {};
+    for (const event of events) {
+      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) activities[type] = (activities[type] ?? 0) + 1;
+    }
+    runs.push({ runId, events: events.length, bytes, inputBytes, activities });
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   return runs;

@@ -92,6 +92,16 @@ export class ChangedFiles {
   private readonly byPackage = new Map<string, readonly string[]>();
   private readonly byFile = new Map<string, Set<string>>();
 
+  /** The files of packages an earlier run of the sprint saw complete. */
+  constructor(known: Readonly<Record<string, readonly string[]>> = {}) {
+    for (const [wpId, files] of Object.entries(known)) this.add(wpId, files);
+  }
+
+  /** Every package's files, for the next run of the sprint. */
+  toJSON(): Record<string, readonly string[]> {
+    return Object.fromEntries(this.byPackage);
+  }
+
   add(wpId: string, files: readonly string[]): void {
     for (const file of this.byPackage.get(wpId) ?? []) this.byFile.get(file)?.delete(wpId);
     this.byPackage.set(wpId, files);

@@ -20,6 +20,11 @@ export interface SprintContinuation {
   identity: ResolvedIdentity;
   /** Events numbered by an earlier run that the sync backend has not taken yet, in order. */
   events: EventEnvelope[];
+  /**
+   * The files each package changed, as far as the runs before saw them complete: the merge
+   * rehearsal of the next run knows which completions can meet. Absent from runs before it.
+   */
+  changedFiles?: Record<string, readonly string[]>;
   /** How many runs of the sprint came before this one. */
   runs: number;
 }

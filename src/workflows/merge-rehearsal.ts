@@ -43,10 +43,20 @@ export class MergeRehearsal {
   private rehearsed: RehearsedPackage[] = [];
   private running?: Promise<void>;
   private again = false;
-  /** The files each package completed in this run changed, and who changed each file. */
-  private readonly changed = new ChangedFiles();
+  /** The files each completed package changed (this run's, and those handed over), and who changed each file. */
+  private readonly changed: ChangedFiles;
 
-  constructor(private readonly source: RehearsalSource) {}
+  constructor(
+    private readonly source: RehearsalSource,
+    known?: Readonly<Record<string, readonly string[]>>,
+  ) {
+    this.changed = new ChangedFiles(known);
+  }
+
+  /** The files of every package seen to complete, for the next run: it need not assume a meeting. */
+  changedFiles(): Record<string, readonly string[]> {
+    return this.changed.toJSON();
+  }
 
   /** `wpId` completed, changing `files`: rehearse when they meet another completed package's. */
   completed(wpId: string, files: readonly string[]): void {

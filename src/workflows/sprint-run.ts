@@ -145,17 +145,20 @@ export class SprintRun {
     );
     this.timeline = sprintTimeline(this.spec, this.plan, this.state.startedAt);
     this.handsOver = patched(HAND_OVER_PATCH);
-    this.rehearsal = new MergeRehearsal({
-      spec: this.spec,
-      order: this.plan.order,
-      routeToHost: input.options?.routeToHost,
-      state: () => this.state,
-      apply: this.apply,
-      stopped: () => this.cancelled,
-      ended: () => {
-        this.version++;
+    this.rehearsal = new MergeRehearsal(
+      {
+        spec: this.spec,
+        order: this.plan.order,
+        routeToHost: input.options?.routeToHost,
+        state: () => this.state,
+        apply: this.apply,
+        stopped: () => this.cancelled,
+        ended: () => {
+          this.version++;
+        },
       },
-    });
+      this.continued?.changedFiles,
+    );
   }
 
   /** The one way the state changes: reduced, counted, and turned into events. */
@@ -398,6 +401,7 @@ export class SprintRun {
       state: this.state,
       identity: this.identity as ResolvedIdentity,
       events: this.events.unsent(),
+      changedFiles: this.rehearsal.changedFiles(),
     };
     return {
       spec: this.spec,

@@ -124,4 +124,15 @@ describe('which completions need a rehearsal', () => {
     changed.add('B', ['src/b.ts']);
     expect(changed.meetsAnother('B', new Set(['A', 'B']))).toBe(true);
   });
+
+  it('knows the files an earlier run handed over, and hands them on with its own', () => {
+    const earlier = new ChangedFiles();
+    earlier.add('A', ['src/a.ts']);
+    const changed = new ChangedFiles(JSON.parse(JSON.stringify(earlier)));
+    changed.add('B', ['src/b.ts']);
+    expect(changed.meetsAnother('B', new Set(['A', 'B']))).toBe(false);
+    changed.add('C', ['src/a.ts']);
+    expect(changed.meetsAnother('C', new Set(['A', 'B', 'C']))).toBe(true);
+    expect(changed.toJSON()).toEqual({ A: ['src/a.ts'], B: ['src/b.ts'], C: ['src/a.ts'] });
+  });
 });
