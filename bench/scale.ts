@@ -176,7 +176,9 @@ function printRuns(runs: RunHistory[]): void {
     const within = run.events < WARN_EVENTS && run.bytes < WARN_BYTES;
     console.log(
       `  run ${index + 1}: ${run.events} events, ${(run.bytes / MB).toFixed(2)} MB` +
-        ` (input ${(run.inputBytes / 1024).toFixed(0)} KB)  ${within ? 'ok' : 'OVER THE WARNING'}`,
+        ` (input ${(run.inputBytes / 1024).toFixed(0)} KB), packages adopted` +
+        ` ${run.activities.awaitPackageEnd ?? 0}, merge rehearsals ${run.activities.rehearseMerge ?? 0}` +
+        `  ${within ? 'ok' : 'OVER THE WARNING'}`,
     );
   });
 }
