@@ -39,7 +39,7 @@ const PART = /(\d+)(ms|s|m|h|d)/g;
 /** Parses durations like `30m`, `2h`, `1h30m`, `500ms`; undefined when malformed or zero. */
 export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
-  if (!DURATION.test(trimmed)) return undefined;
+  if (!wellFormed(trimmed)) return undefined;
   let total = 0;
   for (const [, amount, unit] of trimmed.matchAll(PART)) {
     total += Number(amount) * (UNIT_MS[unit as string] as number);
@@ -56,7 +56,14 @@ export function durationProblem(text: string, bound: DurationBound): string | un
   if (ms !== undefined) return ms > bound.maxMs ? bound.tooLong : undefined;
   // Well written but past Number.MAX_SAFE_INTEGER ms is too long, not malformed.
   const trimmed = text.trim();
-  return DURATION.test(trimmed) && /[1-9]/.test(trimmed) ? bound.tooLong : NOT_A_DURATION;
+  return wellFormed(trimmed) && /[1-9]/.test(trimmed) ? bound.tooLong : NOT_A_DURATION;
+}
+
+/** Numbers with units, each unit once: `1h30m`, not `1d1d`. */
+function wellFormed(trimmed: string): boolean {
+  if (!DURATION.test(trimmed)) return false;
+  const units = [...trimmed.matchAll(PART)].map((part) => part[2]);
+  return new Set(units).size === units.length;
 }
 
 /** Renders milliseconds compactly for people: `1h 5m`, `42s`, `350ms`. */
