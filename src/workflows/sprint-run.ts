@@ -21,7 +21,7 @@ import type { ResolvedIdentity } from '../domain/events';
 import { packageBranch, packageWorkflowId } from '../domain/ids';
 import { planSprint } from '../domain/plan';
 import type { SprintPlan } from '../domain/plan';
-import { retryRefusal } from '../domain/progress';
+import { packageOf, retryRefusal } from '../domain/progress';
 import type { ProgressEvent, SprintProgress } from '../domain/progress';
 import { initialProgress, reduceProgress, resumeProgress } from '../domain/progress-reducer';
 import type { SprintSpec } from '../domain/spec';
@@ -272,7 +272,7 @@ export class SprintRun {
           for (const wpId of nextStep(this.state, dayBegun).start) this.startPackage(wpId);
         }
         if (allSettled(this.state) && this.running.size === 0) break;
-        if (this.draining && (this.handsOver || this.running.size === 0)) break;
+        if (this.draining && this.running.size === 0) break;
         this.draining ||= this.handsOver
           ? this.moved > 0 && shouldContinueAsNew(this.input.options?.continueAsNewAtEvents)
           : shouldDrain(this.running.size, this.input.options?.continueAsNewAtEvents);
@@ -294,7 +294,7 @@ export class SprintRun {
     const { spec, input } = this;
     const wp = spec.packages.find((candidate) => candidate.id === wpId);
     if (!wp) return;
-    const attempt = this.state.packages.find((candidate) => candidate.id === wpId)?.attempt ?? 1;
+    const attempt = packageOf(this.state, wpId)?.attempt ?? 1;
     this.apply({ type: 'package-started', id: wpId, at: now(), attempt });
     this.moved++;
     const childInput: WorkPackageInput = {
@@ -350,8 +350,7 @@ export class SprintRun {
       wpId,
       ended
         .then((event) => {
-          const wp = this.state.packages.find((candidate) => candidate.id === wpId);
-          if (wp?.status !== 'in_progress') return; // told already, by another way
+          if (packageOf(this.state, wpId)?.status !== 'in_progress') return; // told already
           this.apply(event);
           this.moved++;
           if (event.type === 'package-completed') {
