@@ -11,6 +11,13 @@ export interface RunHistory {
   inputBytes: number;
   /** How many activities of each type the run scheduled. */
   activities: Record<string, number>;
+  /** Milliseconds from scheduling to completion, summed over the activities of each type. */
+  activityMs: Record<string, number>;
+}
+
+function eventMs(event: temporal.api.history.v1.IHistoryEvent): number {
+  const time = event.eventTime;
+  return Number(time?.seconds ?? 0) * 1000 + Math.round((time?.nanos ?? 0) / 1e6);
 }
 
 /** Every run of a workflow, from its first and following each continue-as-new, with its history's size. */
@@ -30,11 +37,19 @@ export async function runHistories(
     const input = events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
     const inputBytes = input.reduce((sum, payload) => sum + (payload.data?.length ?? 0), 0);
     const activities: Record<string, number> = {};
+    const activityMs: Record<string, number> = {};
+    const scheduled = new Map<string, { type: string; at: number }>();
     for (const event of events) {
       const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
-      if (type) activities[type] = (activities[type] ?? 0) + 1;
+      if (type) {
+        activities[type] = (activities[type] ?? 0) + 1;
+        scheduled.set(String(event.eventId), { type, at: eventMs(event) });
+      }
+      const done = event.activityTaskCompletedEventAttributes?.scheduledEventId;
+      const start = done === undefined || done === null ? undefined : scheduled.get(String(done));
+      if (start) activityMs[start.type] = (activityMs[start.type] ?? 0) + eventMs(event) - start.at;
     }
-    runs.push({ runId, events: events.length, bytes, inputBytes, activities });
+    runs.push({ runId, events: events.length, bytes, inputBytes, activities, activityMs });
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
   }
   return runs;

@@ -39,6 +39,14 @@ const USAGE =
   'usage: npm run scale -- [packages] [--waves N] [--concurrency N] [--github]\n' +
   '  (defaults: SCALE_PACKAGES or 1000, SCALE_WAVES or 10, SCALE_CONCURRENCY or 20)';
 
+/**
+ * Each package adds a file in a directory of a hundred (P12/P1234.txt), as a source tree spreads
+ * its files: every merge commit writes new trees for the directories it changes, so 10,000 files
+ * in one directory would make the final merge write 10,000 trees of up to 10,000 entries.
+ */
+const SCALE_RUN =
+  'dir="${SPRINTWAVE_WP_ID%??}"; mkdir -p "$dir" && echo "$SPRINTWAVE_WP_ID" > "$dir/$SPRINTWAVE_WP_ID.txt"';
+
 /** The size from the command line (`npm run scale -- 10000 --concurrency 50`), then the environment. */
 export function scaleSettings(argv: string[], env: NodeJS.ProcessEnv): ScaleSettings {
   const { values, positionals } = parseArgs({
@@ -69,7 +77,7 @@ export function scaleSettings(argv: string[], env: NodeJS.ProcessEnv): ScaleSett
     packages,
     waves,
     concurrency: count('--concurrency', values.concurrency ?? env.SCALE_CONCURRENCY, 20),
-    run: env.SCALE_RUN ?? 'echo "$SPRINTWAVE_WP_ID" > "$SPRINTWAVE_WP_ID.txt"',
+    run: env.SCALE_RUN ?? SCALE_RUN,
     github: values.github ?? false,
   };
 }
@@ -232,6 +240,8 @@ async function main(): Promise<void> {
     const within = runs.every((run) => run.events < WARN_EVENTS && run.bytes < WARN_BYTES);
     console.log(`  makespan ${fmtMs(makespanMs)}`);
     console.log(`  runs ${runs.length} (continued as new ${runs.length - 1} times)`);
+    const mergeMs = runs.reduce((sum, run) => sum + (run.activityMs.mergeIntoIntegration ?? 0), 0);
+    console.log(`  final merge of ${s.packages} branches ${fmtMs(mergeMs)}`);
     printRuns(runs);
     console.log(
       `  children's longest history ${await childrenMaxHistory(temporal.client, spec)} events`,

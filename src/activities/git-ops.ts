@@ -148,3 +148,49 @@ export async function mergeOrAbort(
     throw permanent('MergeFailed', `git merge ${args.join(' ')} failed: ${errorText(err)}`);
   }
 }
+
+export type TreeMerge = { clean: true; tree: string } | { clean: false; files: string[] };
+
+/**
+ * Merges two commits into a tree with `git merge-tree`: objects are written, no ref, index or
+ * worktree is touched. `--stdin` mode: git exits 0 for a conflict too and prints the status
+ * first, so a non-zero exit is only ever a real failure (such as unrelated histories).
+ */
+export async function mergeTree(dir: string, ours: string, theirs: string): Promise<TreeMerge> {
+  const args = ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', '--stdin'];
+  let out: string;
+  try {
+    out = await runGit(dir, args, { input: `${ours} ${theirs}\n` });
+  } catch (err) {
+    if (!(err instanceof GitExitError)) throw err;
+    throw permanent('MergeFailed', `merging ${theirs} into ${ours} failed: ${errorText(err)}`);
+  }
+  // <status> NUL <tree> NUL <conflicted path> NUL ... NUL
+  const [status, tree = '', ...rest] = out.split('\0');
+  if (status === '1') return { clean: true, tree };
+  if (status !== '0') {
+    throw permanent('MergeFailed', `merging ${theirs} into ${ours} failed (status ${status})`);
+  }
+  const end = rest.indexOf('');
+  const files = end === -1 ? rest : rest.slice(0, end);
+  return { clean: false, files: [...new Set(files)].sort() };
+}
+
+export interface NewCommit {
+  tree: string;
+  parents: string[];
+  message: string;
+}
+
+/** Writes a commit object with `git commit-tree`; the caller's settings pick identity and signing. */
+export async function commitTree(
+  dir: string,
+  commit: NewCommit,
+  options: { config?: string[]; env?: Record<string, string>; sign?: boolean } = {},
+): Promise<string> {
+  const sign = options.sign === false ? ['--no-gpg-sign'] : [];
+  const parents = commit.parents.flatMap((parent) => ['-p', parent]);
+  const args = ['commit-tree', ...sign, ...parents, '-m', commit.message, commit.tree];
+  const out = await runGit(dir, args, { config: options.config, env: options.env });
+  return out.trim();
+}

@@ -3,9 +3,9 @@
  * before it, in the order the final merge uses? Answered with `git merge-tree` and
  * `git commit-tree` only: objects are written, no ref, branch, index or worktree is touched.
  */
-import { GitExitError, errorText, openRepository, permanent, runGit } from './git-exec';
+import { openRepository, permanent, runGit } from './git-exec';
 import type { MergeConflict } from './git-integration';
-import { checkBaseRef, checkBranchName, resolveCommits } from './git-ops';
+import { checkBaseRef, checkBranchName, commitTree, mergeTree, resolveCommits } from './git-ops';
 
 export interface RehearsalConflict extends MergeConflict {
   /** Packages rehearsed before this one whose merges changed these files: the other side. */
@@ -122,50 +122,18 @@ async function rehearseStep(
   const { wpId, branch, head, from } = step;
   const merged = await mergeTree(dir, from, head);
   if (merged.clean) {
-    const tip = await commitTree(dir, merged.tree, [from, head], `${SUBJECT_PREFIX}${wpId}`);
+    const commit = {
+      tree: merged.tree,
+      parents: [from, head],
+      message: `${SUBJECT_PREFIX}${wpId}`,
+    };
+    const tip = await commitTree(dir, commit, { env: REHEARSAL_IDENTITY, sign: false });
     return { wpId, branch, head, from, tip, outcome: 'merged' };
   }
   const files = merged.files;
   const others = await packagesTouching(dir, { base, tip: from, files });
   const conflict = { wpId, branch, files, with: others };
   return { wpId, branch, head, from, tip: from, outcome: 'conflict', conflict };
-}
-
-type TreeMerge = { clean: true; tree: string } | { clean: false; files: string[] };
-
-/**
- * `--stdin` mode: git exits 0 for a conflict too and prints the status first, so a non-zero exit
- * is only ever a real failure (as an unrelated history would fail the final merge as well).
- */
-async function mergeTree(dir: string, ours: string, theirs: string): Promise<TreeMerge> {
-  const args = ['merge-tree', '--write-tree', '--name-only', '-z', '--no-messages', '--stdin'];
-  let out: string;
-  try {
-    out = await runGit(dir, args, { input: `${ours} ${theirs}\n` });
-  } catch (err) {
-    if (!(err instanceof GitExitError)) throw err;
-    throw permanent('MergeFailed', `rehearsing the merge of ${theirs} failed: ${errorText(err)}`);
-  }
-  // <status> NUL <tree> NUL <conflicted path> NUL ... NUL
-  const [status, tree = '', ...rest] = out.split('\0');
-  if (status === '1') return { clean: true, tree };
-  if (status !== '0') {
-    throw permanent('MergeFailed', `rehearsing the merge of ${theirs} failed (status ${status})`);
-  }
-  const end = rest.indexOf('');
-  const files = end === -1 ? rest : rest.slice(0, end);
-  return { clean: false, files: [...new Set(files)].sort() };
-}
-
-async function commitTree(
-  dir: string,
-  tree: string,
-  parents: string[],
-  message: string,
-): Promise<string> {
-  const args = ['commit-tree', '--no-gpg-sign', ...parents.flatMap((p) => ['-p', p])];
-  const out = await runGit(dir, [...args, '-m', message, tree], { env: REHEARSAL_IDENTITY });
-  return out.trim();
 }
 
 /**

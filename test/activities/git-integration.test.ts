@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { commitWork, mergeIntoIntegration, removeWorktree } from '../../src/activities/git';
 import type { MergeIntoIntegrationInput, PreparedWorktree } from '../../src/activities/git';
@@ -102,7 +103,7 @@ describe('mergeIntoIntegration', () => {
     expect(await wt.raw(['status', '--porcelain'])).toBe('');
   });
 
-  it('reads which branches exist and are merged once, then spends one git process per merge', async () => {
+  it('reads which branches exist and are merged once, then spends two git processes per merge', async () => {
     const packages: PreparedWorktree[] = [];
     for (const id of ['WP01', 'WP02', 'WP03', 'WP04', 'WP05', 'WP06']) {
       const wp = await prepare(id);
@@ -114,9 +115,100 @@ describe('mergeIntoIntegration', () => {
     const merge = await mergeIntoIntegration(integration(packages));
 
     expect(merge.merged).toHaveLength(6);
-    // cat-file, branch + worktree add, two for-each-ref, the identity lookup, one merge each,
-    // rev-parse, then the maintenance setting and the one maintenance run
-    expect(gitCounters().processes - before).toBeLessThanOrEqual(packages.length + 9);
+    // cat-file, branch + worktree add, for-each-ref, rev-parse, the identity lookup, merge-tree
+    // and commit-tree each, one reset, then the maintenance setting and the one maintenance run
+    expect(gitCounters().processes - before).toBeLessThanOrEqual(2 * packages.length + 9);
+  });
+
+  it('makes the merge commits git would: one per package, with the repository identity, the files in the worktree', async () => {
+    const wp1 = await prepare('WP01');
+    await writeAndCommit(wp1.worktree, 'notes.txt', 'one\n');
+    await writeAndCommit(wp1.worktree, 'same.txt', 'same\n');
+    const wp2 = await prepare('WP02', [wp1.branch]);
+    await writeAndCommit(wp2.worktree, 'notes.txt', 'one\ntwo\n');
+    // Changes nothing the tip lacks, yet its commit is not in it: a merge commit, as with --no-ff.
+    const wp3 = await prepare('WP03');
+    await writeAndCommit(wp3.worktree, 'same.txt', 'same\n');
+    await fixtureGit(box.repo).addConfig('user.name', 'Integration Owner');
+
+    const merge = await mergeIntoIntegration(integration([wp1, wp2, wp3]));
+
+    expect(merge).toMatchObject({ merged: ['WP01', 'WP02', 'WP03'], alreadyMerged: [] });
+    const wt = fixtureGit(merge.worktree);
+    const log = await wt.raw(['log', '--first-parent', '--format=%an|%p|%s', 'main..HEAD']);
+    const lines = log.trim().split('\n');
+    expect(lines.map((line) => line.split('|')[2])).toEqual([
+      'sprintwave: merge WP03',
+      'sprintwave: merge WP02',
+      'sprintwave: merge WP01',
+    ]);
+    for (const line of lines) {
+      const [author, parents] = line.split('|');
+      expect(author).toBe('Integration Owner');
+      expect(parents?.split(' ')).toHaveLength(2);
+    }
+    expect((await wt.raw(['rev-parse', 'HEAD'])).trim()).toBe(merge.commit);
+    expect(await read(merge.worktree, 'notes.txt')).toBe('one\ntwo\n');
+    expect(await wt.raw(['status', '--porcelain'])).toBe('');
+  });
+
+  it('moves the integration branch once, at the end: a merge that fails leaves it where it was', async () => {
+    const wp1 = await prepare('WP01');
+    await writeAndCommit(wp1.worktree, 'a.txt', 'from WP01\n');
+    const repo = fixtureGit(box.repo);
+    const emptyTree = '4b825dc642cb6eb9a060e54bf8d69288fbee4904'; // git knows it without storing it
+    const unrelated = (await repo.raw(['commit-tree', '-m', 'elsewhere', emptyTree])).trim();
+    await repo.raw(['update-ref', 'refs/heads/sprintwave/s1/WP09', unrelated]);
+    const input = integration([wp1]);
+    input.packages.push({ wpId: 'WP09', branch: 'sprintwave/s1/WP09' });
+
+    await expect(mergeIntoIntegration(input)).rejects.toThrow(/WP09|unrelated/);
+
+    const main = (await repo.revparse(['main'])).trim();
+    expect((await repo.revparse([input.branch])).trim()).toBe(main);
+    const after = await mergeIntoIntegration(integration([wp1]));
+    expect(after).toMatchObject({ merged: ['WP01'], alreadyMerged: [] });
+  });
+
+  it('merges hundreds of branches with a commit-graph kept up to date beside them', async () => {
+    const ids = Array.from({ length: 300 }, (_, n) => `P${String(n).padStart(3, '0')}`);
+    // Branches written in one go: each adds its own file under a directory per hundred.
+    const stream = ids
+      .map((id) => {
+        const file = `${id.slice(0, 2)}/${id}.txt`;
+        return [
+          `commit refs/heads/sprintwave/s1/${id}`,
+          'committer Fixture <fixture@example.com> 946684800 +0000',
+          `data ${id.length}`,
+          id,
+          'from refs/heads/main^0',
+          `M 100644 inline ${file}`,
+          `data ${id.length + 1}`,
+          id,
+          '',
+        ].join('\n');
+      })
+      .join('\n');
+    execFileSync('git', ['-C', box.repo, 'fast-import', '--quiet'], { input: stream });
+    const input = integration([]);
+    input.packages = ids.map((id) => ({ wpId: id, branch: `sprintwave/s1/${id}` }));
+
+    const merge = await mergeIntoIntegration(input);
+
+    expect(merge.merged).toEqual(ids);
+    expect(merge.conflicts).toEqual([]);
+    const wt = fixtureGit(merge.worktree);
+    expect(await read(merge.worktree, 'P2/P299.txt')).toBe('P299\n');
+    expect(await wt.raw(['status', '--porcelain'])).toBe('');
+    const merges = await wt.raw(['rev-list', '--count', '--merges', 'main..HEAD']);
+    expect(Number(merges)).toBe(300);
+    const graph = await wt.raw(['commit-graph', 'verify', '--shallow']);
+    expect(graph).toBe('');
+    const chain = await readFile(
+      path.join(box.repo, '.git/objects/info/commit-graphs/commit-graph-chain'),
+      'utf8',
+    );
+    expect(chain.trim().split('\n').length).toBeGreaterThanOrEqual(1);
   });
 
   it('counts a branch that an earlier one of the same call brought in as already merged', async () => {
