@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CompleteAsyncError, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkPackageResult } from '../domain/progress';
@@ -14,24 +14,67 @@ export type PackageEnd =
 /**
  * Watching the packages an earlier run of the sprint started: a run that continued as new while
  * they ran hands them over, and the next run waits for their ends here.
+ *
+ * Waiting is not work: the activity completes asynchronously, so it gives its slot back at once
+ * and a watcher in this process heartbeats it and completes it with the package's end. Held
+ * slots would be worse than wasted: with as many packages handed over as the worker has slots,
+ * no package could run its next step, and none would ever end.
  */
 export function createPackageEndActivities(client: Client) {
   return {
     async awaitPackageEnd(input: { workflowId: string }): Promise<PackageEnd> {
       const context = Context.current();
-      const every = Math.max(1_000, (context.info.heartbeatTimeoutMs ?? 30_000) / 3);
-      const timer = setInterval(() => context.heartbeat(), every);
-      try {
-        const handle = client.workflow.getHandle(input.workflowId);
-        const result = await Promise.race([handle.result(), context.cancelled]);
-        return { ended: 'result', result: result as WorkPackageResult };
-      } catch (error) {
-        return packageEndOf(error);
-      } finally {
-        clearInterval(timer);
-      }
+      const { taskToken, heartbeatTimeoutMs } = context.info;
+      const every = Math.max(1_000, (heartbeatTimeoutMs ?? 30_000) / 3);
+      const watch = { taskToken, workflowId: input.workflowId, every, log: context.log };
+      void watchPackage(client, watch);
+      throw new CompleteAsyncError();
     },
   };
+}
+
+/**
+ * Heartbeats the activity until the package's workflow ends, then completes it with that end.
+ * Any failure stops the heartbeats: the activity then times out and is tried again, on this
+ * worker or another, with a watcher of its own.
+ */
+async function watchPackage(
+  client: Client,
+  watch: {
+    taskToken: Uint8Array;
+    workflowId: string;
+    every: number;
+    log: Context['log'];
+  },
+): Promise<void> {
+  let beating = true;
+  const beat = (): void => {
+    if (!beating) return;
+    client.activity.heartbeat(watch.taskToken).catch(() => {
+      beating = false; // cancelled, timed out or completed elsewhere: nothing left to report to
+    });
+  };
+  const timer = setInterval(beat, watch.every);
+  timer.unref();
+  beat();
+  try {
+    const end = await client.workflow
+      .getHandle(watch.workflowId)
+      .result()
+      .then(
+        (result): PackageEnd => ({ ended: 'result', result: result as WorkPackageResult }),
+        packageEndOf,
+      );
+    clearInterval(timer);
+    if (beating) await client.activity.complete(watch.taskToken, end);
+  } catch (error) {
+    watch.log.warn('Stopped watching a handed-over package; the activity will be tried again', {
+      workflowId: watch.workflowId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 export function packageEndOf(error: unknown): PackageEnd {

@@ -53,6 +53,11 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9._-]+$/, 'use letters, digits, dots, dashes and underscores only')
     .optional(),
   SPRINTWAVE_ROUTE_TO_HOST: z.enum(['0', '1', 'true', 'false']).optional(),
+  SPRINTWAVE_WORKER_ACTIVITIES: z.coerce
+    .number()
+    .int({ message: 'must be a whole number' })
+    .min(1, { message: 'must be at least 1' })
+    .optional(),
   SPRINTWAVE_PAYLOAD_KEY: payloadKey.optional(),
   SPRINTWAVE_PAYLOAD_OLD_KEYS: oldPayloadKeys.optional(),
   SPRINTWAVE_BUILD_ID: z.string().min(1).optional(),
@@ -99,6 +104,8 @@ export interface Config {
     hostQueue: string;
     /** SPRINTWAVE_ROUTE_TO_HOST: sprints started here send worktree work to one worker's queue. */
     routeToHost: boolean;
+    /** SPRINTWAVE_WORKER_ACTIVITIES: activities (commands, git steps) this worker runs at once. */
+    maxActivities?: number;
     /**
      * SPRINTWAVE_BUILD_ID (and SPRINTWAVE_DEPLOYMENT_NAME, default `sprintwave`): the Worker
      * Deployment version this worker runs as; unset: an unversioned worker.
@@ -156,6 +163,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Readon
     worker: {
       ...workerConfig(e.TEMPORAL_TASK_QUEUE, e.SPRINTWAVE_WORKER_ID, e.SPRINTWAVE_ROUTE_TO_HOST),
       deployment: deployment(e.SPRINTWAVE_BUILD_ID, e.SPRINTWAVE_DEPLOYMENT_NAME),
+      maxActivities: e.SPRINTWAVE_WORKER_ACTIVITIES,
     },
   };
   return deepFreeze(config);

@@ -41,6 +41,9 @@ export async function createSprintWorker(options: SprintWorkerOptions): Promise<
     // A workflow task waiting on a dead worker's sticky queue moves to the shared queue after
     // 3 s, not 10: a live worker polls its sticky queue all the time, so this costs nothing then.
     stickyQueueScheduleToStartTimeout: 3_000,
+    ...(config.worker.maxActivities
+      ? { maxConcurrentActivityTaskExecutions: config.worker.maxActivities }
+      : {}),
     activities: createActivities({
       client: options.client,
       worktreeRoot: config.worktreeRoot,

@@ -130,4 +130,55 @@ describe('a sprint that continues as new while a package runs', () => {
     expect(child.status.name).toBe('CANCELLED');
     expect(starts(long.ledger)).toBe(1);
   });
+
+  it('waits for handed-over packages without holding activity slots: other work goes on meanwhile', async () => {
+    // Two packages run (a slot each) when their sprint hands them over. A wait that held a slot
+    // per package would fill the worker's four and starve the second sprint until they ended.
+    const few = await startHarness({ SPRINTWAVE_WORKER_ACTIVITIES: '4' });
+    try {
+      const gates = ['G1', 'G2'].map((id) => gated(few.sandbox.dir, id));
+      const held = sprint(few.sandbox.repo, {
+        concurrency: 2,
+        packages: [...gates.map((gate) => gate.spec), ...quick(2)],
+      });
+      const other = sprint(few.sandbox.repo, { concurrency: 1, packages: quick(3) });
+      const worker = await few.worker();
+      const { final, beside, firstRunId } = await worker.runUntil(async () => {
+        const handle = await startSprint(few, {
+          spec: held,
+          options: { heartbeatTimeoutMs: 5_000, continueAsNewAtEvents: 20 },
+        });
+        const firstRunId = (await handle.describe()).runId;
+        await waitFor(
+          () => handle.query(progressQuery),
+          (s) => gates.every((gate) => pkg(s, gate.spec.id).status === 'in_progress'),
+          'the gated packages to run',
+          WITHIN_MS,
+        );
+        const deadline = Date.now() + WITHIN_MS;
+        while ((await handle.describe()).runId === firstRunId) {
+          if (Date.now() > deadline) throw new Error('the sprint never continued as new');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        const second = await startSprint(few, { spec: other });
+        const beside = await waitFor(
+          () => second.query(progressQuery),
+          (s) => s.status === 'completed',
+          'the other sprint to complete while the handed-over packages still run',
+          WITHIN_MS,
+        );
+        for (const gate of gates) writeFileSync(gate.gate, '');
+        return { final: await settledSprintState(handle), beside, firstRunId };
+      });
+
+      expect(beside.integration.merged).toHaveLength(3);
+      expect(final.status).toBe('completed');
+      expect(final.integration.merged).toHaveLength(4);
+      const runs = await runHistories(few.temporal.client, held.id, firstRunId);
+      expect(runs.slice(1).some((run) => (run.activities.awaitPackageEnd ?? 0) > 0)).toBe(true);
+      for (const gate of gates) expect(starts(gate.ledger)).toBe(1);
+    } finally {
+      await few.close();
+    }
+  });
 });

@@ -1,4 +1,5 @@
-import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { superviseWorker } from '../../bench/chaos-lab';
@@ -14,11 +15,25 @@ jest.setTimeout(90_000);
 /** Long enough for a lost merge to show: a merge without heartbeats is retried after 30 minutes. */
 const RECOVERY_BUDGET_MS = 45_000;
 
-/** A hook that announces the first integration merge commit in `marker` and holds it a second. */
-async function slowFirstMerge(repo: string, marker: string): Promise<void> {
-  const hook = path.join(repo, '.git', 'hooks', 'pre-merge-commit');
-  await writeFile(hook, `#!/bin/sh\n[ -e '${marker}' ] && exit 0\ntouch '${marker}'\nsleep 1\n`);
-  await chmod(hook, 0o755);
+/**
+ * A `git` ahead of the real one on the worker's PATH: it announces the first merge commit the
+ * integration makes (`git commit-tree`) in `marker` and holds it a second. Returns the PATH.
+ */
+async function slowFirstMerge(dir: string, marker: string): Promise<string> {
+  const git = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+  const bin = path.join(dir, 'bin');
+  await mkdir(bin);
+  const script = [
+    '#!/bin/sh',
+    'case " $* " in',
+    `  *" commit-tree "*"sprintwave: merge "*) [ -e '${marker}' ] || { touch '${marker}'; sleep 1; } ;;`,
+    'esac',
+    `exec '${git}' "$@"`,
+    '',
+  ].join('\n');
+  await writeFile(path.join(bin, 'git'), script);
+  await chmod(path.join(bin, 'git'), 0o755);
+  return `${bin}${path.delimiter}${process.env.PATH ?? ''}`;
 }
 
 async function waitForFile(file: string, timeoutMs: number): Promise<void> {
@@ -58,10 +73,11 @@ describe('a worker process killed during the integration merge', () => {
 
   it('is noticed by heartbeat: a new worker merges every branch within seconds', async () => {
     const marker = path.join(logs, 'merge-started');
-    await slowFirstMerge(harness.sandbox.repo, marker);
+    const PATH = await slowFirstMerge(logs, marker);
     worker = superviseWorker(
       {
         ...process.env,
+        PATH,
         TEMPORAL_ADDRESS: testAddress(),
         TEMPORAL_TASK_QUEUE: harness.taskQueue,
         SPRINTWAVE_HOME: harness.config.home,
