@@ -3,7 +3,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { freePort, startDevServer } from '../src/runtime/dev-server';
 import type { DevServer } from '../src/runtime/dev-server';
 import { startLocalGithub } from '../src/devtools/github-local/server';
@@ -11,7 +12,7 @@ import type { LocalGithub } from '../src/devtools/github-local/server';
 import { startEventReceiver } from '../test/support/event-receiver';
 import type { EventReceiver } from '../test/support/event-receiver';
 import { CHAOS_BUNDLE_ENV, CHAOS_WORKER_READY } from './chaos-worker';
-import { dataConverter } from '../src/runtime/payload-codec';
+import { testClient } from '../test/support/temporal';
 
 const GITHUB_TOKEN = 'ghp_chaos0000000000';
 const SYNC_TOKEN = 'sync_chaos0000000000';
@@ -172,7 +173,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
     );
     closers.push(() => worker.stop());
     await worker.ready();
-    const client = new Client({ connection, dataConverter: dataConverter(undefined) });
+    const client = testClient(connection);
     return { dir, server, worker, client, github, receiver, taskQueue, close };
   } catch (error) {
     await close();

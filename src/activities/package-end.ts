@@ -65,7 +65,6 @@ async function watchPackage(
         (result): PackageEnd => ({ ended: 'result', result: result as WorkPackageResult }),
         packageEndOf,
       );
-    clearInterval(timer);
     if (beating) await client.activity.complete(watch.taskToken, end);
   } catch (error) {
     watch.log.warn('Stopped watching a handed-over package; the activity will be tried again', {

@@ -214,14 +214,18 @@ export const GZIP_PLAIN_ABOVE_BYTES = 256 * 1024;
  * and state from run to run. Always decodes what it gzipped, key or not.
  */
 export class CompressionCodec implements PayloadCodec {
-  constructor(private readonly encodeAbove: number | undefined = GZIP_PLAIN_ABOVE_BYTES) {}
+  constructor(private readonly encodeAbove = GZIP_PLAIN_ABOVE_BYTES) {}
+
+  /** Gzips nothing new, reads back what was gzipped: beside encryption, which compresses itself. */
+  static decodeOnly(): CompressionCodec {
+    return new CompressionCodec(Infinity);
+  }
 
   async encode(payloads: Payload[]): Promise<Payload[]> {
-    const above = this.encodeAbove;
-    if (above === undefined) return payloads;
+    if (this.encodeAbove === Infinity) return payloads;
     return Promise.all(
       payloads.map(async (payload) => {
-        if ((payload.data?.length ?? 0) <= above) return payload;
+        if ((payload.data?.length ?? 0) <= this.encodeAbove) return payload;
         const zipped = await gzipAsync(serializePayload(payload));
         return { metadata: { encoding: text(GZIP_ENCODING) }, data: zipped };
       }),
@@ -249,7 +253,7 @@ export class CompressionCodec implements PayloadCodec {
  */
 export function payloadCodecs(keys: PayloadKeys | undefined): PayloadCodec[] {
   return keys
-    ? [new CompressionCodec(undefined), new EncryptionCodec(keys)]
+    ? [CompressionCodec.decodeOnly(), new EncryptionCodec(keys)]
     : [new CompressionCodec()];
 }
 

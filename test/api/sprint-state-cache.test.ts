@@ -1,5 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
+import type { WorkflowHandle, Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { sprintState } from '../../src/api/sprints';
 import { progressQuery } from '../../src/workflows/messages';
@@ -7,8 +7,7 @@ import type { sprintWorkflow } from '../../src/workflows';
 import { cancelSprintSignal } from '../../src/workflows/messages';
 import { sprint, startHarness, startSprint } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
-import { testAddress, uniqueId } from '../support/temporal';
-import { dataConverter } from '../../src/runtime/payload-codec';
+import { testAddress, testClient, uniqueId } from '../support/temporal';
 
 jest.setTimeout(60_000);
 
@@ -37,7 +36,7 @@ describe('sprintState under concurrent reads (real dev server, running sprint)',
       await sleep(100);
     }
     connection = await Connection.connect({ address: testAddress() });
-    client = new Client({ connection, dataConverter: dataConverter(undefined) });
+    client = testClient(connection);
   });
 
   afterAll(async () => {

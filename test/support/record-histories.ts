@@ -1,8 +1,12 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type {
+  WorkflowHandle,
+  WorkflowHandleWithFirstExecutionRunId,
+  Client,
+} from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import {
@@ -45,7 +49,7 @@ import type { Sandbox } from './git-fixtures';
 import { addBareRemote, remoteTip } from './git-remote';
 import { HISTORIES_DIR, fixtureFile } from './history-fixtures';
 import type { HistoryFixture, Scenario } from './history-fixtures';
-import { dataConverter } from '../../src/runtime/payload-codec';
+import { testClient } from './temporal';
 
 /**
  * `npm run record-histories`: runs the representative sprints on a fresh Temporal dev server
@@ -497,7 +501,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: server.address });
   const native = await NativeConnection.connect({ address: server.address });
   try {
-    const client = new Client({ connection, dataConverter: dataConverter(undefined) });
+    const client = testClient(connection);
     const sandbox = await makeSandbox();
     const config = loadConfig({
       SPRINTWAVE_HOME: path.join(dir, 'home'),

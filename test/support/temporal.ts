@@ -34,12 +34,17 @@ export interface TestTemporal {
   close(): Promise<void>;
 }
 
+/** A client on the test server that reads and writes payloads as sprintwave's workers do. */
+export function testClient(connection: Connection): Client {
+  return new Client({ connection, dataConverter: dataConverter(undefined) });
+}
+
 export async function connectTestTemporal(): Promise<TestTemporal> {
   quietRuntime();
   const address = testAddress();
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection, dataConverter: dataConverter(undefined) });
+  const client = testClient(connection);
   return {
     client,
     connection,

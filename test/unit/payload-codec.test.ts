@@ -178,6 +178,17 @@ describe('CompressionCodec (no key)', () => {
   });
 });
 
+describe('the codecs with a key', () => {
+  it('leave large payloads to the encryption, which compresses them itself: no gzip inside', async () => {
+    const keys = { current: key, old: [] };
+    const large = json(bigState(5_000));
+    const [sealed] = await payloadCodec(keys).encode([large]);
+    const [opened] = await new EncryptionCodec(keys).decode([sealed as Payload]);
+    expect(metadataText(opened as Payload, 'encoding')).toBe('json/plain');
+    expect(opened).toEqual(large);
+  });
+});
+
 describe('the payload key settings', () => {
   it('accepts 32 bytes as hex or base64', () => {
     expect(parsePayloadKey(key.toString('hex'))).toEqual({ key });

@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -19,8 +20,7 @@ import { startEventReceiver } from '../support/event-receiver';
 import type { EventReceiver } from '../support/event-receiver';
 import { makeSandbox } from '../support/git-fixtures';
 import type { Sandbox } from '../support/git-fixtures';
-import { testAddress, uniqueId } from '../support/temporal';
-import { dataConverter } from '../../src/runtime/payload-codec';
+import { testAddress, testClient, uniqueId } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -126,7 +126,7 @@ describe('no secret in histories, logs, events, commits or comments', () => {
     });
     connection = await Connection.connect({ address: testAddress() });
     native = await NativeConnection.connect({ address: testAddress() });
-    client = new Client({ connection, dataConverter: dataConverter(undefined) });
+    client = testClient(connection);
     worker = await createSprintWorker({
       connection: native,
       client,

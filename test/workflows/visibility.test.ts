@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { startOrAttach } from '../../src/service/sprints';
 import { startDevServer } from '../../src/runtime/dev-server';
@@ -8,8 +9,7 @@ import { createSprintWorker } from '../../src/runtime/worker';
 import { SPRINT_ID, SPRINT_STATUS, WORK_PACKAGE } from '../../src/workflows/search-attributes';
 import { sprint, startHarness } from '../support/sprint-harness';
 import type { Harness } from '../support/sprint-harness';
-import { uniqueId } from '../support/temporal';
-import { dataConverter } from '../../src/runtime/payload-codec';
+import { testClient, uniqueId } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -109,7 +109,7 @@ describe('sprints in the Temporal Web UI: search attributes and summaries', () =
     const native = await NativeConnection.connect({ address: server.address });
     const emitWarning = jest.spyOn(process, 'emitWarning');
     try {
-      const client = new Client({ connection, dataConverter: dataConverter(undefined) });
+      const client = testClient(connection);
       const spec = sprint(harness.sandbox.repo, {
         packages: [{ id: 'WP01', title: 'Alone', run: 'echo alone > alone.txt' }],
       });
